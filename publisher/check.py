@@ -1,0 +1,166 @@
+"""``publisher check``: read the content, run every rule, collect findings.
+
+Reading is separated from judging (see :mod:`publisher.content.discovery`),
+and each post's verdict is cached by content hash (:mod:`publisher.cache`),
+so CI and pre-commit runs on an unchanged tree are near-instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
+
+from publisher import rules
+from publisher.cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
+from publisher.config import Config
+from publisher.content.consent import load_register
+from publisher.content.discovery import FoundFile, find_files, pair, read_file
+from publisher.content.post import Post
+from publisher.content.schedules import schedule_names
+from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.content.wordbank import load_wordbank
+from publisher.findings import Finding
+from publisher.rules.base import Context
+from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+
+
+@dataclass
+class CheckResult:
+    """All findings of one check, and how many posts were checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    posts: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def _code_fingerprint() -> str:
+    """Changes whenever the publisher's own code changes, so old verdicts are not reused."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def build_context(config: Config, now: datetime | None = None, published: Iterable[str] = ()) -> Context:
+    """The context rules consult: consent register, word bank, schedules, the time."""
+    return Context(
+        config=config,
+        now=now or datetime.now(timezone.utc),
+        consent=load_register(config.consent_register),
+        wordbank=load_wordbank(config.wordbank),
+        schedules=schedule_names(config.schedules_dir),
+        published=frozenset(published),
+    )
+
+
+def _environment(config: Config, ctx: Context) -> str:
+    parts = [
+        config.fingerprint,
+        _file_digest(config.consent_register),
+        _file_digest(config.wordbank),
+        ",".join(sorted(ctx.schedules)),
+        ",".join(sorted(ctx.published)),
+        os.getcwd(),
+        _code_fingerprint(),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _valid_until(post: Post, ctx: Context) -> float:
+    """When this post's verdict may change with time alone: next local midnight or its lateness deadline."""
+    tz = ctx.config.timezone
+    local_now = ctx.now.astimezone(tz)
+    midnight = datetime.combine(local_now.date() + timedelta(days=1), time(0), tz)
+    until = midnight.timestamp()
+    value = post.shared("publish_at")
+    if value:
+        try:
+            deadline = (parse_publish_at(value, tz).utc + ctx.config.max_lateness).timestamp()
+        except PublishTimeError:
+            return until
+        if deadline > ctx.now.timestamp():
+            until = min(until, deadline)
+    return until
+
+
+def _media_used(post: Post) -> list[tuple[str, int, int]]:
+    used = []
+    for index, _ in enumerate(post.media_pairs()):
+        name, post_file, _ = post.media_shared(index, "file")
+        if name and post_file is not None:
+            used.append(media_stat(post_file.path.parent / name))
+    return used
+
+
+def _read_raw(item: FoundFile) -> bytes | None:
+    """Raw bytes for hashing; None when the file must not (or cannot) be read."""
+    if not item.inside_root:
+        return None
+    try:
+        with item.path.open("rb") as handle:
+            return handle.read(1024 * 1024 + 1)
+    except OSError:
+        return None
+
+
+def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
+    """Check the content root (or only ``targets``) and return every finding."""
+    ctx = build_context(config, now)
+    found = find_files(config.content_dir, targets)
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in found:
+        by_slug.setdefault(item.slug, {})[item.language] = item
+
+    cache = CheckCache(config.root / CACHE_DIR) if use_cache else None
+    environment = _environment(config, ctx)
+    now_ts = ctx.now.timestamp()
+    findings: list[Finding] = []
+    refs: list[PostRef] = []
+    used_keys: set[str] = set()
+
+    for slug in sorted(by_slug):
+        items = by_slug[slug]
+        raw = {lang: _read_raw(item) for lang, item in items.items()}
+        key = post_key(environment, slug, raw.get("cy"), raw.get("en"))
+        used_keys.add(key)
+        entry = cache.get(key, now_ts) if cache else None
+        if entry is None:
+            files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+            post = pair(files, {item.path: slug for item in items.values()})[0]
+            post_findings = list(rules.run(post, ctx))
+            entry = Entry(
+                findings=[f.as_json() for f in post_findings],
+                ref=ref(post).__dict__,
+                media=_media_used(post),
+                valid_until=_valid_until(post, ctx),
+            )
+            if cache:
+                cache.put(key, entry)
+        findings.extend(Finding(**f) for f in entry.findings)  # type: ignore[arg-type]
+        refs.append(PostRef(**entry.ref))
+
+    findings.extend(duplicate_ids(refs))
+    if cache:
+        cache.save(used_keys)
+    findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
+    return CheckResult(findings=findings, posts=len(by_slug))

@@ -1,0 +1,82 @@
+"""The ``publisher`` command line (spec: cli.md).
+
+Subcommands are imported only when invoked (click's documented lazy-group
+pattern), so ``publisher --help`` never loads lingua, tweepy or the database.
+Configuration problems are :class:`~publisher.errors.ConfigError` and end with
+exit code 2 and one clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from publisher import __version__
+from publisher.errors import ConfigError
+
+# command name -> (module, attribute, one-line help shown by --help without importing it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("publisher.cli.check", "check", "Validate the content: every rule, by file and line."),
+    "preview": ("publisher.cli.preview", "preview", "Show exactly what each account will receive, in order."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: config/publisher.toml in the current folder).",
+)
+@click.version_option(__version__, prog_name="publisher")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Bilingual Welsh-first social-media publishing for Welsh public bodies.
+
+    Exit codes: 0 success, 1 the command found a problem, 2 usage or
+    configuration error.
+    """
+    ctx.obj = {"config_path": config_path}
+
+
+def main() -> None:
+    """Console entry point: run the CLI, turning config errors into exit code 2."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except ConfigError as exc:
+        click.echo(f"publisher: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,98 @@
+"""``publisher check [PATH ...] [--format text|json|github]``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from publisher.check import CheckResult, check_content
+from publisher.cli.context import config_from
+from publisher.rules import BY_CODE
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(result: CheckResult) -> str:
+    """GitHub workflow annotations: ``::error file=F,line=L::CODE message``."""
+    lines = [
+        f"::{f.severity} file={_escape_property(f.file)},line={f.line}::{f.code} {_escape_data(f.message)}"
+        for f in result.findings
+    ]
+    lines.append(_summary(result))
+    return "\n".join(lines)
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(
+        {
+            "findings": [f.as_json() for f in result.findings],
+            "posts": result.posts,
+            "errors": result.errors,
+            "warnings": result.warnings,
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(result: CheckResult) -> str:
+    return f"{_plural(result.posts, 'post')} checked: {_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')}"
+
+
+def render_text(result: CheckResult, colour: bool) -> str:
+    """Findings grouped by post: file:line, severity, code, message, and the rule's fix hint."""
+    out: list[str] = []
+    current = None
+    for finding in result.findings:
+        if finding.post != current:
+            current = finding.post
+            out.append(click.style(finding.post, bold=True) if colour else finding.post)
+        severity = finding.severity
+        if colour:
+            severity = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True)
+        out.append(f"  {finding.file}:{finding.line}: {severity} [{finding.code}] {finding.message}")
+        hint = BY_CODE.get(finding.code)
+        if hint is not None:
+            out.append(f"      fix: {hint.hint}")
+    summary = _summary(result)
+    if colour:
+        summary = click.style(summary, fg="red" if result.errors else "green", bold=True)
+    out.append(summary)
+    return "\n".join(out)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool) -> None:
+    """Validate the content (the whole content folder, or the given files/folders).
+
+    Exit 1 if any error is found; warnings alone exit 0.
+    """
+    config = config_from(ctx)
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise click.BadParameter(f"no such file or folder: {path}", param_hint="PATH")
+    result = check_content(config, paths, use_cache=not no_cache)
+    if fmt == "json":
+        click.echo(render_json(result))
+    elif fmt == "github":
+        click.echo(render_github(result))
+    else:
+        click.echo(render_text(result, colour=sys.stdout.isatty()))
+    ctx.exit(1 if result.errors else 0)

@@ -1,0 +1,383 @@
+"""Load and validate ``config/publisher.toml`` (spec: config.md).
+
+Everything except ``[accounts]`` has a default. Validation is strict because a
+typo in a config key silently changing behaviour (say, the timezone) would be
+worse than a refusal: every problem raises :class:`ConfigError` naming the file
+and the key, which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from publisher.durations import parse_duration
+from publisher.errors import ConfigError
+
+PLATFORMS = ("x", "facebook", "instagram", "bluesky", "mastodon", "outbox")
+STRATEGIES = ("combined", "separate", "thread")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+DEFAULT_HOURS = {
+    "mon": "09:00-17:00",
+    "tue": "09:00-17:00",
+    "wed": "09:00-17:00",
+    "thu": "09:00-17:00",
+    "fri": "09:00-16:30",
+}
+
+_TOP_KEYS = {
+    "timezone", "content_dir", "schedules_dir", "database", "consent_register",
+    "wordbank", "max_lateness", "translation_team", "machine_translation",
+    "accounts", "emergency",
+}
+_ACCOUNT_KEYS = {
+    "platform", "strategy", "administrator", "credentials_env", "api_base", "path",
+    "welsh_account", "english_account", "allow_split", "media_base_url",
+    "graph_version", "page_id", "ig_user_id", "handle",
+}
+_TEAM_KEYS = {"hours", "holidays", "review_within_working_days"}
+_MT_KEYS = {"provider", "endpoint", "key_env", "region"}
+_EMERGENCY_KEYS = {"authorised"}
+
+# A key that names a credential. Keys ending in ``_env`` name an environment
+# variable instead, which is exactly how secrets are meant to be given.
+_SECRET_KEY = re.compile(r"(token|secret|password|passwd|api_?key|^key$|_key$)", re.I)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One configured social-media account (or a Welsh/English pair of them)."""
+
+    name: str
+    platform: str | None
+    strategy: str = "separate"
+    administrator: str | None = None
+    credentials_env: str | None = None
+    api_base: str = ""
+    path: str | None = None
+    welsh_account: str | None = None
+    english_account: str | None = None
+    allow_split: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_pair(self) -> bool:
+        """A pair sends each language to its own account, Welsh first."""
+        return self.welsh_account is not None
+
+
+@dataclass(frozen=True)
+class TranslationTeam:
+    """When the Translation Team works; outside these hours is 'out of hours'."""
+
+    hours: dict[str, tuple[time, time]]
+    holidays: str = "GB-WLS"
+    review_within_working_days: int = 1
+
+
+@dataclass(frozen=True)
+class MachineTranslation:
+    """Microsoft Translator settings, used only on the emergency public-safety path."""
+
+    provider: str = "microsoft"
+    endpoint: str = "https://api.cognitive.microsofttranslator.com"
+    key_env: str = "PUBLISHER_MSTRANSLATOR_KEY"
+    region: str = "uksouth"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration, with every path made absolute."""
+
+    path: Path
+    root: Path
+    timezone: ZoneInfo
+    content_dir: Path
+    schedules_dir: Path
+    database: str
+    consent_register: Path
+    wordbank: Path
+    max_lateness: timedelta
+    translation_team: TranslationTeam
+    machine_translation: MachineTranslation
+    accounts: dict[str, Account]
+    emergency_authorised: tuple[str, ...]
+    fingerprint: str
+
+    def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
+        """The concrete accounts behind ``name``, in publishing order.
+
+        A pair expands to its Welsh account then its English account, each
+        tagged with the one language it carries; a plain account carries both
+        (``"cy+en"``).
+        """
+        account = self.accounts[name]
+        if account.is_pair:
+            return [
+                ("cy", self.accounts[account.welsh_account]),  # type: ignore[index]
+                ("en", self.accounts[account.english_account]),  # type: ignore[index]
+            ]
+        return [("cy+en", account)]
+
+
+def _suggest(key: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _check_keys(table: dict[str, Any], known: set[str], where: str, path: Path) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key '{where}{key}'{_suggest(key, known)}")
+
+
+def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
+    """Refuse literal secrets anywhere in the file: they belong in the environment."""
+    if not isinstance(table, dict):
+        return
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _check_no_secrets(value, path, dotted + ".")
+        elif (
+            _SECRET_KEY.search(key)
+            and not key.endswith("_env")
+            and isinstance(value, str | int)
+            and str(value).strip()
+        ):
+            raise ConfigError(
+                f"{path}: '{dotted}' holds a secret written into the config file; "
+                "secrets must come from the environment: remove it, set an environment "
+                "variable and name it with 'credentials_env' (accounts) or 'key_env' "
+                "(machine translation)"
+            )
+
+
+def _str(table: dict[str, Any], key: str, default: str, where: str, path: Path) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: '{where}{key}' must be a string, not {type(value).__name__}")
+    return value
+
+
+def _parse_hours(raw: Any, path: Path) -> dict[str, tuple[time, time]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'translation_team.hours' must be a table of day = \"HH:MM-HH:MM\"")
+    hours: dict[str, tuple[time, time]] = {}
+    for day, span in raw.items():
+        if day not in WEEKDAYS:
+            raise ConfigError(
+                f"{path}: 'translation_team.hours.{day}' is not a day{_suggest(day, set(WEEKDAYS))}; "
+                "use mon, tue, wed, thu, fri, sat, sun"
+            )
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", str(span).strip())
+        try:
+            if not match:
+                raise ValueError
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            start, end = time(h1, m1), time(h2, m2)
+        except ValueError:
+            raise ConfigError(
+                f"{path}: 'translation_team.hours.{day}' = {span!r} is not a span like \"09:00-17:00\""
+            ) from None
+        if end <= start:
+            raise ConfigError(f"{path}: 'translation_team.hours.{day}' ends before it starts")
+        hours[day] = (start, end)
+    return hours
+
+
+def _parse_account(name: str, raw: Any, path: Path) -> Account:
+    where = f"accounts.{name}."
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: '[accounts.{name}]' must be a table")
+    _check_keys(raw, _ACCOUNT_KEYS, where, path)
+    is_pair = "welsh_account" in raw or "english_account" in raw
+    if is_pair:
+        if not ("welsh_account" in raw and "english_account" in raw):
+            raise ConfigError(
+                f"{path}: account '{name}' is a language pair and needs both "
+                "'welsh_account' and 'english_account'"
+            )
+        if "platform" in raw:
+            raise ConfigError(
+                f"{path}: account '{name}' is a language pair: give 'platform' on its "
+                "Welsh and English accounts, not on the pair"
+            )
+        platform = None
+    else:
+        platform = raw.get("platform")
+        if platform is None:
+            raise ConfigError(f"{path}: account '{name}' has no 'platform' (one of: {', '.join(PLATFORMS)})")
+        if platform not in PLATFORMS:
+            raise ConfigError(
+                f"{path}: account '{name}' has unknown platform {platform!r}"
+                f"{_suggest(str(platform), set(PLATFORMS))}; use one of: {', '.join(PLATFORMS)}"
+            )
+    strategy = _str(raw, "strategy", "separate", where, path)
+    if strategy not in STRATEGIES:
+        raise ConfigError(
+            f"{path}: account '{name}' has unknown strategy {strategy!r}"
+            f"{_suggest(strategy, set(STRATEGIES))}; use one of: {', '.join(STRATEGIES)}"
+        )
+    allow_split = raw.get("allow_split", False)
+    if not isinstance(allow_split, bool):
+        raise ConfigError(f"{path}: '{where}allow_split' must be true or false")
+    known_fields = {
+        "platform", "strategy", "administrator", "credentials_env", "api_base",
+        "path", "welsh_account", "english_account", "allow_split",
+    }
+    return Account(
+        name=name,
+        platform=platform,
+        strategy=strategy,
+        administrator=raw.get("administrator"),
+        credentials_env=raw.get("credentials_env"),
+        api_base=_str(raw, "api_base", "", where, path),
+        path=raw.get("path", "outbox" if platform == "outbox" else None),
+        welsh_account=raw.get("welsh_account"),
+        english_account=raw.get("english_account"),
+        allow_split=allow_split,
+        options={k: v for k, v in raw.items() if k not in known_fields},
+    )
+
+
+def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
+    for account in accounts.values():
+        if not account.is_pair:
+            continue
+        for role in ("welsh_account", "english_account"):
+            target = getattr(account, role)
+            if target not in accounts:
+                raise ConfigError(
+                    f"{path}: account '{account.name}' names {role} '{target}', which is not an "
+                    f"account in the config{_suggest(str(target), set(accounts))}"
+                )
+            if accounts[target].is_pair:
+                raise ConfigError(
+                    f"{path}: account '{account.name}': {role} '{target}' is itself a pair"
+                )
+
+
+def default_config_path() -> Path:
+    """``config/publisher.toml`` in the current folder (cli.md)."""
+    return Path("config") / "publisher.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read, validate and resolve the config file at ``path``."""
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        data_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file not found: {path} (run from your project folder, or pass --config PATH)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(data_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    _check_no_secrets(raw, path)
+    _check_keys(raw, _TOP_KEYS, "", path)
+    root = path.resolve().parent.parent
+
+    tz_name = _str(raw, "timezone", "Europe/London", "", path)
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: unknown timezone {tz_name!r} (e.g. \"Europe/London\")") from None
+
+    try:
+        max_lateness = parse_duration(_str(raw, "max_lateness", "6h", "", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'max_lateness': {exc}") from None
+
+    team_raw = raw.get("translation_team", {})
+    if not isinstance(team_raw, dict):
+        raise ConfigError(f"{path}: '[translation_team]' must be a table")
+    _check_keys(team_raw, _TEAM_KEYS, "translation_team.", path)
+    review_days = team_raw.get("review_within_working_days", 1)
+    if not isinstance(review_days, int) or isinstance(review_days, bool) or review_days < 0:
+        raise ConfigError(f"{path}: 'translation_team.review_within_working_days' must be a whole number >= 0")
+    holidays_name = _str(team_raw, "holidays", "GB-WLS", "translation_team.", path)
+    if holidays_name not in ("GB-WLS", ""):
+        raise ConfigError(
+            f"{path}: 'translation_team.holidays' = {holidays_name!r}: only \"GB-WLS\" "
+            "(bank holidays in Wales) or \"\" (none) are supported"
+        )
+    team = TranslationTeam(
+        hours=_parse_hours(team_raw.get("hours", DEFAULT_HOURS), path),
+        holidays=holidays_name,
+        review_within_working_days=review_days,
+    )
+
+    mt_raw = raw.get("machine_translation", {})
+    if not isinstance(mt_raw, dict):
+        raise ConfigError(f"{path}: '[machine_translation]' must be a table")
+    _check_keys(mt_raw, _MT_KEYS, "machine_translation.", path)
+    provider = _str(mt_raw, "provider", "microsoft", "machine_translation.", path)
+    if provider.strip().lower() != "microsoft":
+        raise ConfigError(
+            f"{path}: 'machine_translation.provider' = {provider!r} is refused: the social media "
+            "policy (section 8.5) allows only Microsoft translator, on the emergency "
+            "public-safety path, and forbids Google Translate. Set provider = \"microsoft\"."
+        )
+    mt = MachineTranslation(
+        provider="microsoft",
+        endpoint=_str(mt_raw, "endpoint", MachineTranslation.endpoint, "machine_translation.", path),
+        key_env=_str(mt_raw, "key_env", MachineTranslation.key_env, "machine_translation.", path),
+        region=_str(mt_raw, "region", MachineTranslation.region, "machine_translation.", path),
+    )
+    if "google" in mt.endpoint.lower():
+        raise ConfigError(
+            f"{path}: 'machine_translation.endpoint' points at Google; the social media policy "
+            "(section 8.5) forbids Google Translate. Use the Microsoft Translator endpoint."
+        )
+
+    accounts_raw = raw.get("accounts")
+    if not isinstance(accounts_raw, dict) or not accounts_raw:
+        raise ConfigError(f"{path}: no accounts: add at least one [accounts.NAME] table")
+    accounts = {name: _parse_account(name, acc, path) for name, acc in accounts_raw.items()}
+    _check_pairs(accounts, path)
+
+    emergency_raw = raw.get("emergency", {})
+    if not isinstance(emergency_raw, dict):
+        raise ConfigError(f"{path}: '[emergency]' must be a table")
+    _check_keys(emergency_raw, _EMERGENCY_KEYS, "emergency.", path)
+    authorised = emergency_raw.get("authorised", [])
+    if not isinstance(authorised, list) or not all(isinstance(a, str) for a in authorised):
+        raise ConfigError(f"{path}: 'emergency.authorised' must be a list of names")
+
+    database = os.environ.get("PUBLISHER_DATABASE_URL") or _str(
+        raw, "database", "sqlite:///publisher.db", "", path
+    )
+
+    return Config(
+        path=path,
+        root=root,
+        timezone=tz,
+        content_dir=root / _str(raw, "content_dir", "content", "", path),
+        schedules_dir=root / _str(raw, "schedules_dir", "schedules", "", path),
+        database=database,
+        consent_register=root / _str(raw, "consent_register", "config/consent.csv", "", path),
+        wordbank=root / _str(raw, "wordbank", "config/wordbank.yaml", "", path),
+        max_lateness=max_lateness,
+        translation_team=team,
+        machine_translation=mt,
+        accounts=accounts,
+        emergency_authorised=tuple(authorised),
+        fingerprint=hashlib.sha256(data_bytes).hexdigest(),
+    )

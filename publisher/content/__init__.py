@@ -1,0 +1,1 @@
+"""Reading post files: discovery, front matter, Markdown, the post model, registers."""

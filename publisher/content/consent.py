@@ -1,0 +1,68 @@
+"""The photograph consent register (policy 9.7): ``config/consent.csv``.
+
+Columns: ``reference,subject,expires_on,withdrawn_on``. A missing register is
+empty (config.md), so any reference other than ``not-required`` fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from publisher.content.post import decode
+from publisher.errors import ConfigError
+
+NOT_REQUIRED = "not-required"
+
+
+@dataclass(frozen=True)
+class ConsentForm:
+    """One signed consent form."""
+
+    reference: str
+    subject: str
+    expires_on: date | None
+    withdrawn_on: date | None
+
+
+def _date(value: str, path: Path, line: int, column: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{path}:{line}: '{column}' = {value!r} is not a date like 2027-03-31") from None
+
+
+def load_register(path: Path) -> dict[str, ConsentForm]:
+    """Read the register into ``{reference: form}``; a missing file is empty."""
+    try:
+        text = decode(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the consent register {path}: {exc}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"reference", "expires_on", "withdrawn_on"} - set(reader.fieldnames or [])
+    if missing:
+        raise ConfigError(
+            f"{path}:1: the consent register needs the columns reference,subject,expires_on,withdrawn_on "
+            f"(missing: {', '.join(sorted(missing))})"
+        )
+    forms: dict[str, ConsentForm] = {}
+    for row in reader:
+        line = reader.line_num
+        reference = (row.get("reference") or "").strip()
+        if not reference:
+            continue
+        forms[reference] = ConsentForm(
+            reference=reference,
+            subject=(row.get("subject") or "").strip(),
+            expires_on=_date(row.get("expires_on") or "", path, line, "expires_on"),
+            withdrawn_on=_date(row.get("withdrawn_on") or "", path, line, "withdrawn_on"),
+        )
+    return forms

@@ -1,0 +1,169 @@
+"""Check the keys and value types of one file's front matter (content.md table).
+
+The result is typed values plus a list of problems. Rules read the typed values
+and never see a wrong type; the ``front-matter-invalid`` rule reports the
+problems. Keeping the two apart means a bad ``accounts:`` line yields one clear
+finding instead of a crash in every rule that reads it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+KNOWN_KEYS = (
+    "publish_at", "schedule", "accounts", "media", "translation", "queue_order", "id", "thread",
+)
+SHARED_KEYS = ("publish_at", "schedule", "accounts", "queue_order", "id", "thread")
+MEDIA_KEYS = ("file", "alt", "consent", "rights")
+TRANSLATION_KEYS = ("reviewed", "reviewer", "reviewed_on")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One structural problem: the 1-based line and what to do about it."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class MediaItem:
+    """One ``media`` entry as written in one language file."""
+
+    file: str | None = None
+    alt: str | None = None
+    consent: str | None = None
+    rights: str | None = None
+    line: int = 1
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key`` inside this item, or the item's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass
+class Translation:
+    """The Welsh file's translation review record."""
+
+    reviewed: bool = False
+    reviewer: str | None = None
+    reviewed_on: str | None = None
+
+
+@dataclass
+class FileMeta:
+    """The typed front matter of one file; keys absent or invalid are left unset."""
+
+    present: set[str] = field(default_factory=set)
+    values: dict[str, Any] = field(default_factory=dict)
+    media: list[MediaItem] | None = None
+    translation: Translation | None = None
+    problems: list[Problem] = field(default_factory=list)
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def _suggest(key: str, known: tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else f"; known keys: {', '.join(known)}"
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _validate_media(raw: Any, line: int, item_lines: list[dict[str, int]], meta: FileMeta) -> None:
+    if not isinstance(raw, list):
+        meta.problems.append(Problem(line, "'media' must be a list of items like '- {file: photo.jpg, alt: ..., consent: ..., rights: ...}'"))
+        return
+    items: list[MediaItem] = []
+    for index, entry in enumerate(raw):
+        lines = item_lines[index] if index < len(item_lines) else {"": line}
+        item = MediaItem(line=lines.get("", line), key_lines=lines)
+        if not isinstance(entry, dict):
+            meta.problems.append(Problem(item.line, f"media item {index + 1} must be a mapping with file, alt, consent and rights"))
+            items.append(item)
+            continue
+        for key, value in entry.items():
+            key_name = str(key)
+            if key_name not in MEDIA_KEYS:
+                meta.problems.append(Problem(item.line_of(key_name), f"unknown media key '{key_name}'{_suggest(key_name, MEDIA_KEYS)}"))
+            elif value is None:
+                continue
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                setattr(item, key_name, str(value).strip())
+            else:
+                meta.problems.append(Problem(item.line_of(key_name), f"media '{key_name}' must be text"))
+        items.append(item)
+    meta.media = items
+
+
+def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
+    if not isinstance(raw, dict):
+        meta.problems.append(Problem(line, "'translation' must be a mapping like '{reviewed: true, reviewer: NAME, reviewed_on: 2026-11-20}'"))
+        return
+    translation = Translation()
+    for key, value in raw.items():
+        key_name = str(key)
+        if key_name not in TRANSLATION_KEYS:
+            meta.problems.append(Problem(line, f"unknown translation key '{key_name}'{_suggest(key_name, TRANSLATION_KEYS)}"))
+        elif key_name == "reviewed":
+            if not isinstance(value, bool):
+                meta.problems.append(Problem(line, "'translation.reviewed' must be true or false"))
+            else:
+                translation.reviewed = value
+        elif value is not None:
+            setattr(translation, key_name, str(value))
+    meta.translation = translation
+
+
+def validate(data: dict[str, Any], key_lines: dict[str, int], media_lines: list[dict[str, int]], language: str, first_line: int) -> FileMeta:
+    """Type-check ``data`` (one file's front matter) for a file in ``language``."""
+    meta = FileMeta(key_lines=dict(key_lines))
+    for raw_key, value in data.items():
+        key = str(raw_key)
+        line = key_lines.get(key, first_line)
+        if key not in KNOWN_KEYS:
+            meta.problems.append(Problem(line, f"unknown key '{key}'{_suggest(key, KNOWN_KEYS)}"))
+            continue
+        meta.present.add(key)
+        if key in ("publish_at", "schedule", "id"):
+            if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
+                meta.problems.append(Problem(line, f"'{key}' must be text, e.g. {key}: {_EXAMPLES[key]}"))
+            else:
+                meta.values[key] = str(value).strip()
+        elif key == "accounts":
+            if isinstance(value, str) and value.strip():
+                value = [value]
+            if not isinstance(value, list) or not value or not all(_is_str(v) for v in value):
+                meta.problems.append(Problem(line, "'accounts' must be a non-empty list of account names, e.g. accounts: [powys-x, powys-facebook]"))
+            else:
+                meta.values[key] = [v.strip() for v in value]
+        elif key == "queue_order":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                meta.problems.append(Problem(line, "'queue_order' must be a number"))
+            else:
+                meta.values[key] = value
+        elif key == "thread":
+            if not isinstance(value, bool):
+                meta.problems.append(Problem(line, "'thread' must be true or false"))
+            else:
+                meta.values[key] = value
+        elif key == "media":
+            if value is not None:
+                _validate_media(value, line, media_lines, meta)
+        elif key == "translation":
+            if language != "cy":
+                meta.problems.append(Problem(line, "'translation' belongs in the Welsh (.cy.md) file only; move it there"))
+            else:
+                _validate_translation(value, line, meta)
+    return meta
+
+
+_EXAMPLES = {
+    "publish_at": "2027-01-12T10:00",
+    "schedule": "weekly-news",
+    "id": "gritting-2027-01",
+}

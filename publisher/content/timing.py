@@ -1,0 +1,59 @@
+"""Interpret ``publish_at`` in the configured timezone (content.md).
+
+A time with an offset is exact. A naive time is local; around clock changes a
+local time may not exist (spring forward) or occur twice (fall back). Guessing
+would publish an hour early or late, so both are refused with a suggestion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+class PublishTimeError(ValueError):
+    """``publish_at`` cannot be turned into one instant; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class PublishTime:
+    utc: datetime
+    local: str
+    zone: str
+
+
+def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
+    """Return the UTC instant for ``text`` (ISO 8601) in zone ``tz``."""
+    cleaned = text.strip()
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise PublishTimeError(
+            f"'{text}' is not an ISO 8601 date and time; write it like 2027-01-12T10:00 "
+            "(local time) or 2027-01-12T10:00+00:00"
+        ) from None
+    if value.tzinfo is not None:
+        return PublishTime(utc=value.astimezone(timezone.utc), local=cleaned, zone=str(tz.key))
+    first = value.replace(tzinfo=tz, fold=0)
+    second = value.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        roundtrip = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+        if roundtrip != value:
+            raise PublishTimeError(
+                f"{cleaned} does not exist in {tz.key}: the clocks go forward that night. "
+                f"Pick another time, or add an offset (e.g. {cleaned}{_offset(first)})"
+            )
+        raise PublishTimeError(
+            f"{cleaned} happens twice in {tz.key}: the clocks go back that night. "
+            f"Add an offset to say which: {cleaned}{_offset(first)} (first) or {cleaned}{_offset(second)} (second)"
+        )
+    return PublishTime(utc=first.astimezone(timezone.utc), local=cleaned, zone=str(tz.key))
+
+
+def _offset(value: datetime) -> str:
+    offset = value.utcoffset()
+    assert offset is not None
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -1,0 +1,89 @@
+"""The Welsh word bank (policy 8.4): proper names, phrases and emergency templates.
+
+``config/wordbank.yaml``::
+
+    names: [Powys, Llandrindod Wells]          # proper names, ignored by language-mixed
+    phrases: [{en: road closed, cy: ffordd ar gau}]
+    templates: [{name: road-closure, description: ..., variables: [road], en: ..., cy: ...}]
+
+A missing word bank is empty (config.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from publisher.content.post import decode
+from publisher.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Phrase:
+    en: str
+    cy: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A pre-translated bilingual template for out-of-hours posts."""
+
+    name: str
+    description: str
+    variables: tuple[str, ...]
+    en: str
+    cy: str
+
+
+@dataclass(frozen=True)
+class WordBank:
+    names: tuple[str, ...] = ()
+    phrases: tuple[Phrase, ...] = ()
+    templates: dict[str, Template] = field(default_factory=dict)
+
+
+def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of text")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def load_wordbank(path: Path) -> WordBank:
+    """Read the word bank; a missing file is an empty word bank."""
+    try:
+        text = decode(path.read_bytes())
+    except FileNotFoundError:
+        return WordBank()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the word bank {path}: {exc}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the word bank must be a mapping with names, phrases and templates")
+    unknown = set(data) - {"names", "phrases", "templates"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; use names, phrases, templates")
+    phrases = []
+    for index, item in enumerate(data.get("phrases") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("en"), str) or not isinstance(item.get("cy"), str):
+            raise ConfigError(f"{path}: phrase {index + 1} needs 'en' and 'cy' text")
+        phrases.append(Phrase(en=item["en"], cy=item["cy"]))
+    templates: dict[str, Template] = {}
+    for index, item in enumerate(data.get("templates") or []):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "en", "cy")):
+            raise ConfigError(f"{path}: template {index + 1} needs 'name', 'en' and 'cy' text")
+        templates[item["name"]] = Template(
+            name=item["name"],
+            description=str(item.get("description", "")),
+            variables=_strings(item.get("variables"), path, f"templates[{index}].variables"),
+            en=item["en"],
+            cy=item["cy"],
+        )
+    return WordBank(names=_strings(data.get("names"), path, "names"), phrases=tuple(phrases), templates=templates)

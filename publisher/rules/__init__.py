@@ -1,0 +1,62 @@
+"""The validation rules: one module per rule code (content.md "Rule codes").
+
+Each module has ``RULE`` (code, severity, fix hint) and ``check(post, ctx)``
+yielding findings. ``ALL`` fixes the order in which they run and are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+
+from publisher.content.post import Post
+from publisher.findings import Finding
+from publisher.rules import (
+    account_unknown,
+    alt_missing,
+    consent_invalid,
+    consent_missing,
+    front_matter_invalid,
+    language_mismatch,
+    language_mixed,
+    media_missing,
+    pair_mismatch,
+    pair_missing,
+    personal_data,
+    rights_missing,
+    schedule_invalid,
+    too_long,
+    translation_unreviewed,
+    welsh_parity,
+)
+from publisher.rules.base import Context, Rule
+
+ALL: tuple[ModuleType, ...] = (
+    pair_missing,
+    pair_mismatch,
+    front_matter_invalid,
+    language_mismatch,
+    language_mixed,
+    alt_missing,
+    consent_missing,
+    consent_invalid,
+    rights_missing,
+    media_missing,
+    translation_unreviewed,
+    too_long,
+    schedule_invalid,
+    account_unknown,
+    welsh_parity,
+    personal_data,
+)
+
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in ALL}
+
+
+def run(post: Post, ctx: Context) -> Iterator[Finding]:
+    """Every finding of every rule for ``post``."""
+    for module in ALL:
+        yield from module.check(post, ctx)
+
+
+__all__ = ["ALL", "BY_CODE", "Context", "Rule", "run"]

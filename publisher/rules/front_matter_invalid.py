@@ -1,0 +1,65 @@
+"""``front-matter-invalid``: unreadable files, bad YAML, wrong types, unknown or missing keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from publisher.content.post import Post
+from publisher.findings import Finding
+from publisher.rules.base import Context, Rule
+
+RULE = Rule("front-matter-invalid", "error", "fix the front matter between the '---' lines as the message says (see the content format in the README)")
+
+
+def check(post: Post, ctx: Context) -> Iterator[Finding]:
+    for post_file in post.files():
+        for problem in post_file.meta.problems:
+            yield RULE.at(post, post_file, problem.line, problem.message)
+        if post_file.readable and not post_file.body_markdown.strip():
+            yield RULE.at(post, post_file, post_file.body_line, "the body is empty: write the post text after the closing '---'")
+    if not post.complete:
+        return
+    first = post.cy or post.en
+    assert first is not None
+    if post.shared("accounts") is None and not any("accounts" in f.meta.present for f in post.files()):
+        yield RULE.at(post, first, 2, "missing required key 'accounts': add e.g. 'accounts: [powys-x]'")
+    has_time = any("publish_at" in f.meta.present for f in post.files())
+    has_schedule = any("schedule" in f.meta.present for f in post.files())
+    if not has_time and not has_schedule:
+        yield RULE.at(post, first, 2, "missing 'publish_at' (or 'schedule'): add e.g. 'publish_at: 2027-01-12T10:00'")
+    elif has_time and has_schedule:
+        where = post.where("schedule")
+        file, line = where if where else (first, 2)
+        yield RULE.at(post, file, line, "give either 'publish_at' or 'schedule', not both")
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """Where a post's id comes from: enough to judge uniqueness without re-reading it."""
+
+    slug: str
+    id: str
+    file: str
+    line: int
+
+
+def ref(post: Post) -> PostRef:
+    where = post.where("id")
+    first = post.files()[0]
+    file, line = where if where else (first, 1)
+    return PostRef(slug=post.slug, id=post.id, file=file.display, line=line)
+
+
+def duplicate_ids(refs: list[PostRef]) -> Iterator[Finding]:
+    """Ids must be unique across the whole content: the queue keys posts by id."""
+    owners: dict[str, list[PostRef]] = {}
+    for item in refs:
+        owners.setdefault(item.id, []).append(item)
+    for post_id, same in owners.items():
+        for item in same if len(same) > 1 else ():
+            others = ", ".join(o.slug for o in same if o is not item)
+            yield Finding(
+                file=item.file, line=item.line, code=RULE.code, severity=RULE.severity, post=post_id,
+                message=f"post id '{post_id}' is also used by {others}; ids must be unique",
+            )

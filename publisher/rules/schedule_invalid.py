@@ -1,0 +1,45 @@
+"""``schedule-invalid``: a post must name one real instant (or a known schedule), not long past."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from publisher.content.post import Post
+from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.findings import Finding
+from publisher.rules.base import Context, Rule
+
+RULE = Rule("schedule-invalid", "error", "give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/")
+
+
+def _ago(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
+
+
+def check(post: Post, ctx: Context) -> Iterator[Finding]:
+    value = post.shared("publish_at")
+    where = post.where("publish_at")
+    if value and where:
+        post_file, line = where
+        try:
+            when = parse_publish_at(value, ctx.config.timezone)
+        except PublishTimeError as exc:
+            yield RULE.at(post, post_file, line, str(exc))
+        else:
+            late = (ctx.now - when.utc).total_seconds()
+            if late > ctx.config.max_lateness.total_seconds() and post.id not in ctx.published:
+                yield RULE.at(
+                    post, post_file, line,
+                    f"publish_at {value} was {_ago(late)} ago, more than max_lateness "
+                    f"({ctx.config.max_lateness}); the daemon would expire it instead of publishing stale news. "
+                    "Give a new time or delete the post",
+                )
+    name = post.shared("schedule")
+    where = post.where("schedule")
+    if name and where and name not in ctx.schedules:
+        post_file, line = where
+        match = difflib.get_close_matches(name, sorted(ctx.schedules), n=1)
+        hint = f"did you mean '{match[0]}'?" if match else f"add schedules/{name}.yaml or use one of: {', '.join(sorted(ctx.schedules)) or '(none defined)'}"
+        yield RULE.at(post, post_file, line, f"schedule '{name}' is not defined; {hint}")

@@ -1,0 +1,1 @@
+"""Text services shared by rules, preview and publishing: language, length, composition."""

@@ -1,0 +1,151 @@
+"""Shared fixtures: a throw-away project (config, content, registers) per test."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from publisher.check import CheckResult, check_content
+from publisher.config import Config, load_config
+
+# A fixed "now" for rule tests: every example date below is in its future.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+BASE_CONFIG = """\
+timezone = "Europe/London"
+
+[accounts.local]
+platform = "outbox"
+strategy = "combined"
+
+[accounts.local-separate]
+platform = "outbox"
+strategy = "separate"
+
+[accounts.powys-x]
+platform = "x"
+strategy = "separate"
+credentials_env = "POWYS_X"
+
+[accounts.powys-x-combined]
+platform = "x"
+strategy = "combined"
+credentials_env = "POWYS_X"
+
+[accounts.powys-facebook]
+platform = "facebook"
+strategy = "combined"
+credentials_env = "POWYS_FACEBOOK"
+
+[accounts.powys-instagram]
+platform = "instagram"
+strategy = "combined"
+credentials_env = "POWYS_INSTAGRAM"
+
+[accounts.powys-mastodon]
+platform = "mastodon"
+strategy = "thread"
+credentials_env = "POWYS_MASTODON"
+
+[accounts.powys-bluesky]
+welsh_account = "powys-bluesky-cy"
+english_account = "powys-bluesky-en"
+
+[accounts.powys-bluesky-cy]
+platform = "bluesky"
+credentials_env = "BSKY_CY"
+
+[accounts.powys-bluesky-en]
+platform = "bluesky"
+credentials_env = "BSKY_EN"
+
+[emergency]
+authorised = ["A. Jones"]
+"""
+
+# A valid pair: reviewed Welsh, real Welsh and English text.
+CY_FRONT = """\
+publish_at: 2027-01-12T10:00
+accounts: [local]
+translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}
+"""
+CY_BODY = "Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol. Ymddiheurwn am unrhyw anghyfleustra."
+EN_FRONT = ""
+EN_BODY = "The library will be closed on Monday because of electrical work. We apologise for any inconvenience."
+
+
+@dataclass
+class Project:
+    """A project folder in tmp_path with helpers to write posts and run the check."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config" / "publisher.toml"
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        """Write a file under the project root (dedented text, or raw bytes)."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def post(
+        self,
+        slug: str = "post",
+        cy_front: str = CY_FRONT,
+        cy_body: str = CY_BODY,
+        en_front: str = EN_FRONT,
+        en_body: str = EN_BODY,
+    ) -> tuple[Path, Path]:
+        """Write ``content/<slug>.cy.md`` and ``.en.md`` (front matter given without the fences)."""
+        cy = self.write(f"content/{slug}.cy.md", f"---\n{textwrap.dedent(cy_front)}---\n{cy_body}\n")
+        en = self.write(f"content/{slug}.en.md", f"---\n{textwrap.dedent(en_front)}---\n{en_body}\n")
+        return cy, en
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def check(self, now: datetime = NOW, targets: tuple[Path, ...] = ()) -> CheckResult:
+        """Run the check with a fixed clock and no cache."""
+        return check_content(self.config(), targets, now=now, use_cache=False)
+
+    def codes(self, now: datetime = NOW) -> list[str]:
+        """The codes of all findings, in report order."""
+        return [f.code for f in self.check(now).findings]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A fresh project with the base config and empty content; cwd is its root."""
+    proj = Project(tmp_path)
+    proj.write("config/publisher.toml", BASE_CONFIG)
+    proj.content.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    return proj
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[[str], Project]:
+    """Factory for extra projects (e.g. to compare two configs)."""
+
+    def factory(name: str) -> Project:
+        proj = Project(tmp_path / name)
+        proj.write("config/publisher.toml", BASE_CONFIG)
+        proj.content.mkdir(parents=True, exist_ok=True)
+        return proj
+
+    return factory

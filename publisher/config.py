@@ -37,7 +37,7 @@ DEFAULT_HOURS = {
 _TOP_KEYS = {
     "timezone", "content_dir", "schedules_dir", "database", "consent_register",
     "wordbank", "max_lateness", "translation_team", "machine_translation",
-    "accounts", "emergency",
+    "accounts", "emergency", "daemon",
 }
 _ACCOUNT_KEYS = {
     "platform", "strategy", "administrator", "credentials_env", "api_base", "path",
@@ -47,6 +47,11 @@ _ACCOUNT_KEYS = {
 _TEAM_KEYS = {"hours", "holidays", "review_within_working_days"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
 _EMERGENCY_KEYS = {"authorised"}
+_DAEMON_DURATIONS = {
+    "lease": "2m", "sync_interval": "60s", "retry_base": "30s", "retry_max": "1h",
+    "reconcile_after": "20s", "request_timeout": "30s", "shutdown_grace": "20s",
+}
+_DAEMON_KEYS = set(_DAEMON_DURATIONS) | {"workers", "max_attempts"}
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
 # variable instead, which is exactly how secrets are meant to be given.
@@ -95,6 +100,21 @@ class MachineTranslation:
 
 
 @dataclass(frozen=True)
+class DaemonSettings:
+    """How ``publisher run`` paces itself (config ``[daemon]``; every key optional)."""
+
+    lease: timedelta = timedelta(minutes=2)  # how long a claim is held before others may take over
+    sync_interval: timedelta = timedelta(seconds=60)  # how often the content is re-read
+    retry_base: timedelta = timedelta(seconds=30)  # first backoff after a transient failure
+    retry_max: timedelta = timedelta(hours=1)  # longest backoff
+    reconcile_after: timedelta = timedelta(seconds=20)  # wait before asking a platform about an unknown outcome
+    request_timeout: timedelta = timedelta(seconds=30)  # per platform call
+    shutdown_grace: timedelta = timedelta(seconds=20)  # in-flight calls get this long on SIGTERM
+    workers: int = 4  # concurrent platform calls
+    max_attempts: int = 8  # transient failures before a delivery is marked failed
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -112,6 +132,7 @@ class Config:
     accounts: dict[str, Account]
     emergency_authorised: tuple[str, ...]
     fingerprint: str
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -195,7 +216,7 @@ def _parse_hours(raw: Any, path: Path) -> dict[str, tuple[time, time]]:
     return hours
 
 
-def _parse_account(name: str, raw: Any, path: Path) -> Account:
+def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     where = f"accounts.{name}."
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: '[accounts.{name}]' must be a table")
@@ -242,7 +263,7 @@ def _parse_account(name: str, raw: Any, path: Path) -> Account:
         administrator=raw.get("administrator"),
         credentials_env=raw.get("credentials_env"),
         api_base=_str(raw, "api_base", "", where, path),
-        path=raw.get("path", "outbox" if platform == "outbox" else None),
+        path=str(root / raw.get("path", "outbox")) if platform == "outbox" else None,
         welsh_account=raw.get("welsh_account"),
         english_account=raw.get("english_account"),
         allow_split=allow_split,
@@ -265,6 +286,26 @@ def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
                 raise ConfigError(
                     f"{path}: account '{account.name}': {role} '{target}' is itself a pair"
                 )
+
+
+def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: '[daemon]' must be a table")
+    _check_keys(raw, _DAEMON_KEYS, "daemon.", path)
+    values: dict[str, Any] = {}
+    for key, default in _DAEMON_DURATIONS.items():
+        try:
+            values[key] = parse_duration(str(raw.get(key, default)))
+        except ValueError as exc:
+            raise ConfigError(f"{path}: 'daemon.{key}': {exc}") from None
+        if values[key].total_seconds() <= 0:
+            raise ConfigError(f"{path}: 'daemon.{key}' must be longer than zero")
+    for key in ("workers", "max_attempts"):
+        value = raw.get(key, getattr(DaemonSettings, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{path}: 'daemon.{key}' must be a whole number >= 1")
+        values[key] = value
+    return DaemonSettings(**values)
 
 
 def default_config_path() -> Path:
@@ -350,7 +391,7 @@ def load_config(path: Path | None = None) -> Config:
     accounts_raw = raw.get("accounts")
     if not isinstance(accounts_raw, dict) or not accounts_raw:
         raise ConfigError(f"{path}: no accounts: add at least one [accounts.NAME] table")
-    accounts = {name: _parse_account(name, acc, path) for name, acc in accounts_raw.items()}
+    accounts = {name: _parse_account(name, acc, path, root) for name, acc in accounts_raw.items()}
     _check_pairs(accounts, path)
 
     emergency_raw = raw.get("emergency", {})
@@ -380,4 +421,5 @@ def load_config(path: Path | None = None) -> Config:
         accounts=accounts,
         emergency_authorised=tuple(authorised),
         fingerprint=hashlib.sha256(data_bytes).hexdigest(),
+        daemon=_parse_daemon(raw.get("daemon", {}), path),
     )

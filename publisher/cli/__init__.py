@@ -21,6 +21,8 @@ from publisher.errors import ConfigError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("publisher.cli.check", "check", "Validate the content: every rule, by file and line."),
     "preview": ("publisher.cli.preview", "preview", "Show exactly what each account will receive, in order."),
+    "run": ("publisher.cli.run", "run", "The daemon: publish due posts exactly once, Welsh first."),
+    "status": ("publisher.cli.status", "status", "Each post's state per account and language."),
 }
 
 

@@ -1,0 +1,36 @@
+"""Platform name → adapter class, imported only when an account of that platform is used.
+
+Importing lazily keeps tweepy, atproto and Mastodon.py out of commands (and
+processes) that never talk to those platforms.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+
+from publisher.config import Account
+from publisher.platforms.base import Platform
+
+MODULES = {
+    "outbox": "publisher.platforms.outbox",
+    "x": "publisher.platforms.x",
+    "facebook": "publisher.platforms.facebook",
+    "instagram": "publisher.platforms.instagram",
+    "bluesky": "publisher.platforms.bluesky",
+    "mastodon": "publisher.platforms.mastodon",
+}
+
+
+def adapter_class(platform: str) -> type[Platform]:
+    """The Platform subclass whose ``name`` is ``platform``."""
+    module = importlib.import_module(MODULES[platform])
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Platform) and getattr(value, "name", None) == platform:
+            return value
+    raise LookupError(f"no adapter class for platform {platform!r} in {MODULES[platform]}")
+
+
+def make_adapter(account: Account, env: Mapping[str, str] | None = None, timeout: float = 30.0) -> Platform:
+    """An adapter instance for ``account`` (credentials are read from ``env`` on use)."""
+    return adapter_class(account.platform or "")(account, env=env, timeout=timeout)

@@ -1,0 +1,1 @@
+"""The publishing queue: database, leases, content sync, dispatcher and daemon."""

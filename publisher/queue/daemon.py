@@ -1,0 +1,183 @@
+"""``publisher run``: sync, wake at the right moment, publish, retry, reconcile.
+
+APScheduler 3 (BackgroundScheduler, in-memory job store) is only the alarm
+clock: its jobs set an event, and the main loop does the work from the
+database. So nothing APScheduler forgets on a crash matters, and a restart
+rebuilds the timers from the deliveries' ``next_attempt_at``.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from publisher.config import Config
+from publisher.errors import ConfigError
+from publisher.queue import models as m
+from publisher.queue.db import DaemonLock, is_sqlite, make_engine, migrate, session_factory, sqlite_path
+from publisher.queue.dispatcher import CycleResult, Dispatcher, utcnow
+from publisher.queue.sync import SyncReport, sync_content
+
+log = logging.getLogger("publisher.daemon")
+
+
+class AlreadyRunning(ConfigError):
+    """Another ``publisher run`` holds this SQLite database."""
+
+
+@dataclass
+class Database:
+    """An open, migrated database."""
+
+    sessions: sessionmaker[Session]
+    dialect: str
+    engine: Any
+
+
+def open_database(config: Config) -> Database:
+    """Connect and migrate; configuration problems become ConfigError (exit 2)."""
+    engine = make_engine(config.database, config.root)
+    try:
+        migrate(engine)
+    except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
+        raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    return Database(sessions=session_factory(engine), dialect=engine.dialect.name, engine=engine)
+
+
+def log_sync(report: SyncReport) -> None:
+    for post_id in report.queued:
+        log.info("queued %s", post_id)
+    for post_id in report.requeued:
+        log.info("re-queued %s (content changed before publishing)", post_id)
+    for post_id, codes in report.held.items():
+        log.warning("held %s: validation errors %s (run 'publisher check')", post_id, ", ".join(codes))
+    for post_id in report.cancelled:
+        log.info("cancelled %s (file deleted)", post_id)
+    for post_id in report.expired:
+        log.warning("expired %s: due more than max_lateness ago, not published", post_id)
+    for post_id in report.changed_after_publishing:
+        log.warning("%s changed after publishing started; the change is not republished", post_id)
+
+
+class Daemon:
+    """One publishing process. ``run_once`` for cron/CI, ``run_forever`` as a service."""
+
+    def __init__(self, config: Config, *, env: Any = None, clock: Any = utcnow) -> None:
+        self.config = config
+        self.clock = clock
+        self.db = open_database(config)
+        self.lock: DaemonLock | None = None
+        path = sqlite_path(self.db.engine)
+        if path is not None:
+            self.lock = DaemonLock(path)
+            if not self.lock.acquire():
+                raise AlreadyRunning(
+                    f"another 'publisher run' is already using {path} (lock file {self.lock.path}); "
+                    "SQLite allows one daemon per database: stop the other one, or use PostgreSQL to run several"
+                )
+        self.dispatcher = Dispatcher(config, self.db.sessions, dialect=self.db.dialect, env=env, clock=clock)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._sync_requested = threading.Event()
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+        self.db.engine.dispose()
+
+    def sync(self) -> SyncReport:
+        report = sync_content(self.config, self.db.sessions, self.clock())
+        log_sync(report)
+        return report
+
+    def _exclusive(self) -> bool:
+        """On SQLite the lock proves no other daemon holds a lease."""
+        return is_sqlite(self.db.engine)
+
+    def held_count(self) -> int:
+        with self.db.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(m.Post).where(m.Post.state == m.POST_HELD)) or 0)
+
+    def run_once(self) -> int:
+        """Publish everything due now and exit: 0 all well, 1 failures or held posts."""
+        try:
+            self.sync()
+            self.dispatcher.recover(all_leases=self._exclusive())
+            result = self.dispatcher.run_due()
+            self._log_cycle(result)
+            return 1 if result.failed or self.held_count() else 0
+        finally:
+            self.close()
+
+    def _log_cycle(self, result: CycleResult) -> None:
+        if result.published or result.failed or result.retried or result.unknown:
+            log.info("cycle: %d published, %d failed, %d retrying, %d unknown", result.published, result.failed, result.retried, result.unknown)
+
+    # -- the service --------------------------------------------------------
+
+    def stop(self, *_: Any) -> None:
+        """SIGTERM/SIGINT: stop claiming; in-flight calls finish; unsent claims are released."""
+        if not self._stop.is_set():
+            log.info("stopping: no new claims; finishing calls in flight")
+        self._stop.set()
+        self.dispatcher.stopping = True
+        self._wake.set()
+
+    def request_sync(self, *_: Any) -> None:
+        """SIGHUP (and the sync timer): re-read the content at the next loop."""
+        self._sync_requested.set()
+        self._wake.set()
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGHUP, self.request_sync)
+
+    def _next_wake(self) -> datetime | None:
+        candidates = [t for t in (self.dispatcher.next_due(), None if self._exclusive() else self.dispatcher.next_lease_expiry()) if t]
+        return min(candidates) if candidates else None
+
+    def run_forever(self) -> int:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._install_signals()
+        scheduler = BackgroundScheduler(
+            timezone=timezone.utc,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        scheduler.add_job(self.request_sync, "interval", seconds=self.config.daemon.sync_interval.total_seconds(), id="sync")
+        scheduler.start()
+        log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
+        try:
+            self.sync()
+            self.dispatcher.recover(all_leases=self._exclusive())
+            while not self._stop.is_set():
+                if self._sync_requested.is_set():
+                    self._sync_requested.clear()
+                    self.sync()
+                if not self._exclusive():
+                    self.dispatcher.recover()
+                self._log_cycle(self.dispatcher.run_due())
+                if self._stop.is_set():
+                    break
+                when = self._next_wake()
+                if when is not None:
+                    scheduler.add_job(self._wake.set, "date", run_date=max(when, self.clock()), id="wake", replace_existing=True)
+                self._wake.wait(timeout=self.config.daemon.sync_interval.total_seconds())
+                self._wake.clear()
+        finally:
+            scheduler.shutdown(wait=False)
+            released = self.dispatcher.release_unsent()
+            if released:
+                log.info("released %d claimed deliveries that were not yet sent", released)
+            self.close()
+            log.info("stopped")
+        return 0
+

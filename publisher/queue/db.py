@@ -1,0 +1,125 @@
+"""Database engine, session factory, migrations and the one-daemon-per-SQLite lock.
+
+SQLite is the embedded default: WAL, ``synchronous=FULL`` (a committed
+"published" survives power loss) and ``BEGIN IMMEDIATE`` so a claim takes the
+write lock before it reads. PostgreSQL lets several daemons share one
+database; claims there use ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from publisher.errors import ConfigError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(url: str, root: Path) -> str:
+    """A SQLite path relative to the project root, not to wherever the command runs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            parsed = parsed.set(database=str(root / path))
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, root: Path) -> Engine:
+    """Create the engine for ``url`` with the settings exactly-once publishing needs."""
+    resolved = resolve_url(url, root)
+    try:
+        backend = make_url(resolved).get_backend_name()
+    except Exception:  # noqa: BLE001 - any unparseable URL is a config problem
+        raise ConfigError(f"'database' = {url!r} is not a database URL (e.g. sqlite:///publisher.db)") from None
+    if backend == "sqlite":
+        engine = create_engine(resolved, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        try:
+            return create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        except ModuleNotFoundError:
+            raise ConfigError("PostgreSQL needs the psycopg driver: pip install 'publisher[postgres]'") from None
+    raise ConfigError(f"database {backend!r} is not supported; use sqlite:/// or postgresql+psycopg://")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic, batch mode on SQLite)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class DaemonLock:
+    """One ``publisher run`` per SQLite database, enforced with an OS file lock.
+
+    The lock dies with the process (even on SIGKILL), so a crash never leaves
+    a stale lock behind.
+    """
+
+    def __init__(self, database_path: Path) -> None:
+        self.path = database_path.with_name(database_path.name + ".lock")
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL or in-memory)."""
+    if not is_sqlite(engine) or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    return Path(engine.url.database)

@@ -1,0 +1,397 @@
+"""Claim due deliveries, call the platforms, record the outcome: exactly once.
+
+The protocol, and why each step is there:
+
+1. **Claim** in one short transaction (``BEGIN IMMEDIATE`` on SQLite,
+   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL): state ``publishing``, a lease
+   (owner, until) and ``lease_version + 1``. Only deliveries whose predecessor
+   is published are claimable: Welsh first, thread parts in order.
+2. **Attempt row** committed *before* the platform call, fenced on the lease
+   version. A crash after it means "the call may have happened".
+3. **Call** the adapter outside any transaction.
+4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
+   a daemon that lost its lease cannot overwrite the new owner's result.
+5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
+   ``unknown``; without one, ``queued`` (nothing was sent).
+6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
+   any resend; when the platform cannot answer, the delivery stays ``unknown``
+   and is flagged for a person after a few tries.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import random
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from publisher.config import Config
+from publisher.platforms.base import (
+    MediaFile,
+    OutcomeUnknown,
+    PermanentError,
+    Platform,
+    PlatformError,
+    PublishRequest,
+    RateLimited,
+    RemotePost,
+    TransientError,
+)
+from publisher.platforms.registry import make_adapter
+from publisher.queue import models as m
+from publisher.queue.audit import record
+
+log = logging.getLogger("publisher.dispatcher")
+
+RECONCILE_TRIES_BEFORE_FLAG = 5
+BATCH = 32
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this daemon holds the lease on."""
+
+    delivery_id: int
+    lease_version: int
+    kind: str  # "publish" or "reconcile"
+
+
+@dataclass
+class CycleResult:
+    """What one pass over the due deliveries did (counted from several worker threads)."""
+
+    published: int = 0
+    failed: int = 0
+    retried: int = 0
+    unknown: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def add(self, outcome: str) -> None:
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class Dispatcher:
+    """Runs the claim → attempt → call → complete protocol against one database."""
+
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        *,
+        dialect: str,
+        owner: str | None = None,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        adapter_factory: Callable[..., Platform] = make_adapter,
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.dialect = dialect
+        self.owner = owner or default_owner()
+        self.env = env
+        self.clock = clock
+        self.settings = config.daemon
+        self._adapter_factory = adapter_factory
+        self._adapters: dict[str, Platform] = {}
+        self.stopping = False
+
+    # -- adapters ---------------------------------------------------------
+
+    def adapter(self, account_name: str) -> Platform:
+        if account_name not in self._adapters:
+            self._adapters[account_name] = self._adapter_factory(
+                self.config.accounts[account_name], env=self.env, timeout=self.settings.request_timeout.total_seconds()
+            )
+        return self._adapters[account_name]
+
+    # -- leases -------------------------------------------------------------
+
+    def recover(self, all_leases: bool = False) -> int:
+        """Release expired leases (all of them when no other daemon can hold one)."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            condition = m.Delivery.state == m.PUBLISHING
+            if not all_leases:
+                condition = and_(condition, m.Delivery.lease_until < now)
+            rows = session.scalars(select(m.Delivery).where(condition)).all()
+            for delivery in rows:
+                sent = session.scalar(
+                    select(exists().where(
+                        m.Attempt.delivery_id == delivery.id,
+                        m.Attempt.lease_version == delivery.lease_version,
+                        m.Attempt.kind == "publish",
+                    ))
+                )
+                delivery.lease_owner = None
+                delivery.lease_until = None
+                delivery.updated_at = now
+                if sent:
+                    delivery.state = m.UNKNOWN
+                    delivery.next_attempt_at = now + self.settings.reconcile_after
+                    delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
+                    record(session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail={"outcome": "unknown"})
+                else:
+                    delivery.state = m.QUEUED
+                    delivery.attempts = max(0, delivery.attempts - 1)
+            return len(rows)
+
+    def claim(self, limit: int = BATCH) -> list[Claim]:
+        """Lease up to ``limit`` due deliveries whose predecessors are published."""
+        now = self.clock()
+        dep = aliased(m.Delivery)
+        parent = aliased(m.Delivery)
+        ready = and_(
+            m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT)),
+            m.Delivery.next_attempt_at <= now,
+            or_(m.Delivery.depends_on_id.is_(None), exists().where(dep.id == m.Delivery.depends_on_id, dep.state == m.PUBLISHED)),
+            or_(m.Delivery.reply_to_id.is_(None), exists().where(parent.id == m.Delivery.reply_to_id, parent.state == m.PUBLISHED)),
+        )
+        to_reconcile = and_(
+            m.Delivery.state == m.UNKNOWN,
+            m.Delivery.next_attempt_at <= now,
+            or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now),
+        )
+        query = (
+            select(m.Delivery)
+            .join(m.Post, m.Post.id == m.Delivery.post_id)
+            .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE)
+            .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=m.Delivery)
+        claims: list[Claim] = []
+        with self.sessions.begin() as session:
+            for delivery in session.scalars(query).all():
+                kind = "reconcile" if delivery.state == m.UNKNOWN else "publish"
+                delivery.lease_owner = self.owner
+                delivery.lease_until = now + self.settings.lease
+                delivery.lease_version += 1
+                delivery.updated_at = now
+                if kind == "publish":
+                    delivery.state = m.PUBLISHING
+                    delivery.attempts += 1
+                claims.append(Claim(delivery.id, delivery.lease_version, kind))
+        return claims
+
+    def release_unsent(self) -> int:
+        """On shutdown: give back claims whose platform call never started."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            rows = session.scalars(
+                select(m.Delivery).where(m.Delivery.lease_owner == self.owner, m.Delivery.state == m.PUBLISHING)
+            ).all()
+            released = 0
+            for delivery in rows:
+                sent = session.scalar(select(exists().where(
+                    m.Attempt.delivery_id == delivery.id, m.Attempt.lease_version == delivery.lease_version
+                )))
+                if sent:
+                    continue  # recover() will reconcile it
+                delivery.state = m.QUEUED
+                delivery.attempts = max(0, delivery.attempts - 1)
+                delivery.lease_owner = None
+                delivery.lease_until = None
+                delivery.updated_at = now
+                released += 1
+            return released
+
+    # -- one delivery -------------------------------------------------------
+
+    def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
+        account = self.config.accounts[delivery.account]
+        base_url = str(account.options.get("media_base_url", "") or "")
+        media = []
+        for item in delivery.media:
+            path = self.config.content_dir / item["file"]
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            public = base_url.rstrip("/") + "/" + item["file"] if base_url else None
+            media.append(MediaFile(path=path, alt=item["alt"], mime_type=mime, public_url=public))
+        reply_to = None
+        if delivery.reply_to_id is not None:
+            parent = session.get(m.Delivery, delivery.reply_to_id)
+            if parent is not None and parent.remote_id:
+                reply_to = RemotePost(id=parent.remote_id, url=parent.remote_url, extra=dict(parent.remote_extra or {}))
+        return PublishRequest(
+            text=delivery.text,
+            language=delivery.language,
+            idempotency_key=delivery.idempotency_key,
+            media=tuple(media),
+            reply_to=reply_to,
+        )
+
+    def _start(self, claim: Claim) -> tuple[PublishRequest, str, datetime | None, int] | None:
+        """Write the attempt row (fenced on the lease); None if the lease was lost."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            delivery = session.get(m.Delivery, claim.delivery_id)
+            if delivery is None or delivery.lease_version != claim.lease_version or delivery.lease_owner != self.owner:
+                return None
+            session.add(m.Attempt(
+                delivery_id=delivery.id, lease_version=claim.lease_version, kind=claim.kind,
+                owner=self.owner, started_at=now,
+            ))
+            first = session.scalar(
+                select(func.min(m.Attempt.started_at)).where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "publish")
+            )
+            reconciles = session.scalar(
+                select(func.count()).select_from(m.Attempt).where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "reconcile")
+            ) or 0
+            return self._request(session, delivery), delivery.account, first, int(reconciles)
+
+    def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
+        """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(m.Delivery)
+                .where(
+                    m.Delivery.id == claim.delivery_id,
+                    m.Delivery.lease_version == claim.lease_version,
+                    m.Delivery.lease_owner == self.owner,
+                )
+                .values(lease_owner=None, lease_until=None, updated_at=now, **values)
+            )
+            session.execute(
+                update(m.Attempt)
+                .where(m.Attempt.delivery_id == claim.delivery_id, m.Attempt.lease_version == claim.lease_version, m.Attempt.finished_at.is_(None))
+                .values(finished_at=now, outcome=outcome, error=error)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                log.warning("delivery %s: lease lost before recording %s; the new owner will reconcile", claim.delivery_id, outcome)
+                return False
+            delivery = session.get(m.Delivery, claim.delivery_id)
+            if delivery is not None and outcome in ("published", "failed", "reconciled"):
+                record(session, self.owner, outcome, post_id=delivery.post_id, delivery_id=delivery.id,
+                       detail={"account": delivery.account, "language": delivery.language, "part": delivery.part,
+                               "remote_url": delivery.remote_url, "error": error})
+            return True
+
+    def _backoff(self, attempts: int) -> timedelta:
+        base = self.settings.retry_base.total_seconds()
+        delay = min(self.settings.retry_max.total_seconds(), base * (2 ** max(0, attempts - 1)))
+        return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+    def execute(self, claim: Claim, result: CycleResult) -> None:
+        """Run one claimed delivery to its next state (nothing new starts once stopping)."""
+        if self.stopping:
+            return  # still leased with no attempt row: release_unsent() gives it back
+        started = self._start(claim)
+        if started is None:
+            return
+        request, account_name, first_attempt, reconciles = started
+        now = self.clock()
+        try:
+            adapter = self.adapter(account_name)
+            if claim.kind == "reconcile":
+                since = (first_attempt or now) - timedelta(minutes=5)
+                found = adapter.find_recent(request, since)
+                if found is None:
+                    self._finish(claim, "not_found", None, state=m.QUEUED, next_attempt_at=now,
+                                 last_error="not found on the platform after an unknown outcome; sending again")
+                    return
+                remote = found
+                outcome = "reconciled"
+            else:
+                remote = adapter.publish(request)
+                outcome = "published"
+        except RateLimited as exc:
+            retry_at = exc.retry_at if exc.retry_at and exc.retry_at > now else now + self._backoff(self._attempts(claim))
+            state = m.UNKNOWN if claim.kind == "reconcile" else m.RETRY_WAIT
+            self._finish(claim, "rate_limited", exc.message, state=state, next_attempt_at=retry_at, last_error=exc.message)
+            result.add("retried")
+            return
+        except (TransientError, OutcomeUnknown) as exc:
+            if claim.kind == "reconcile":
+                flag = reconciles + 1 >= RECONCILE_TRIES_BEFORE_FLAG
+                self._finish(claim, "reconcile_failed", exc.message, state=m.UNKNOWN, needs_attention=1 if flag else 0,
+                             next_attempt_at=now + self._backoff(reconciles + 1),
+                             last_error=("needs a person: " if flag else "") + f"could not confirm with the platform: {exc.message}")
+                result.add("unknown")
+                return
+            if isinstance(exc, OutcomeUnknown):
+                self._finish(claim, "unknown", exc.message, state=m.UNKNOWN,
+                             next_attempt_at=now + self.settings.reconcile_after, last_error=exc.message)
+                result.add("unknown")
+                return
+            attempts = self._attempts(claim)
+            if attempts >= self.settings.max_attempts:
+                self._finish(claim, "failed", exc.message, state=m.FAILED, last_error=f"gave up after {attempts} attempts: {exc.message}")
+                result.add("failed")
+                return
+            self._finish(claim, "retry", exc.message, state=m.RETRY_WAIT, next_attempt_at=now + self._backoff(attempts), last_error=exc.message)
+            result.add("retried")
+            return
+        except PermanentError as exc:
+            state = m.UNKNOWN if claim.kind == "reconcile" else m.FAILED
+            self._finish(claim, "failed", exc.message, state=state, last_error=exc.message, needs_attention=1 if claim.kind == "reconcile" else 0,
+                         next_attempt_at=now + self.settings.retry_max)
+            result.add("failed")
+            return
+        except PlatformError as exc:  # an adapter raised the base class: treat as unknown
+            self._finish(claim, "unknown", exc.message, state=m.UNKNOWN, next_attempt_at=now + self.settings.reconcile_after, last_error=exc.message)
+            result.add("unknown")
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug in an adapter must not lose the delivery
+            log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, account_name)
+            self._finish(claim, "unknown", type(exc).__name__, state=m.UNKNOWN,
+                         next_attempt_at=now + self.settings.reconcile_after,
+                         last_error=f"unexpected {type(exc).__name__} in the adapter; will check the platform before any resend")
+            result.add("unknown")
+            return
+        if self._finish(claim, outcome, None, state=m.PUBLISHED, remote_id=remote.id, remote_url=remote.url,
+                        remote_extra=dict(remote.extra), published_at=self.clock(), last_error=None, needs_attention=0):
+            result.add("published")
+
+    def _attempts(self, claim: Claim) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(m.Delivery.attempts).where(m.Delivery.id == claim.delivery_id)) or 0)
+
+    # -- cycles -------------------------------------------------------------
+
+    def run_due(self) -> CycleResult:
+        """Publish everything due now, including what becomes claimable as predecessors publish."""
+        result = CycleResult()
+        workers = self.settings.workers
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+            while not self.stopping:
+                claims = self.claim(limit=max(BATCH, workers * 4))
+                if not claims:
+                    break
+                for future in [pool.submit(self.execute, claim, result) for claim in claims]:
+                    future.result()
+        return result
+
+    def next_due(self) -> datetime | None:
+        """When the next delivery may become due (for the wake-up timer)."""
+        with self.sessions() as session:
+            return session.scalar(
+                select(func.min(m.Delivery.next_attempt_at))
+                .join(m.Post, m.Post.id == m.Delivery.post_id)
+                .where(m.Post.state == m.POST_ACTIVE, m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT, m.UNKNOWN)))
+            )
+
+    def next_lease_expiry(self) -> datetime | None:
+        with self.sessions() as session:
+            return session.scalar(select(func.min(m.Delivery.lease_until)).where(m.Delivery.state == m.PUBLISHING))

@@ -1,0 +1,157 @@
+"""The database schema: the queue and the record of truth (SQLAlchemy 2 models).
+
+APScheduler only wakes the daemon; what is due, claimed, in flight or done
+lives here, so a crash at any moment loses nothing. The migrations in
+``publisher/queue/migrations`` create exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Delivery states (cli.md ``status``).
+QUEUED = "queued"
+PUBLISHING = "publishing"
+RETRY_WAIT = "retry_wait"
+UNKNOWN = "unknown"
+PUBLISHED = "published"
+FAILED = "failed"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+DELIVERY_STATES = (QUEUED, PUBLISHING, RETRY_WAIT, UNKNOWN, PUBLISHED, FAILED, CANCELLED, EXPIRED)
+OPEN_STATES = (QUEUED, PUBLISHING, RETRY_WAIT, UNKNOWN)
+
+# Post states.
+POST_ACTIVE = "active"  # valid and queued (or done)
+POST_HELD = "held"  # validation errors: not queued until fixed
+POST_CANCELLED = "cancelled"  # file deleted before publishing
+POST_EXPIRED = "expired"  # due more than max_lateness ago, never published
+POST_UNSCHEDULED = "unscheduled"  # names a schedule; waits for a slot
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware.
+
+    SQLite has no time zones; storing naive UTC everywhere makes comparisons
+    in SQL correct on both SQLite and PostgreSQL.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Post(Base):
+    """A post as last synced from the content (or created by ``emergency``)."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(20), default="content")  # content | emergency
+    content_hash: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(20), default=POST_ACTIVE)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    local_time: Mapped[str | None] = mapped_column(String(64), nullable=True)  # as written
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    schedule: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    accounts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text_cy: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    translation_source: Mapped[str] = mapped_column(String(20), default="reviewed")
+    held_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. "changed after publishing"
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.seq")
+
+
+class Delivery(Base):
+    """One message to one account: the unit that is claimed and published exactly once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "revision", "seq", name="uq_delivery_post_revision_seq"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)  # order within the post's revision
+    account: Mapped[str] = mapped_column(String(255))  # the concrete platform account
+    target: Mapped[str] = mapped_column(String(255))  # the account (or pair) the post named
+    platform: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))  # cy | en | cy+en
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    media: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{file, alt}]
+    depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lease_version: Mapped[int] = mapped_column(Integer, default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    remote_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    needs_attention: Mapped[int] = mapped_column(Integer, default=0)  # 1: a person must decide
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+
+
+class Attempt(Base):
+    """Written (and committed) before every platform call, so a crash leaves evidence."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    lease_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # publish | reconcile
+    owner: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditEvent(Base):
+    """Who did what, when: publishing, cancellations, emergency posts, reviews."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(50))
+    post_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

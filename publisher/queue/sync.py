@@ -1,0 +1,249 @@
+"""Bring the database in line with the content folder (each daemon cycle and on SIGHUP).
+
+Unchanged files cost one read and a hash. A new or changed post is validated
+with every rule: with errors it is *held* (reported with its codes, not
+queued); without, its deliveries are (re)created from
+:func:`publisher.text.compose.compose`. Once anything of a post has gone out
+(or may have), later edits are reported, never republished, and the rest of
+the post goes out as first queued so the two languages still match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from publisher import rules
+from publisher.check import build_context
+from publisher.config import Config
+from publisher.content.discovery import FoundFile, find_files, pair, read_file
+from publisher.content.post import Post as ContentPost
+from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.queue import models as m
+from publisher.queue.audit import record
+from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+from publisher.text.compose import compose
+
+log = logging.getLogger("publisher.sync")
+
+
+@dataclass
+class SyncReport:
+    """What one sync changed, for the log and ``run --once``'s exit code."""
+
+    queued: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    held: dict[str, list[str]] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    changed_after_publishing: list[str] = field(default_factory=list)
+
+
+def _hash(raw: dict[str, bytes | None]) -> str:
+    digest = hashlib.sha256()
+    for language in ("cy", "en"):
+        digest.update(language.encode() + b"\0" + (raw.get(language) or b"\0absent") + b"\0")
+    return digest.hexdigest()
+
+
+def _read(item: FoundFile) -> bytes | None:
+    try:
+        return item.path.read_bytes() if item.inside_root else None
+    except OSError:
+        return None
+
+
+def _started(post: m.Post) -> bool:
+    """True once any delivery of the post's current revision may have reached a platform."""
+    return any(
+        d.state in (m.PUBLISHING, m.UNKNOWN, m.PUBLISHED) or d.attempts > 0
+        for d in post.deliveries
+        if d.revision == post.revision
+    )
+
+
+def _cancel_open(session: Session, post: m.Post, state: str, reason: str, now: datetime) -> None:
+    session.execute(
+        update(m.Delivery)
+        .where(m.Delivery.post_id == post.id, m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT)))
+        .values(state=state, last_error=reason, updated_at=now, lease_owner=None, lease_until=None)
+    )
+
+
+def idempotency_key(post_id: str, revision: int, seq: int, content_hash: str) -> str:
+    """Fixed when the delivery is created; platforms with native idempotency dedupe on it."""
+    return hashlib.sha256(f"{post_id}\0{revision}\0{seq}\0{content_hash}".encode()).hexdigest()[:32]
+
+
+def create_deliveries(session: Session, config: Config, row: m.Post, post: ContentPost, now: datetime) -> None:
+    """One delivery per composed message; each depends on the previous one of its account.
+
+    That chain is what makes Welsh go first (and thread parts go in order):
+    a delivery is claimable only once the one before it is published.
+    """
+    seq = 0
+    due = row.scheduled_at or now
+    content_root = config.content_dir
+    for target in post.accounts:
+        previous: m.Delivery | None = None
+        created: list[m.Delivery] = []
+        for message in compose(post, config, target):
+            media = []
+            for attachment in message.media:
+                source = post.file("cy").path.parent if post.file("cy") else content_root  # type: ignore[union-attr]
+                real = (source / attachment.file).resolve()
+                media.append({"file": str(real.relative_to(content_root.resolve())), "alt": attachment.alt})
+            delivery = m.Delivery(
+                post_id=row.id,
+                revision=row.revision,
+                seq=seq,
+                account=message.account,
+                target=target,
+                platform=message.platform,
+                language=message.language,
+                part=message.part,
+                text=message.text,
+                media=media,
+                depends_on_id=previous.id if previous else None,
+                reply_to_id=created[message.reply_to].id if message.reply_to is not None else None,
+                idempotency_key=idempotency_key(row.id, row.revision, seq, row.content_hash),
+                state=m.QUEUED,
+                next_attempt_at=due,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(delivery)
+            session.flush()  # ids for the next delivery's dependency
+            created.append(delivery)
+            previous = delivery
+            seq += 1
+
+
+def _apply(session: Session, config: Config, post: ContentPost, content_hash: str, errors: list[str], now: datetime, report: SyncReport) -> None:
+    row = session.get(m.Post, post.id)
+    publish_at = post.shared("publish_at")
+    scheduled: datetime | None = None
+    if publish_at:
+        try:
+            scheduled = parse_publish_at(publish_at, config.timezone).utc
+        except PublishTimeError:
+            scheduled = None
+    if row is not None and _started(row):
+        if row.content_hash != content_hash:
+            row.content_hash = content_hash
+            row.note = f"changed after publishing started ({now:%Y-%m-%d %H:%M} UTC); not republished"
+            row.updated_at = now
+            record(session, "daemon", "changed_after_publishing", post_id=row.id, detail={"slug": post.slug})
+            report.changed_after_publishing.append(row.id)
+        return
+    if row is None:
+        row = m.Post(id=post.id, first_seen=now, revision=0, content_hash="")
+        session.add(row)
+    elif row.content_hash == content_hash and row.state != m.POST_CANCELLED:
+        return
+    row.slug = post.slug
+    row.content_hash = content_hash
+    row.scheduled_at = scheduled
+    row.local_time = publish_at
+    row.timezone = config.timezone.key
+    row.schedule = post.shared("schedule")
+    row.accounts = post.accounts
+    row.text_cy = post.text("cy")
+    row.text_en = post.text("en")
+    row.updated_at = now
+    row.note = None
+    _cancel_open(session, row, m.CANCELLED, "superseded by a newer version of the post", now)
+    if errors:
+        row.state = m.POST_HELD
+        row.held_codes = errors
+        report.held[row.id] = errors
+        record(session, "daemon", "held", post_id=row.id, detail={"codes": errors})
+        return
+    row.held_codes = []
+    if row.schedule and scheduled is None:
+        row.state = m.POST_UNSCHEDULED
+        return
+    first = row.revision == 0
+    row.revision += 1
+    row.state = m.POST_ACTIVE
+    session.flush()
+    create_deliveries(session, config, row, post, now)
+    (report.queued if first else report.requeued).append(row.id)
+    record(session, "daemon", "queued" if first else "requeued", post_id=row.id, detail={"revision": row.revision, "scheduled_at": scheduled.isoformat() if scheduled else None})
+
+
+def _expire(session: Session, config: Config, now: datetime, report: SyncReport) -> None:
+    """Posts due longer ago than max_lateness and not started are expired, not published."""
+    cutoff = now - config.max_lateness
+    rows = session.scalars(
+        select(m.Post).where(m.Post.state == m.POST_ACTIVE, m.Post.scheduled_at.is_not(None), m.Post.scheduled_at < cutoff)
+    ).all()
+    for row in rows:
+        if _started(row) or not any(d.state in (m.QUEUED, m.RETRY_WAIT) for d in row.deliveries):
+            continue
+        row.state = m.POST_EXPIRED
+        row.updated_at = now
+        _cancel_open(session, row, m.EXPIRED, f"due {row.scheduled_at:%Y-%m-%d %H:%M} UTC, more than max_lateness ago; not published", now)
+        record(session, "daemon", "expired", post_id=row.id)
+        report.expired.append(row.id)
+
+
+def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime) -> SyncReport:
+    """Read the content folder and update posts and deliveries; returns what changed."""
+    report = SyncReport()
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in find_files(config.content_dir):
+        by_slug.setdefault(item.slug, {})[item.language] = item
+    with sessions.begin() as session:
+        known = {row.slug: row for row in session.scalars(select(m.Post).where(m.Post.source == "content"))}
+        published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED)).all())
+        changed: list[tuple[ContentPost, str]] = []
+        for slug, items in sorted(by_slug.items()):
+            raw = {lang: _read(item) for lang, item in items.items()}
+            content_hash = _hash(raw)
+            row = known.get(slug)
+            if row is not None and row.content_hash == content_hash:
+                continue
+            files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+            changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
+        if changed:
+            ctx = build_context(config, now, published=published_ids)
+            changed_slugs = {p.slug for p, _ in changed}
+            others = [
+                PostRef(slug=r.slug, id=r.id, file=r.slug, line=1)
+                for r in known.values()
+                if r.slug in by_slug and r.slug not in changed_slugs
+            ]
+            duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
+            for post, content_hash in changed:
+                findings = list(rules.run(post, ctx))
+                errors = sorted({f.code for f in findings if f.severity == "error"})
+                if post.id in duplicates:
+                    errors = sorted(set(errors) | {"front-matter-invalid"})
+                owner = session.get(m.Post, post.id)
+                if owner is not None and owner.slug != post.slug and owner.slug in by_slug:
+                    log.warning("post %s: id %r is already used by %s; not queued", post.slug, post.id, owner.slug)
+                    report.held[post.slug] = ["front-matter-invalid"]
+                    continue
+                _apply(session, config, post, content_hash, errors, now, report)
+        present_ids = {p.id for p, _ in changed}
+        for slug, row in known.items():
+            if slug in by_slug or row.id in present_ids or row.state in (m.POST_CANCELLED, m.POST_EXPIRED):
+                continue
+            if _started(row):
+                if row.note is None or "deleted" not in row.note:
+                    row.note = "file deleted after publishing started; nothing was retracted"
+                continue
+            row.state = m.POST_CANCELLED
+            row.updated_at = now
+            _cancel_open(session, row, m.CANCELLED, "post file deleted before publishing", now)
+            record(session, "daemon", "cancelled", post_id=row.id, detail={"reason": "file deleted"})
+            report.cancelled.append(row.id)
+        _expire(session, config, now, report)
+    return report
+

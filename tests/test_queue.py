@@ -1,0 +1,352 @@
+"""The queue: content sync, Welsh-first claiming, retries, reconciliation and lease fencing.
+
+A scripted in-process adapter stands in for a platform so every transition
+can be forced deterministically; the end-to-end suites run real adapters
+against the fake HTTP server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import Project
+from publisher.config import Account
+from publisher.platforms.base import (
+    OutcomeUnknown,
+    PermanentError,
+    Platform,
+    PublishRequest,
+    RateLimited,
+    RemotePost,
+    TransientError,
+)
+from publisher.queue import models as m
+from publisher.queue.daemon import open_database
+from publisher.queue.dispatcher import Dispatcher
+from publisher.queue.sync import sync_content
+
+T0 = datetime(2027, 1, 12, 10, 0, tzinfo=timezone.utc)
+SEPARATE = """\
+publish_at: 2027-01-12T10:00+00:00
+accounts: [local-separate]
+translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}
+"""
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+class Remote:
+    """What the scripted 'platform' holds, and the faults it will raise next."""
+
+    def __init__(self) -> None:
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, str, str]] = []  # (account, language, text)
+        self.faults: list[Exception | Callable[[PublishRequest], Exception]] = []
+
+
+class Scripted(Platform):
+    name = "outbox"
+
+    def __init__(self, account: Account, env: Any = None, timeout: float = 30.0, *, remote: Remote) -> None:
+        super().__init__(account, env, timeout)
+        self.remote = remote
+
+    def publish(self, request: PublishRequest) -> RemotePost:
+        self.remote.calls.append((self.account.name, request.language, request.text))
+        if self.remote.faults:
+            fault = self.remote.faults.pop(0)
+            if isinstance(fault, OutcomeUnknown) and fault.args[0] == "applied":
+                self.remote.posts[request.idempotency_key] = {"text": request.text}
+                raise OutcomeUnknown("timed out after sending")
+            raise fault if isinstance(fault, Exception) else fault(request)
+        self.remote.posts[request.idempotency_key] = {"text": request.text, "reply_to": request.reply_to.id if request.reply_to else None}
+        return RemotePost(id=request.idempotency_key, url=f"https://example/{request.idempotency_key}")
+
+    def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        return RemotePost(id=request.idempotency_key) if request.idempotency_key in self.remote.posts else None
+
+    def delete(self, post: RemotePost) -> None:
+        self.remote.posts.pop(post.id, None)
+
+
+@pytest.fixture
+def queue(project: Project) -> Any:
+    """(project, clock, remote, dispatcher factory, sync) over a fresh SQLite database."""
+    clock = Clock(T0)
+    remote = Remote()
+    config = project.config()
+    db = open_database(config)
+
+    def dispatcher(owner: str = "test-a") -> Dispatcher:
+        return Dispatcher(
+            project.config(), db.sessions, dialect=db.dialect, owner=owner, clock=clock,
+            adapter_factory=lambda account, env=None, timeout=30.0: Scripted(account, env, timeout, remote=remote),
+        )
+
+    def sync() -> Any:
+        return sync_content(project.config(), db.sessions, clock())
+
+    yield project, clock, remote, dispatcher, sync, db
+    db.engine.dispose()
+
+
+def deliveries(db: Any, post_id: str = "post") -> list[m.Delivery]:
+    with db.sessions() as session:
+        post = session.get(m.Post, post_id)
+        assert post is not None
+        return list(session.scalars(
+            select(m.Delivery).where(m.Delivery.post_id == post_id, m.Delivery.revision == post.revision).order_by(m.Delivery.seq)
+        ))
+
+
+def post_row(db: Any, post_id: str = "post") -> m.Post:
+    with db.sessions() as session:
+        row = session.get(m.Post, post_id)
+        assert row is not None
+        return row
+
+
+def test_welsh_is_published_before_english(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    result = dispatcher().run_due()
+    assert result.published == 2
+    assert [c[1] for c in remote.calls] == ["cy", "en"]
+    assert [d.state for d in deliveries(db)] == ["published", "published"]
+
+
+def test_nothing_is_claimed_before_it_is_due(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    clock.now = T0 - timedelta(minutes=5)
+    sync()
+    assert dispatcher().run_due().published == 0
+    clock.now = T0
+    assert dispatcher().run_due().published == 2
+
+
+def test_english_waits_while_welsh_fails(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    remote.faults.append(PermanentError("HTTP 403: account suspended"))
+    result = dispatcher().run_due()
+    assert result.failed == 1
+    welsh, english = deliveries(db)
+    assert welsh.state == "failed" and welsh.last_error == "HTTP 403: account suspended"
+    assert english.state == "queued"
+    assert [c[1] for c in remote.calls] == ["cy"], "the English must not go out while the Welsh failed"
+
+
+def test_rate_limit_honours_the_reset_time(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    reset = T0 + timedelta(minutes=15)
+    remote.faults.append(RateLimited("HTTP 429", retry_at=reset))
+    dispatcher().run_due()
+    welsh = deliveries(db)[0]
+    assert welsh.state == "retry_wait" and welsh.next_attempt_at == reset
+    clock.now = reset - timedelta(seconds=1)
+    assert dispatcher().run_due().published == 0
+    clock.now = reset
+    assert dispatcher().run_due().published == 2
+
+
+def test_transient_errors_back_off_then_give_up(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.write("config/publisher.toml", project.config_path.read_text() + '\n[daemon]\nmax_attempts = 3\nretry_base = "10s"\n')
+    project.post(cy_front=SEPARATE)
+    sync()
+    remote.faults.extend([TransientError("HTTP 502"), TransientError("HTTP 503"), TransientError("HTTP 500")])
+    d = dispatcher()
+    d.run_due()
+    first = deliveries(db)[0]
+    assert first.state == "retry_wait"
+    assert timedelta(seconds=8) <= first.next_attempt_at - T0 <= timedelta(seconds=12)
+    clock.advance(seconds=13)
+    d.run_due()
+    second = deliveries(db)[0]
+    assert second.state == "retry_wait"
+    assert timedelta(seconds=16) <= second.next_attempt_at - clock.now <= timedelta(seconds=24), "backoff doubles"
+    clock.advance(seconds=25)
+    d.run_due()
+    assert deliveries(db)[0].state == "failed"
+    assert "gave up after 3 attempts" in (deliveries(db)[0].last_error or "")
+
+
+def test_timeout_after_sending_is_reconciled_not_duplicated(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    remote.faults.append(OutcomeUnknown("applied"))  # the post exists, the answer was lost
+    d = dispatcher()
+    d.run_due()
+    assert deliveries(db)[0].state == "unknown"
+    clock.advance(seconds=30)
+    d.run_due()
+    welsh, english = deliveries(db)
+    assert welsh.state == "published" and english.state == "published"
+    assert [c[1] for c in remote.calls] == ["cy", "en"], "the Welsh post was found, not sent twice"
+
+
+def test_unknown_not_found_on_platform_is_sent_again(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    remote.faults.append(OutcomeUnknown("connection broke"))  # nothing was created
+    d = dispatcher()
+    d.run_due()
+    clock.advance(seconds=30)
+    d.run_due()
+    assert [c[1] for c in remote.calls] == ["cy", "cy", "en"]
+    assert len(remote.posts) == 2
+
+
+def test_crash_after_call_before_commit_is_reconciled(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    crashed = dispatcher("crashed")
+    claim = crashed.claim(limit=1)[0]
+    started = crashed._start(claim)  # the attempt row is committed ...
+    assert started is not None
+    crashed.adapter("local-separate").publish(started[0])  # ... the platform call succeeds, then the process dies
+    survivor = dispatcher("survivor")
+    survivor.recover(all_leases=True)
+    assert deliveries(db)[0].state == "unknown"
+    clock.advance(seconds=30)
+    survivor.run_due()
+    assert [c[1] for c in remote.calls] == ["cy", "en"]
+    assert all(d.state == "published" for d in deliveries(db))
+
+
+def test_crash_before_the_call_requeues_without_reconciling(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    dispatcher("crashed").claim(limit=1)  # claimed, never started
+    survivor = dispatcher("survivor")
+    survivor.recover(all_leases=True)
+    assert deliveries(db)[0].state == "queued"
+    assert survivor.run_due().published == 2
+
+
+def test_a_lost_lease_cannot_overwrite_the_new_owner(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    slow = dispatcher("slow")
+    claim = slow.claim(limit=1)[0]
+    assert slow._start(claim) is not None
+    clock.advance(minutes=10)  # the lease (2 min) expires while 'slow' is stuck
+    other = dispatcher("other")
+    other.recover()
+    clock.advance(seconds=30)
+    other.run_due()  # reconciles: not found, sends again, publishes
+    assert deliveries(db)[0].state == "published"
+    assert slow._finish(claim, "published", None, state=m.PUBLISHED, remote_id="stale") is False
+    assert deliveries(db)[0].remote_id != "stale"
+
+
+def test_sync_requeues_a_change_before_publishing(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    clock.now = T0 - timedelta(hours=1)
+    sync()
+    old_keys = {d.idempotency_key for d in deliveries(db)}
+    project.post(cy_front=SEPARATE, en_body="The library will be closed on Tuesday because of electrical work. We apologise.")
+    report = sync()
+    assert report.requeued == ["post"]
+    current = deliveries(db)
+    assert post_row(db).revision == 2
+    assert "Tuesday" in current[1].text
+    assert not old_keys & {d.idempotency_key for d in current}
+    with db.sessions() as session:
+        states = session.scalars(select(m.Delivery.state).where(m.Delivery.revision == 1)).all()
+    assert set(states) == {"cancelled"}
+    clock.now = T0
+    dispatcher().run_due()
+    assert [c[2] for c in remote.calls][1].startswith("The library will be closed on Tuesday")
+
+
+def test_sync_cancels_a_deleted_post(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    cy, en = project.post(cy_front=SEPARATE)
+    clock.now = T0 - timedelta(hours=1)
+    sync()
+    cy.unlink()
+    en.unlink()
+    assert sync().cancelled == ["post"]
+    assert {d.state for d in deliveries(db)} == {"cancelled"}
+    clock.now = T0
+    assert dispatcher().run_due().published == 0
+
+
+def test_change_after_publishing_is_reported_not_republished(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    dispatcher().run_due()
+    project.post(cy_front=SEPARATE, en_body="The library will be closed on Wednesday because of electrical work. Sorry.")
+    report = sync()
+    assert report.changed_after_publishing == ["post"]
+    assert "not republished" in (post_row(db).note or "")
+    assert dispatcher().run_due().published == 0
+    assert len(remote.calls) == 2
+
+
+def test_invalid_post_is_held_with_its_codes(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE.replace("reviewed: true", "reviewed: false"))
+    report = sync()
+    assert report.held == {"post": ["translation-unreviewed"]}
+    assert post_row(db).state == "held"
+    assert dispatcher().run_due().published == 0
+
+
+def test_post_due_beyond_max_lateness_expires(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    clock.now = T0 - timedelta(hours=1)
+    sync()
+    clock.now = T0 + timedelta(hours=7)  # the daemon was down all morning
+    assert sync().expired == ["post"]
+    assert {d.state for d in deliveries(db)} == {"expired"}
+    assert dispatcher().run_due().published == 0
+
+
+def test_late_post_within_max_lateness_is_caught_up(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    clock.now = T0 - timedelta(hours=1)
+    sync()
+    clock.now = T0 + timedelta(hours=2)
+    assert sync().expired == []
+    assert dispatcher().run_due().published == 2
+
+
+def test_thread_strategy_replies_english_to_welsh(queue: Any) -> None:
+    project, clock, remote, dispatcher, sync, db = queue
+    project.write("config/publisher.toml", project.config_path.read_text() + '\n[accounts.local-thread]\nplatform = "outbox"\nstrategy = "thread"\n')
+    project.post(cy_front=SEPARATE.replace("local-separate", "local-thread"))
+    sync()
+    dispatcher().run_due()
+    welsh, english = deliveries(db)
+    assert english.reply_to_id == welsh.id
+    assert remote.posts[english.idempotency_key]["reply_to"] == welsh.remote_id

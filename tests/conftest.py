@@ -149,3 +149,16 @@ def make_project(tmp_path: Path) -> Callable[[str], Project]:
         return proj
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """A PostgreSQL server for the session, or a skip saying why there is none."""
+    from _postgres import TempPostgres, pg_bin
+
+    binaries = pg_bin()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed here (.ci/run installs the Debian 'postgresql' package)")
+    server = TempPostgres(binaries).start()
+    yield server
+    server.stop()

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher import rules
@@ -30,6 +30,8 @@ from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 from publisher.text.compose import compose
 
 log = logging.getLogger("publisher.sync")
+
+SYNC_LOCK_KEY = 0x70756273  # "pubs": the advisory lock serialising content sync on PostgreSQL
 
 
 @dataclass
@@ -200,6 +202,9 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime)
     for item in find_files(config.content_dir):
         by_slug.setdefault(item.slug, {})[item.language] = item
     with sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Several daemons may share the database: one syncs at a time.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK_KEY})
         known = {row.slug: row for row in session.scalars(select(m.Post).where(m.Post.source == "content"))}
         published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED)).all())
         changed: list[tuple[ContentPost, str]] = []

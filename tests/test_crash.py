@@ -1,0 +1,138 @@
+"""Crash test: SIGKILL the daemon at random moments; every post still goes out exactly once.
+
+500 posts (1,000 deliveries: Welsh then English) on X-, Graph- and
+Mastodon-shaped accounts of the fake server, which injects rate limits,
+server errors and timeouts *after* creating the post. The real ``publisher
+run`` is killed with SIGKILL at random moments and restarted each time; at
+the end the fake server must hold exactly one post per delivery, the Welsh
+before the English.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from _crash import PUBLISHER, fake_config, fake_env, server_posts, set_faults, write_posts
+from conftest import Project
+from fakeplatform import FakeServer
+from publisher.queue import models as m
+from publisher.queue.db import resolve_url
+
+POSTS = 500
+DAEMON = """lease = "3s"
+request_timeout = "1s"
+reconcile_after = "1s"
+retry_base = "1s"
+retry_max = "2s"
+sync_interval = "2s"
+workers = 4
+max_attempts = 1000"""
+
+
+def _published(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            total = session.scalar(select(func.count()).select_from(m.Delivery)) or 0
+            done = session.scalar(select(func.count()).select_from(m.Delivery).where(m.Delivery.state == m.PUBLISHED)) or 0
+        return int(done), int(total)
+    except Exception:  # noqa: BLE001 - the schema may not exist yet before the first start
+        return 0, -1
+    finally:
+        engine.dispose()
+
+
+def _start(project: Project) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _crash_run(project: Project, server: FakeServer, url: str, instances: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    procs = [_start(project) for _ in range(instances)]
+    kills = 0
+    deadline = time.monotonic() + 420
+    try:
+        while kills < 25 and time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.8, 3.0))
+            victim = rng.randrange(len(procs))
+            procs[victim].send_signal(signal.SIGKILL)
+            procs[victim].wait()
+            kills += 1
+            done, total = _published(url)
+            if total > 0 and done == total:
+                break
+            procs[victim] = _start(project)
+        set_faults(server.url)  # stop injecting faults; let the survivors finish
+        procs = [p if p.poll() is None else _start(project) for p in procs]
+        while time.monotonic() < deadline:
+            done, total = _published(url)
+            if total > 0 and done == total:
+                break
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        stderr = b"".join(proc.communicate(timeout=60)[1] or b"" for proc in procs)
+    return {"kills": kills, "published": _published(url), "stderr": stderr.decode(errors="replace")}
+
+
+def _assert_exactly_once(server: FakeServer) -> None:
+    posts = server_posts(server.url)
+    texts = Counter(post["text"] for post in posts)
+    duplicates = {t: n for t, n in texts.items() if n > 1}
+    assert not duplicates, f"{len(duplicates)} texts published more than once"
+    assert len(posts) == 2 * POSTS, f"{len(posts)} posts on the server, expected {2 * POSTS}"
+    order = {post["text"]: int(post["id"]) for post in posts}
+    for index in range(POSTS):
+        welsh = next(t for t in order if t.endswith(f"(rhif {index}).") or f"(rhif {index})." in t)
+        english = next(t for t in order if f"(number {index})." in t)
+        assert order[welsh] < order[english], f"post {index}: English published before Welsh"
+
+
+@pytest.fixture
+def fake_server() -> Any:
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+def _prepare(project: Project, server: FakeServer, database: str | None) -> None:
+    project.write("config/publisher.toml", fake_config(server.url, DAEMON, database))
+    set_faults(server.url, error_rate=0.03, timeout_rate=0.03, rate_limit_rate=0.02, timeout_sleep=1.3, seed=7)
+    write_posts(project.content, POSTS, datetime.now(timezone.utc) - timedelta(seconds=30), ("fake-x", "fake-facebook", "fake-mastodon"))
+
+
+def test_sigkill_on_sqlite_publishes_every_post_exactly_once(project: Project, fake_server: FakeServer) -> None:
+    _prepare(project, fake_server, None)
+    url = resolve_url("sqlite:///publisher.db", project.root)
+    outcome = _crash_run(project, fake_server, url, instances=1, seed=11)
+    assert outcome["kills"] >= 3, "the test should kill the daemon several times"
+    assert "Traceback" not in outcome["stderr"], outcome["stderr"][-3000:]
+    assert outcome["published"][0] == outcome["published"][1] == 2 * POSTS, outcome
+    _assert_exactly_once(fake_server)
+
+
+def test_sigkill_with_three_instances_on_postgresql_publishes_every_post_exactly_once(project: Project, fake_server: FakeServer, postgres_server: Any) -> None:
+    database = postgres_server.create_database()
+    _prepare(project, fake_server, database)
+    outcome = _crash_run(project, fake_server, database, instances=3, seed=13)
+    assert outcome["kills"] >= 3
+    assert "Traceback" not in outcome["stderr"], outcome["stderr"][-3000:]
+    assert outcome["published"][0] == outcome["published"][1] == 2 * POSTS, outcome
+    _assert_exactly_once(fake_server)
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        owners = connection.execute(text("SELECT count(DISTINCT owner) FROM attempts")).scalar()
+    engine.dispose()
+    assert owners and owners >= 3

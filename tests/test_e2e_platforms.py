@@ -1,0 +1,115 @@
+"""End to end: the real ``publisher run`` against the fake X, Graph and Mastodon platforms."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from _crash import PUBLISHER, REVIEWED, fake_config, fake_env, server_posts, set_faults
+from conftest import Project
+from fakeplatform import FakeServer
+
+DAEMON = """lease = "5s"
+request_timeout = "1s"
+reconcile_after = "1s"
+retry_base = "1s"
+retry_max = "2s"
+sync_interval = "30s"
+workers = 2"""
+ACCOUNTS = ("fake-x", "fake-facebook", "fake-mastodon")
+
+
+@pytest.fixture
+def fake_server() -> Any:
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+def _write(project: Project, server: FakeServer, accounts: tuple[str, ...] = ACCOUNTS) -> None:
+    project.write("config/publisher.toml", fake_config(server.url, DAEMON))
+    when = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat(timespec="seconds")
+    for account in accounts:
+        project.post(
+            account,
+            cy_front=f"publish_at: {when}\naccounts: [{account}]\n{REVIEWED}",
+            cy_body=f"Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol ({account}).",
+            en_body=f"The library will be closed on Monday because of electrical work ({account}).",
+        )
+
+
+def _run_until_published(project: Project, expected: int, server: FakeServer, timeout: float = 60) -> str:
+    """Run the daemon until ``expected`` deliveries are published, then SIGTERM it."""
+    process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            status = subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True)
+            if status.returncode == 0:
+                states = [d["state"] for p in json.loads(status.stdout)["posts"] for d in p["deliveries"]]
+                if states and states.count("published") >= expected:
+                    break
+            time.sleep(0.3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    return stderr
+
+
+def _texts(server: FakeServer) -> list[str]:
+    return [post["text"] for post in server_posts(server.url)]
+
+
+def test_welsh_is_published_before_english_on_every_platform(project: Project, fake_server: FakeServer) -> None:
+    _write(project, fake_server)
+    stderr = _run_until_published(project, 6, fake_server)
+    assert "Traceback" not in stderr
+    posts = server_posts(fake_server.url)
+    assert len(posts) == 6
+    for account in ACCOUNTS:
+        welsh = next(p for p in posts if p["text"].startswith("Bydd") and account in p["text"])
+        english = next(p for p in posts if p["text"].startswith("The library") and account in p["text"])
+        assert int(welsh["id"]) < int(english["id"]), f"{account}: English before Welsh"
+    mastodon = [p for p in posts if p["platform"] == "mastodon"]
+    assert sorted(p["language"] for p in mastodon) == ["cy", "en"]
+    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    urls = [d["remote_url"] for p in status["posts"] for d in p["deliveries"]]
+    assert all(urls), "every published delivery records its remote URL"
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_rate_limit_reset_is_honoured(project: Project, fake_server: FakeServer, account: str) -> None:
+    _write(project, fake_server, (account,))
+    set_faults(fake_server.url, script=[{"status": 429, "reset_in": 2}])
+    started = time.time()
+    _run_until_published(project, 2, fake_server)
+    posts = server_posts(fake_server.url)
+    assert len(posts) == 2
+    first = datetime.fromisoformat(posts[0]["created_at"].replace("Z", "+00:00")).timestamp()
+    assert first >= int(started + 2) - 0.5, "retried before the platform's reset time"
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_server_errors_are_retried(project: Project, fake_server: FakeServer, account: str) -> None:
+    _write(project, fake_server, (account,))
+    set_faults(fake_server.url, script=[{"status": 500}, {"status": 503}])
+    _run_until_published(project, 2, fake_server)
+    assert len(_texts(fake_server)) == 2
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_timeout_after_the_post_was_created_is_reconciled_not_duplicated(project: Project, fake_server: FakeServer, account: str) -> None:
+    _write(project, fake_server, (account,))
+    set_faults(fake_server.url, script=["timeout"], timeout_sleep=2.5)
+    _run_until_published(project, 2, fake_server)
+    texts = _texts(fake_server)
+    assert len(texts) == 2 and len(set(texts)) == 2, f"duplicated: {texts}"
+    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    assert all(d["state"] == "published" for p in status["posts"] for d in p["deliveries"])

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
-from publisher import rules
 from publisher.cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
 from publisher.config import Config
 from publisher.content.consent import load_register
@@ -117,10 +116,64 @@ def _read_raw(item: FoundFile) -> bytes | None:
     if not item.inside_root:
         return None
     try:
-        with item.path.open("rb") as handle:
-            return handle.read(1024 * 1024 + 1)
+        fd = os.open(item.location, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        return os.read(fd, 1024 * 1024 + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def run_rules(post: Post, ctx: Context) -> Iterable[Finding]:
+    """Every rule on ``post``; imported on first use so a fully cached check never loads them."""
+    from publisher import rules
+
+    return rules.run(post, ctx)
+
+
+Pending = tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]
+PARALLEL_FROM = 400  # below this many unchecked posts, starting workers costs more than it saves
+_worker_ctx: Context | None = None
+
+
+def _judge(pending: Pending, ctx: Context) -> tuple[str, Entry]:
+    """Read, pair and run every rule on one post; the result is what the cache stores."""
+    key, slug, items, raw = pending
+    files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+    post = pair(files, {item.path: slug for item in items.values()})[0]
+    return key, Entry(
+        findings=[f.as_json() for f in run_rules(post, ctx)],
+        ref=ref(post).__dict__,
+        media=_media_used(post),
+        valid_until=_valid_until(post, ctx),
+    )
+
+
+def _judge_chunk(chunk: list[Pending]) -> list[tuple[str, Entry]]:
+    assert _worker_ctx is not None
+    return [_judge(item, _worker_ctx) for item in chunk]
+
+
+def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
+    """Judge ``pending`` posts, on every core when there are many (a cold cache in CI)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(pending) < PARALLEL_FROM or workers < 2:
+        return [_judge(item, ctx) for item in pending]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _worker_ctx
+    _worker_ctx = ctx  # inherited by the forked workers
+    size = max(50, len(pending) // (workers * 4))
+    chunks = [pending[i : i + size] for i in range(0, len(pending), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for chunk in pool.map(_judge_chunk, chunks) for result in chunk]
+    finally:
+        _worker_ctx = None
 
 
 def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
@@ -138,6 +191,7 @@ def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | 
     refs: list[PostRef] = []
     used_keys: set[str] = set()
 
+    pending: list[tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]] = []
     for slug in sorted(by_slug):
         items = by_slug[slug]
         raw = {lang: _read_raw(item) for lang, item in items.items()}
@@ -145,17 +199,14 @@ def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | 
         used_keys.add(key)
         entry = cache.get(key, now_ts) if cache else None
         if entry is None:
-            files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-            post = pair(files, {item.path: slug for item in items.values()})[0]
-            post_findings = list(rules.run(post, ctx))
-            entry = Entry(
-                findings=[f.as_json() for f in post_findings],
-                ref=ref(post).__dict__,
-                media=_media_used(post),
-                valid_until=_valid_until(post, ctx),
-            )
-            if cache:
-                cache.put(key, entry)
+            pending.append((key, slug, items, raw))
+        else:
+            findings.extend(Finding(**f) for f in entry.findings)  # type: ignore[arg-type]
+            refs.append(PostRef(**entry.ref))
+
+    for key, entry in _judge_all(pending, ctx):
+        if cache:
+            cache.put(key, entry)
         findings.extend(Finding(**f) for f in entry.findings)  # type: ignore[arg-type]
         refs.append(PostRef(**entry.ref))
 

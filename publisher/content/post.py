@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher.content import frontmatter, schema
-from publisher.content.markdown import to_plain_text
 
 Language = Literal["cy", "en"]
 LANGUAGES: tuple[Language, Language] = ("cy", "en")
@@ -161,6 +160,8 @@ class Post:
 
     @cached_property
     def _parts(self) -> dict[str, list[str]]:
+        from publisher.content.markdown import to_plain_text  # markdown-it only when texts are needed
+
         parts: dict[str, list[str]] = {}
         for post_file in self.files():
             if post_file.readable:

@@ -8,7 +8,7 @@ from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.rules.base import Context, Rule
 from publisher.text.compose import compose
-from publisher.text.length import INSTAGRAM_MAX_HASHTAGS, hashtags
+from publisher.text.length import INSTAGRAM_MAX_HASHTAGS, fits, hashtags
 
 RULE = Rule("too-long", "error", "shorten the text, or use an account strategy that sends Welsh and English separately")
 _NAMES = {"cy": "Welsh", "en": "English", "cy+en": "combined Welsh+English"}
@@ -23,9 +23,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         for message in compose(post, ctx.config, name):
             post_file = post.file("en" if message.language == "en" else "cy")
             assert post_file is not None
-            size = message.measure()
             label = f"{_NAMES[message.language]} text" + (f" part {message.part + 1}" if post.thread else "")
-            if not size.fits:
+            if not fits(message.platform, message.text):
+                size = message.measure()
                 strategy = ctx.config.accounts[message.account].strategy
                 advice = " (or set allow_split = true on the account)" if message.language == "cy+en" else ""
                 yield RULE.at(

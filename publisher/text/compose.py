@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from publisher.config import Account, Config
 from publisher.content.post import Post
 from publisher.content.schema import MediaItem
-from publisher.text.length import Measure, measure
+from publisher.text.length import Measure, fits, measure
 
 COMBINED_SEPARATOR = "\n\n"
 
@@ -95,7 +95,7 @@ def _for_account(post: Post, account: Account, languages: str) -> list[Message]:
             for cy, en in zip(cy_parts, en_parts, strict=False)
         ]
         combined = _chain(account, "cy+en", combined_parts, _attachments(cy_media, en_media, "cy+en"), 0, None)
-        if not account.allow_split or all(m.measure().fits for m in combined):
+        if not account.allow_split or all(fits(m.platform, m.text) for m in combined):
             return combined
         # The pair does not fit in one text and the account allows splitting.
     welsh = _chain(account, "cy", cy_parts, _attachments(cy_media, en_media, "cy"), 0, None)

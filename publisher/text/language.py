@@ -52,6 +52,7 @@ def _code(language: object) -> Lang:
     return "cy" if getattr(language, "name", "") == "WELSH" else "en"
 
 
+@lru_cache(maxsize=4096)
 def detect(text: str) -> Detection:
     """Detect the language of ``text``; short or unclear text is undecided."""
     cleaned = strip_non_language(text)

@@ -57,6 +57,32 @@ def measure(platform: str, text: str) -> Measure:
     return Measure(count(platform, text), LIMITS.get(platform))
 
 
+def _x_upper_bound(text: str) -> int:
+    """A cheap bound that X's weighted count never exceeds.
+
+    X weighs a character 1 or 2 and counts a URL as 23: so every character
+    counted as 2, plus 23 for every token that might be a URL, is an upper
+    bound. Most posts are far below 280 by this bound, which spares the slow
+    exact parse (twitter-text's emoji scan) for them.
+    """
+    bound = 0
+    for token in text.split():
+        bound += 2 * len(token) + 1
+        if "." in token:
+            bound += 23
+    return bound + 2 * text.count("\n")
+
+
+def fits(platform: str, text: str) -> bool:
+    """Whether ``text`` is within ``platform``'s limit, counted the platform's way."""
+    limit = LIMITS.get(platform)
+    if limit is None:
+        return True
+    if platform == "x" and _x_upper_bound(text) <= limit:
+        return True
+    return count(platform, text) <= limit
+
+
 def hashtags(text: str) -> list[str]:
     """The #hashtags in ``text`` (Instagram allows at most five per post)."""
     return HASHTAG.findall(text)

@@ -1,0 +1,131 @@
+"""The check cache: identical results, invalidated by every input that can change a verdict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import publisher.check as check_module
+from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
+from publisher.check import check_content
+from publisher.text.length import _x_upper_bound, count
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def cached(project: Project, now=NOW):  # type: ignore[no-untyped-def]
+    return check_content(project.config(), now=now, use_cache=True)
+
+
+@pytest.fixture
+def no_rules(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Make any rule run fail loudly: a cached check must not run them."""
+
+    def refuse(post, ctx):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"rules ran for {post.slug}")
+
+    return lambda: monkeypatch.setattr(check_module, "run_rules", refuse)
+
+
+def test_unchanged_tree_is_served_from_the_cache(project: Project, no_rules) -> None:  # type: ignore[no-untyped-def]
+    project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
+    project.post("b")
+    first = cached(project)
+    no_rules()
+    second = cached(project)
+    assert second.findings == first.findings and second.posts == 2
+    assert [f.code for f in second.findings] == ["account-unknown"]
+
+
+@pytest.mark.parametrize("change", ["cy", "en", "config", "consent", "wordbank", "schedules", "media"])
+def test_every_input_invalidates(project: Project, change: str) -> None:
+    project.write("content/photo.jpg", JPEG)
+    front = CY_FRONT + "media:\n  - {file: photo.jpg, alt: Llun o'r parc yn y gaeaf., consent: not-required, rights: own}\n"
+    cy, en = project.post(cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: A photo of the park in winter.}\n")
+    assert cached(project).findings == []
+    if change == "cy":
+        cy.write_text(cy.read_text().replace("[local]", "[nope]"))
+    elif change == "en":
+        en.write_text(en.read_text().replace(EN_BODY, CY_BODY))  # the Welsh in both files
+    elif change == "config":
+        project.write("config/publisher.toml", project.config_path.read_text().replace('[accounts.local]\nplatform = "outbox"', '[accounts.locale]\nplatform = "outbox"'))
+    elif change == "consent":
+        cy.write_text(cy.read_text().replace("consent: not-required", "consent: PCF-1"))
+        project.write("config/consent.csv", "reference,subject,expires_on,withdrawn_on\nPCF-1,x,2030-01-01,\n")
+        assert cached(project).findings == []
+        project.write("config/consent.csv", "reference,subject,expires_on,withdrawn_on\nPCF-1,x,2030-01-01,2026-11-01\n")
+    elif change == "wordbank":
+        cy.write_text(cy.read_text().replace("Ymddiheurwn", "Please contact the customer services team. Ymddiheurwn"))
+        assert any(f.code == "language-mixed" for f in cached(project).findings)
+        project.write("config/wordbank.yaml", "names: [customer services team]\n")
+        assert not any(f.code == "language-mixed" for f in cached(project).findings)
+        return
+    elif change == "schedules":
+        cy.write_text(cy.read_text().replace("publish_at: 2027-01-12T10:00", "schedule: weekly"))
+        assert any(f.code == "schedule-invalid" for f in cached(project).findings)
+        project.write("schedules/weekly.yaml", "name: weekly\n")
+        assert not any(f.code == "schedule-invalid" for f in cached(project).findings)
+        return
+    elif change == "media":
+        (project.content / "photo.jpg").write_bytes(b"NOT-AN-IMAGE" + b"\x00" * 56)  # same size, new mtime
+    assert cached(project).findings != [], change
+
+
+def test_time_passing_flips_a_cached_verdict(project: Project) -> None:
+    project.post(cy_front=CY_FRONT.replace("2027-01-12T10:00", (NOW + timedelta(hours=1)).isoformat()))
+    assert cached(project).findings == []
+    later = NOW + timedelta(hours=8)
+    assert [f.code for f in cached(project, now=later).findings] == ["schedule-invalid"]
+
+
+def test_duplicate_id_in_another_post_is_seen_with_a_cached_first_post(project: Project) -> None:
+    project.post("a", cy_front=CY_FRONT + "id: same\n")
+    assert cached(project).findings == []
+    project.post("b", cy_front=CY_FRONT + "id: same\n")
+    assert sorted(f.file for f in cached(project).findings) == ["content/a.cy.md", "content/b.cy.md"]
+
+
+def test_cache_is_safe_to_delete_or_corrupt(project: Project) -> None:
+    project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
+    expected = cached(project).findings
+    cache_file = project.root / ".publisher-cache" / "check-v1.json"
+    assert cache_file.exists()
+    cache_file.write_text("{not json")
+    assert cached(project).findings == expected
+    import shutil
+
+    shutil.rmtree(project.root / ".publisher-cache")
+    assert cached(project).findings == expected
+
+
+def test_parallel_cold_run_matches_the_serial_one(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    for index in range(12):
+        project.post(f"p{index}", cy_front=CY_FRONT.replace("[local]", "[nope]") if index % 3 == 0 else CY_FRONT)
+    serial = check_content(project.config(), now=NOW, use_cache=False)
+    monkeypatch.setattr(check_module, "PARALLEL_FROM", 2)
+    parallel = check_content(project.config(), now=NOW, use_cache=False)
+    assert parallel.findings == serial.findings and len(serial.findings) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_x_bound_never_underestimates(text: str) -> None:
+    assert _x_upper_bound(text) >= count("x", text)
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; sys.argv = ['publisher', '--help']\n"
+        "from publisher.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('lingua', 'tweepy', 'twitter_text', 'markdown_it', 'sqlalchemy', 'atproto', 'mastodon', 'apscheduler') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+    assert "check" in result.stdout and "run" in result.stdout

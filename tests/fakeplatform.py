@@ -236,10 +236,16 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"data": {"id": "42", "name": "Cyngor", "username": "cyngor"}})
         match = re.match(r"^/2/users/(\w+)/tweets$", path)
         if method == "GET" and match:
+            start = fields.get("start_time", "")
             with self.server.state.lock:
-                mine = [p for p in self.server.state.posts if p["platform"] == "x"]
-            data = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in reversed(mine)][: int(fields.get("max_results", 100))]
-            return self._send(200, {"data": data, "meta": {"result_count": len(data)}} if data else {"meta": {"result_count": 0}})
+                mine = [p for p in self.server.state.posts if p["platform"] == "x" and p["created_at"] >= start]
+            offset = int(fields.get("pagination_token") or 0)
+            size = int(fields.get("max_results", 100))
+            page = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in reversed(mine)][offset : offset + size]
+            meta: dict[str, Any] = {"result_count": len(page)}
+            if offset + size < len(mine):
+                meta["next_token"] = str(offset + size)
+            return self._send(200, {"data": page, "meta": meta} if page else {"meta": meta})
         match = re.match(r"^/2/tweets/(\w+)$", path)
         if method == "DELETE" and match:
             with self.server.state.lock:
@@ -272,8 +278,9 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and len(parts) == 2 and parts[1] == "comments":
             return self._create("graph", {"text": fields.get("message", ""), "reply_to": parts[0]}, lambda p: {"id": p["id"]})
         if method == "GET" and len(parts) == 2 and parts[1] in ("posts", "feed", "published_posts"):
+            since = datetime.fromtimestamp(float(fields.get("since") or 0), timezone.utc).isoformat().replace("+00:00", "Z")
             with self.server.state.lock:
-                mine = [p for p in self.server.state.posts if p["platform"] == "graph" and p.get("reply_to") is None]
+                mine = [p for p in self.server.state.posts if p["platform"] == "graph" and p.get("reply_to") is None and p["created_at"] >= since]
             data = [{"id": p["id"], "message": p["text"], "created_time": p["created_at"].replace("Z", "+0000"), "permalink_url": f"https://facebook.example/{p['id']}"} for p in reversed(mine)]
             return self._send(200, {"data": data})
         if len(parts) == 1:

@@ -1,0 +1,78 @@
+"""Facebook Pages through the Graph API.
+
+Credentials: ``<prefix>_PAGE_TOKEN`` (a Page access token); the Page id from
+the account option ``page_id`` or ``<prefix>_PAGE_ID``. Photos carry their
+alt text in ``alt_text_custom``. Facebook allows editing a published post,
+which is how an emergency post's Welsh is corrected in place.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import ClassVar
+
+from publisher.platforms.base import PublishRequest, RemotePost
+from publisher.platforms.graph import GraphPlatform
+
+
+def comparable(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+class Facebook(GraphPlatform):
+    """A Facebook Page."""
+
+    name: ClassVar[str] = "facebook"
+    supports_edit: ClassVar[bool] = True
+
+    def token(self) -> str:
+        return self.credential("PAGE_TOKEN")
+
+    @property
+    def page_id(self) -> str:
+        return str(self.account.options.get("page_id") or self.credential("PAGE_ID"))
+
+    def _remote(self, post_id: str) -> RemotePost:
+        return RemotePost(id=post_id, url=f"https://www.facebook.com/{post_id}")
+
+    def publish(self, request: PublishRequest) -> RemotePost:
+        if request.reply_to is not None:  # thread strategy, corrections: a comment on the post
+            body = self.graph("POST", f"{request.reply_to.id}/comments", data={"message": request.text})
+            return RemotePost(id=str(body["id"]), url=f"https://www.facebook.com/{body['id']}", extra={"comment_on": request.reply_to.id})
+        if len(request.media) == 1:
+            media = request.media[0]
+            with open(media.path, "rb") as handle:
+                body = self.graph("POST", f"{self.page_id}/photos", data={"message": request.text, "alt_text_custom": media.alt},
+                                  files={"source": (media.path.name, handle, media.mime_type)})
+            return self._remote(str(body.get("post_id") or body["id"]))
+        data: dict[str, str] = {"message": request.text}
+        for index, media in enumerate(request.media):
+            with open(media.path, "rb") as handle:
+                photo = self.graph("POST", f"{self.page_id}/photos", data={"published": "false", "alt_text_custom": media.alt},
+                                   files={"source": (media.path.name, handle, media.mime_type)})
+            data[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo["id"]}"}}'
+        body = self.graph("POST", f"{self.page_id}/feed", data=data)
+        return self._remote(str(body["id"]))
+
+    def edit(self, post: RemotePost, text: str) -> RemotePost:
+        self.graph("POST", post.id, data={"message": text})
+        return post
+
+    def delete(self, post: RemotePost) -> None:
+        self.graph("DELETE", post.id)
+
+    def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        wanted = comparable(request.text)
+        path = f"{request.reply_to.id}/comments" if request.reply_to else f"{self.page_id}/posts"
+        params = {"fields": "id,message,created_time", "limit": "100", "since": str(int(since.timestamp()))}
+        for _ in range(10):
+            body = self.graph("GET", path, params=params)
+            for item in body.get("data", []):
+                if comparable(str(item.get("message", ""))) == wanted:
+                    return self._remote(str(item["id"]))
+            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
+            if not after or not (body.get("paging") or {}).get("next"):
+                return None
+            params = {**params, "after": after}
+        return None

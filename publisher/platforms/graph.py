@@ -1,0 +1,60 @@
+"""The Meta Graph API (Facebook Pages, Instagram) over requests: never facebook-sdk.
+
+facebook-sdk is unmaintained since 2018 and refuses every API version after
+3.1, so the version is ours to choose: the account option ``graph_version``
+(default :data:`DEFAULT_VERSION`).
+
+Graph errors need their own reading: rate limits arrive as HTTP 400/403 with
+error codes 4, 17, 32, 613 (or 80001-80014), and ``is_transient`` marks
+errors worth retrying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from publisher.platforms.base import PermanentError, Platform, RateLimited, TransientError
+from publisher.platforms.http import parse_reset, send
+
+DEFAULT_API = "https://graph.facebook.com"
+DEFAULT_VERSION = "v24.0"
+RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
+
+
+class GraphPlatform(Platform):
+    """Shared plumbing for Graph API accounts."""
+
+    default_api_base = DEFAULT_API
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = requests.Session()
+        self.version = str(self.account.options.get("graph_version") or DEFAULT_VERSION)
+
+    def token(self) -> str:
+        raise NotImplementedError
+
+    def graph(self, method: str, path: str, *, params: dict[str, Any] | None = None, data: dict[str, Any] | None = None, files: Any = None) -> dict[str, Any]:
+        """Call ``/<version>/<path>`` with the token; classify Graph errors; return the JSON body."""
+        url = f"{self.api_base}/{self.version}/{path.lstrip('/')}"
+        if method == "GET":
+            params = {**(params or {}), "access_token": self.token()}
+        else:
+            data = {**(data or {}), "access_token": self.token()}
+        response = send(self.session, method, url, timeout=self.timeout, redact=self.redact, check=False, params=params, data=data, files=files)
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code < 400 and not (isinstance(body, dict) and "error" in body):
+            return body if isinstance(body, dict) else {"data": body}
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        code = error.get("code")
+        message = self.redact(f"HTTP {response.status_code}: {error.get('message') or response.text[:200]} (code {code})")
+        if response.status_code == 429 or code in RATE_LIMIT_CODES:
+            raise RateLimited(message, retry_at=parse_reset(response.headers.get("Retry-After")), status=response.status_code)
+        if response.status_code >= 500 or error.get("is_transient") or code in (1, 2):
+            raise TransientError(message, status=response.status_code)
+        raise PermanentError(message, status=response.status_code)

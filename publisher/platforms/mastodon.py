@@ -1,0 +1,123 @@
+"""Mastodon through Mastodon.py.
+
+Credentials: ``<prefix>_ACCESS_TOKEN``; the instance URL is the account's
+``api_base`` (required). Each status carries ``language`` (cy/en) and the
+delivery's idempotency key as Mastodon's ``Idempotency-Key``, so a resend
+after an unknown outcome returns the status already created instead of a
+second one. ``ratelimit_method="throw"``: the queue, not the library, decides
+when to retry.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, ClassVar, TypeVar
+
+from publisher.platforms.base import (
+    OutcomeUnknown,
+    PermanentError,
+    Platform,
+    PublishRequest,
+    RateLimited,
+    RemotePost,
+    TransientError,
+)
+
+T = TypeVar("T")
+_TAG = re.compile(r"<[^>]+>")
+_NOT_SENT = ("Connection refused", "NewConnectionError", "Failed to resolve", "Name or service not known", "ConnectTimeout")
+
+
+def comparable(text: str) -> str:
+    """Status text without HTML (Mastodon returns ``content`` as HTML)."""
+    text = re.sub(r"</p>\s*<p>|<br\s*/?>", "\n", text)
+    return " ".join(html.unescape(_TAG.sub("", text)).split())
+
+
+class Mastodon(Platform):
+    """A Mastodon account on one instance."""
+
+    name: ClassVar[str] = "mastodon"
+    supports_edit: ClassVar[bool] = True
+    media_poll_interval: float = 0.5
+    media_poll_tries: int = 20
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._api: Any = None
+        self._me: str | None = None
+
+    @property
+    def api(self) -> Any:
+        if self._api is None:
+            if not self.api_base:
+                raise PermanentError(f"account '{self.account.name}': Mastodon needs api_base (the instance URL) in the config")
+            from mastodon import Mastodon as Client
+
+            self._api = Client(
+                access_token=self.credential("ACCESS_TOKEN"), api_base_url=self.api_base,
+                ratelimit_method="throw", request_timeout=self.timeout, version_check_mode="none",
+            )
+        return self._api
+
+    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a Mastodon.py call, turning its exceptions into the queue's."""
+        import mastodon as lib
+
+        try:
+            return function(*args, **kwargs)
+        except lib.MastodonRatelimitError as exc:
+            reset = getattr(self._api, "ratelimit_reset", None)
+            retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset and reset > time.time() else None
+            raise RateLimited(self.redact(f"Mastodon rate limit: {exc}"), retry_at=retry_at) from None
+        except lib.MastodonServerError as exc:
+            raise TransientError(self.redact(f"Mastodon server error: {exc}")) from None
+        except lib.MastodonNetworkError as exc:
+            text = str(exc)
+            if any(marker in text for marker in _NOT_SENT):
+                raise TransientError(self.redact(f"could not connect to the Mastodon instance: {text[:200]}")) from None
+            raise OutcomeUnknown(self.redact(f"no answer from the Mastodon instance after sending: {text[:200]}")) from None
+        except lib.MastodonAPIError as exc:
+            raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
+
+    def _upload(self, media: Any) -> str:
+        attachment = self._call(self.api.media_post, str(media.path), mime_type=media.mime_type, description=media.alt)
+        for _ in range(self.media_poll_tries):  # large images are processed asynchronously
+            if attachment.get("url"):
+                break
+            time.sleep(self.media_poll_interval)
+            attachment = self._call(self.api.media, attachment["id"])
+        return str(attachment["id"])
+
+    def publish(self, request: PublishRequest) -> RemotePost:
+        media_ids = [self._upload(media) for media in request.media[:4]]
+        status = self._call(
+            self.api.status_post, request.text,
+            in_reply_to_id=request.reply_to.id if request.reply_to else None,
+            media_ids=media_ids or None, language=request.primary_language,
+            idempotency_key=request.idempotency_key,
+        )
+        return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
+
+    def edit(self, post: RemotePost, text: str) -> RemotePost:
+        status = self._call(self.api.status_update, post.id, text)
+        return RemotePost(id=str(status["id"]), url=status.get("url") or post.url)
+
+    def delete(self, post: RemotePost) -> None:
+        self._call(self.api.status_delete, post.id)
+
+    def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        if self._me is None:
+            self._me = str(self._call(self.api.account_verify_credentials)["id"])
+        wanted = comparable(request.text)
+        for status in self._call(self.api.account_statuses, self._me, limit=40) or []:
+            created = status.get("created_at")
+            if isinstance(created, datetime) and created.astimezone(timezone.utc) < since:
+                continue
+            if comparable(str(status.get("content", ""))) == wanted:
+                return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
+        return None

@@ -1,0 +1,190 @@
+"""Bluesky through the ``atproto`` client.
+
+Credentials: ``<prefix>_HANDLE`` and ``<prefix>_APP_PASSWORD`` (an app
+password); the PDS is the account's ``api_base`` (default https://bsky.social).
+
+Exactly once without an idempotency header: the record key is a TID derived
+from the delivery's idempotency key, so a resend after an unknown outcome
+names the same record, and reconciling is one ``getRecord``. Each post sets
+``langs`` (cy or en), link and hashtag facets with UTF-8 byte offsets (Welsh
+ŵ and emoji make bytes differ from characters), and alt text on images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from publisher.platforms.base import (
+    NotSupported,
+    OutcomeUnknown,
+    PermanentError,
+    Platform,
+    PublishRequest,
+    RateLimited,
+    RemotePost,
+    TransientError,
+)
+from publisher.platforms.http import parse_reset
+
+DEFAULT_API = "https://bsky.social"
+COLLECTION = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]']")
+_TAG = re.compile(r"(?<![\w#])#(\w+)")
+
+
+def record_key(idempotency_key: str) -> str:
+    """A valid TID (13 base32-sortable characters) derived from ``idempotency_key``.
+
+    The timestamp part is kept between 2023 and 2033 so it looks like any
+    other TID; the top bit is 0 as the spec requires.
+    """
+    value = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big")
+    micros = 1_700_000_000_000_000 + (value >> 10) % 315_000_000_000_000
+    number = (micros << 10) | (value & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(TID_ALPHABET[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """Link and tag facets for ``text``, indexed in UTF-8 bytes as the lexicon requires."""
+    found = []
+    for match in _URL.finditer(text):
+        start = len(text[: match.start()].encode())
+        found.append({"index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
+                      "features": [{"$type": "app.bsky.richtext.facet#link", "uri": match.group(0)}]})
+    for match in _TAG.finditer(text):
+        start = len(text[: match.start()].encode())
+        found.append({"index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
+                      "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}]})
+    return sorted(found, key=lambda f: f["index"]["byteStart"])
+
+
+class Bluesky(Platform):
+    """A Bluesky account."""
+
+    name: ClassVar[str] = "bluesky"
+    default_api_base: ClassVar[str] = DEFAULT_API
+    http_transport: Any = None  # an httpx transport, for tests
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._client: Any = None
+        self._did: str | None = None
+        self._handle: str | None = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from atproto import Client
+            from atproto_client.request import Request
+
+            options: dict[str, Any] = {"timeout": self.timeout}
+            if self.http_transport is not None:
+                options["transport"] = self.http_transport
+            client = Client(base_url=self.api_base + "/xrpc", request=Request(**options))
+            profile = self._call(client.login, self.credential("HANDLE"), self.credential("APP_PASSWORD"))
+            self._did, self._handle = profile.did, profile.handle
+            self._client = client
+        return self._client
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run an atproto call, turning its exceptions into the queue's."""
+        import httpx
+        from atproto_client import exceptions as x
+
+        try:
+            return function(*args, **kwargs)
+        except x.RequestErrorBase as exc:
+            response = exc.response
+            if response is None:
+                cause = exc.__cause__ or exc.__context__
+                if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
+                    raise TransientError(self.redact(f"could not connect to {self.api_base}")) from None
+                raise OutcomeUnknown(self.redact(f"no answer from {self.api_base} after sending ({type(cause).__name__})")) from None
+            message = self.redact(f"HTTP {response.status_code}: {exc}")
+            if response.status_code == 429:
+                headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+                raise RateLimited(message, retry_at=parse_reset(headers.get("ratelimit-reset"))) from None
+            if response.status_code >= 500:
+                raise TransientError(message, status=response.status_code) from None
+            raise PermanentError(message, status=response.status_code) from None
+
+    def _url(self, rkey: str) -> str:
+        return f"https://bsky.app/profile/{self._handle}/post/{rkey}"
+
+    def _record(self, request: PublishRequest) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "$type": COLLECTION,
+            "text": request.text,
+            "createdAt": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "langs": [request.primary_language],
+        }
+        found = facets(request.text)
+        if found:
+            record["facets"] = found
+        if request.media:
+            images = []
+            for media in request.media[:4]:
+                blob = self._call(self.client.upload_blob, media.path.read_bytes()).blob
+                images.append({"alt": media.alt, "image": blob.model_dump(by_alias=True, exclude_none=True)})
+            record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
+        if request.reply_to is not None:
+            parent = {"uri": request.reply_to.extra["uri"], "cid": request.reply_to.extra["cid"]}
+            root = request.reply_to.extra.get("root") or parent
+            record["reply"] = {"root": root, "parent": parent}
+        return record
+
+    def _remote(self, rkey: str, uri: str, cid: str, request: PublishRequest) -> RemotePost:
+        root = {"uri": uri, "cid": cid}  # a new thread starts here ...
+        if request.reply_to is not None:  # ... a reply keeps its thread's root
+            parent = request.reply_to.extra
+            root = parent.get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
+        return RemotePost(id=rkey, url=self._url(rkey), extra={"uri": uri, "cid": cid, "root": root})
+
+    def publish(self, request: PublishRequest) -> RemotePost:
+        from atproto import models
+
+        rkey = record_key(request.idempotency_key)
+        data = models.ComAtprotoRepoCreateRecord.Data(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey, record=self._record(request))
+        try:
+            created = self._call(self.client.com.atproto.repo.create_record, data)
+        except PermanentError as exc:
+            if "already exists" not in exc.message.lower():
+                raise
+            existing = self.find_recent(request, datetime.now(timezone.utc))  # the earlier attempt did land
+            if existing is None:
+                raise
+            return existing
+        return self._remote(rkey, created.uri, created.cid, request)
+
+    def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        from atproto import models
+        from atproto_client import exceptions as x
+
+        rkey = record_key(request.idempotency_key)
+        params = models.ComAtprotoRepoGetRecord.Params(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey)
+        try:
+            found = self._call(self.client.com.atproto.repo.get_record, params)
+        except PermanentError as exc:
+            if exc.status in (400, 404) and "not found" in exc.message.lower():
+                return None
+            raise
+        except x.AtProtocolError:
+            return None
+        return self._remote(rkey, found.uri, found.cid or "", request)
+
+    def delete(self, post: RemotePost) -> None:
+        from atproto import models
+
+        data = models.ComAtprotoRepoDeleteRecord.Data(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=post.id)
+        self._call(self.client.com.atproto.repo.delete_record, data)
+
+    def edit(self, post: RemotePost, text: str) -> RemotePost:
+        raise NotSupported("Bluesky posts cannot be edited; a correction is published as a reply")

@@ -312,7 +312,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _mastodon(self, method: str, path: str, fields: dict[str, Any], files: dict[str, Any]) -> None:
         if method == "GET" and path in ("/api/v1/instance", "/api/v2/instance"):
-            return self._send(200, {"uri": "fake", "title": "fake", "version": "4.3.0", "domain": "fake"})
+            return self._send(200, {"uri": "fake", "title": "fake", "version": "4.3.0", "domain": "fake", "api_versions": {"mastodon": 2}})
         if method == "POST" and path == "/api/v1/statuses":
             media_ids = fields.get("media_ids[]") or fields.get("media_ids") or []
             post = {"text": fields.get("status", ""), "language": fields.get("language"), "reply_to": fields.get("in_reply_to_id"), "media": media_ids}

@@ -173,7 +173,8 @@ class Bluesky(Platform):
         try:
             found = self._call(self.client.com.atproto.repo.get_record, params)
         except PermanentError as exc:
-            if exc.status in (400, 404) and "not found" in exc.message.lower():
+            text = exc.message.lower()
+            if exc.status in (400, 404) and ("recordnotfound" in text or "could not locate record" in text):
                 return None
             raise
         except x.AtProtocolError:

@@ -28,6 +28,7 @@ from publisher.platforms.base import (
 )
 
 T = TypeVar("T")
+MASTODON_VERSION = "4.3.0"
 _TAG = re.compile(r"<[^>]+>")
 _NOT_SENT = ("Connection refused", "NewConnectionError", "Failed to resolve", "Name or service not known", "ConnectTimeout")
 
@@ -61,6 +62,9 @@ class Mastodon(Platform):
             self._api = Client(
                 access_token=self.credential("ACCESS_TOKEN"), api_base_url=self.api_base,
                 ratelimit_method="throw", request_timeout=self.timeout, version_check_mode="none",
+                # Pinned: Mastodon.py 2.3 otherwise asks the server its version before a media
+                # upload and recurses without end when that lookup fails.
+                mastodon_version=MASTODON_VERSION,
             )
         return self._api
 

@@ -27,7 +27,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -374,13 +374,22 @@ class Dispatcher:
         """Publish everything due now, including what becomes claimable as predecessors publish."""
         result = CycleResult()
         workers = self.settings.workers
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        try:
             while not self.stopping:
                 claims = self.claim(limit=max(BATCH, workers * 4))
                 if not claims:
                     break
-                for future in [pool.submit(self.execute, claim, result) for claim in claims]:
-                    future.result()
+                pending = {pool.submit(self.execute, claim, result) for claim in claims}
+                while pending and not self.stopping:
+                    _, pending = wait(pending, timeout=0.5)
+                if pending:  # stopping: calls in flight get shutdown_grace to finish
+                    _, late = wait(pending, timeout=self.settings.shutdown_grace.total_seconds())
+                    if late:
+                        log.warning("%d platform calls still running at shutdown; their leases will be reconciled", len(late))
+                    break
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         return result
 
     def next_due(self) -> datetime | None:

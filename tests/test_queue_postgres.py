@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import Project
-from publisher.config import Account
 from publisher.platforms.base import Platform, PublishRequest, RemotePost, TransientError
 from publisher.queue import models as m
 from publisher.queue.daemon import open_database

@@ -8,16 +8,12 @@ which is how an emergency post's Welsh is corrected in place.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import ClassVar
 
 from publisher.platforms.base import PublishRequest, RemotePost
 from publisher.platforms.graph import GraphPlatform
-
-
-def comparable(text: str) -> str:
-    return " ".join(html.unescape(text).split())
+from publisher.platforms.matching import comparable
 
 
 class Facebook(GraphPlatform):

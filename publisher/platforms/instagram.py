@@ -9,17 +9,13 @@ Instagram has no text-only posts, no edits and no deletion through the API.
 
 from __future__ import annotations
 
-import html
 import time
 from datetime import datetime
 from typing import Any, ClassVar
 
 from publisher.platforms.base import NotSupported, PermanentError, PublishRequest, RemotePost, TransientError
 from publisher.platforms.graph import GraphPlatform
-
-
-def comparable(text: str) -> str:
-    return " ".join(html.unescape(text).split())
+from publisher.platforms.matching import comparable
 
 
 class Instagram(GraphPlatform):

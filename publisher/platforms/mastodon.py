@@ -10,8 +10,6 @@ when to retry.
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -26,17 +24,11 @@ from publisher.platforms.base import (
     RemotePost,
     TransientError,
 )
+from publisher.platforms.matching import comparable
 
 T = TypeVar("T")
 MASTODON_VERSION = "4.3.0"
-_TAG = re.compile(r"<[^>]+>")
 _NOT_SENT = ("Connection refused", "NewConnectionError", "Failed to resolve", "Name or service not known", "ConnectTimeout")
-
-
-def comparable(text: str) -> str:
-    """Status text without HTML (Mastodon returns ``content`` as HTML)."""
-    text = re.sub(r"</p>\s*<p>|<br\s*/?>", "\n", text)
-    return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
 class Mastodon(Platform):
@@ -122,6 +114,6 @@ class Mastodon(Platform):
             created = status.get("created_at")
             if isinstance(created, datetime) and created.astimezone(timezone.utc) < since:
                 continue
-            if comparable(str(status.get("content", ""))) == wanted:
+            if comparable(str(status.get("content", "")), html_content=True) == wanted:
                 return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
         return None

@@ -12,8 +12,6 @@ reset lives in its own headers). X has no language field on a post.
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -25,16 +23,11 @@ from publisher.platforms.base import (
     RateLimited,
     RemotePost,
 )
-from publisher.platforms.http import parse_reset, send
+from publisher.platforms.http import parse_reset, raise_for_status, send
+from publisher.platforms.matching import comparable
 
 DEFAULT_API = "https://api.twitter.com"
 MAX_ALT = 1000
-_URL = re.compile(r"https?://\S+")
-
-
-def comparable(text: str) -> str:
-    """Text as X may return it: URLs become t.co links, & < > are HTML-escaped."""
-    return " ".join(_URL.sub("URL", html.unescape(text)).split())
 
 
 def _daily_cap_reset(response: requests.Response) -> datetime | None:
@@ -78,8 +71,6 @@ class X(Platform):
             daily = _daily_cap_reset(response)
             if daily is not None:
                 raise RateLimited(self.redact(f"X 24-hour posting limit reached (HTTP {response.status_code})"), retry_at=daily, status=response.status_code)
-        from publisher.platforms.http import raise_for_status
-
         raise_for_status(response, self.redact, reset_headers=("x-rate-limit-reset", "retry-after"))
         return response
 
@@ -131,7 +122,7 @@ class X(Platform):
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:
             self._me = str(self.client.get_me(user_auth=True).data["id"])
-        wanted = comparable(request.text)
+        wanted = comparable(request.text, shortened_urls=True)  # X returns t.co links
         token = None
         for _ in range(10):  # up to 1,000 posts since the first attempt
             response = self.client.get_users_tweets(
@@ -139,7 +130,7 @@ class X(Platform):
                 max_results=100, tweet_fields=["created_at"], pagination_token=token, user_auth=True,
             )
             for tweet in response.data or []:
-                if comparable(tweet["text"]) == wanted:
+                if comparable(tweet["text"], shortened_urls=True) == wanted:
                     return RemotePost(id=str(tweet["id"]), url=self._url(str(tweet["id"])))
             token = (response.meta or {}).get("next_token")
             if not token:

@@ -113,3 +113,20 @@ def test_timeout_after_the_post_was_created_is_reconciled_not_duplicated(project
     assert len(texts) == 2 and len(set(texts)) == 2, f"duplicated: {texts}"
     status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
     assert all(d["state"] == "published" for p in status["posts"] for d in p["deliveries"])
+
+
+def test_sigterm_lets_the_call_in_flight_finish_and_releases_the_rest(project: Project, fake_server: FakeServer) -> None:
+    _write(project, fake_server, ("fake-mastodon",))
+    project.write("config/publisher.toml", fake_config(fake_server.url, DAEMON.replace('request_timeout = "1s"', 'request_timeout = "10s"')))
+    set_faults(fake_server.url, script=["timeout"], timeout_sleep=2.0)  # the Welsh call takes 2 s to answer
+    process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not server_posts(fake_server.url) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)  # while the Welsh call is in flight
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    states = {d["language"]: d["state"] for p in status["posts"] for d in p["deliveries"]}
+    assert states == {"cy": "published", "en": "queued"}, (states, stderr)
+    assert len(server_posts(fake_server.url)) == 1

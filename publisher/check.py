@@ -60,6 +60,34 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def published_post_ids(config: Config) -> frozenset[str]:
+    """Ids of posts the database records as published, so they are not reported as late.
+
+    ``check`` runs where there may be no database (a content repo's CI): then
+    nothing is known to be published. An unreachable database is treated the
+    same way rather than failing the check.
+    """
+    from publisher.queue.db import resolve_url
+
+    url = resolve_url(config.database, config.root)
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        return frozenset()
+    from sqlalchemy import create_engine, select
+
+    from publisher.queue.models import PUBLISHED, Delivery
+
+    options = {"connect_args": {"connect_timeout": 3}} if url.startswith("postgresql") else {}
+    engine = create_engine(url, **options)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(Delivery.post_id).where(Delivery.state == PUBLISHED).distinct())
+            return frozenset(row[0] for row in rows)
+    except Exception:  # noqa: BLE001 - no usable database: nothing is known to be published
+        return frozenset()
+    finally:
+        engine.dispose()
+
+
 def build_context(config: Config, now: datetime | None = None, published: Iterable[str] = ()) -> Context:
     """The context rules consult: consent register, word bank, schedules, the time."""
     return Context(
@@ -178,7 +206,7 @@ def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
 
 def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
     """Check the content root (or only ``targets``) and return every finding."""
-    ctx = build_context(config, now)
+    ctx = build_context(config, now, published=published_post_ids(config))
     found = find_files(config.content_dir, targets)
     by_slug: dict[str, dict[str, FoundFile]] = {}
     for item in found:

@@ -350,3 +350,18 @@ def test_thread_strategy_replies_english_to_welsh(queue: Any) -> None:
     welsh, english = deliveries(db)
     assert english.reply_to_id == welsh.id
     assert remote.posts[english.idempotency_key]["reply_to"] == welsh.remote_id
+
+
+def test_check_does_not_call_a_published_post_late(queue: Any) -> None:
+    """Published posts stay in the content repo; check must not flag them as stale."""
+    from publisher.check import check_content
+
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    project.post("never", cy_front=SEPARATE)
+    sync()
+    with db.sessions.begin() as session:  # only 'post' went out; 'never' was missed
+        session.execute(m.Delivery.__table__.update().where(m.Delivery.post_id == "post").values(state=m.PUBLISHED))
+    later = T0 + timedelta(days=3)
+    result = check_content(project.config(), now=later, use_cache=True)
+    assert [(f.post, f.code) for f in result.findings] == [("never", "schedule-invalid")]

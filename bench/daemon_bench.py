@@ -110,7 +110,7 @@ def main() -> None:
         (project / "config" / "publisher.toml").write_text(config, "utf-8")
         lead = args.lead or 40 + args.posts * 0.012
         burst_at = datetime.now(timezone.utc) + timedelta(seconds=lead)
-        spread_start = burst_at + timedelta(seconds=40)
+        spread_start = burst_at + timedelta(seconds=40 + half * 0.012)  # the burst drains before the spread begins
         times = [burst_at] * half + [spread_start + timedelta(seconds=60 * i / max(1, args.posts - half)) for i in range(args.posts - half)]
         write_posts(project / "content", account, times)
         env = fake_env()

@@ -23,7 +23,7 @@ from publisher.errors import ConfigError
 from publisher.queue import models as m
 from publisher.queue.db import DaemonLock, is_sqlite, make_engine, migrate, session_factory, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, utcnow
-from publisher.queue.sync import SyncReport, sync_content
+from publisher.queue.sync import StatCache, SyncReport, sync_content
 
 log = logging.getLogger("publisher.daemon")
 
@@ -86,6 +86,7 @@ class Daemon:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._sync_requested = threading.Event()
+        self._stats = StatCache()  # unchanged files are not re-read at each sync
 
     def close(self) -> None:
         if self.lock is not None:
@@ -93,7 +94,7 @@ class Daemon:
         self.db.engine.dispose()
 
     def sync(self) -> SyncReport:
-        report = sync_content(self.config, self.db.sessions, self.clock())
+        report = sync_content(self.config, self.db.sessions, self.clock(), self._stats)
         log_sync(report)
         return report
 

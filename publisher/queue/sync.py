@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,11 +47,13 @@ class SyncReport:
     changed_after_publishing: list[str] = field(default_factory=list)
 
 
-def _hash(raw: dict[str, bytes | None]) -> str:
-    digest = hashlib.sha256()
-    for language in ("cy", "en"):
-        digest.update(language.encode() + b"\0" + (raw.get(language) or b"\0absent") + b"\0")
-    return digest.hexdigest()
+def _file_digest(raw: bytes | None) -> str:
+    return hashlib.sha256(raw).hexdigest() if raw is not None else "absent"
+
+
+def _pair_hash(digests: dict[str, str]) -> str:
+    """The post's content hash: both files' digests, Welsh first."""
+    return hashlib.sha256(f"cy:{digests.get('cy', 'absent')}\0en:{digests.get('en', 'absent')}".encode()).hexdigest()
 
 
 def _read(item: FoundFile) -> bytes | None:
@@ -58,6 +61,31 @@ def _read(item: FoundFile) -> bytes | None:
         return item.path.read_bytes() if item.inside_root else None
     except OSError:
         return None
+
+
+class StatCache:
+    """File digests keyed by (mtime, size): a daemon re-reads only files that changed.
+
+    Lives as long as the daemon process; ``run --once`` starts empty and reads everything.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, int, str]] = {}
+
+    def digest(self, item: FoundFile) -> tuple[str, bytes | None]:
+        """The file's digest, and its bytes when they had to be read."""
+        try:
+            stat = os.stat(item.location)
+            signature = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            signature = (-1, -1)
+        cached = self._entries.get(item.location)
+        if cached is not None and cached[:2] == signature:
+            return cached[2], None
+        raw = _read(item)
+        digest = _file_digest(raw)
+        self._entries[item.location] = (*signature, digest)
+        return digest, raw
 
 
 def _started(post: m.Post) -> bool:
@@ -182,11 +210,12 @@ def _apply(session: Session, config: Config, post: ContentPost, content_hash: st
 def _expire(session: Session, config: Config, now: datetime, report: SyncReport) -> None:
     """Posts due longer ago than max_lateness and not started are expired, not published."""
     cutoff = now - config.max_lateness
+    waiting = select(m.Delivery.id).where(m.Delivery.post_id == m.Post.id, m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT))).exists()
     rows = session.scalars(
-        select(m.Post).where(m.Post.state == m.POST_ACTIVE, m.Post.scheduled_at.is_not(None), m.Post.scheduled_at < cutoff)
+        select(m.Post).where(m.Post.state == m.POST_ACTIVE, m.Post.scheduled_at.is_not(None), m.Post.scheduled_at < cutoff, waiting)
     ).all()
     for row in rows:
-        if _started(row) or not any(d.state in (m.QUEUED, m.RETRY_WAIT) for d in row.deliveries):
+        if _started(row):
             continue
         row.state = m.POST_EXPIRED
         row.updated_at = now
@@ -195,9 +224,10 @@ def _expire(session: Session, config: Config, now: datetime, report: SyncReport)
         report.expired.append(row.id)
 
 
-def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime) -> SyncReport:
+def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
     """Read the content folder and update posts and deliveries; returns what changed."""
     report = SyncReport()
+    stats = stats or StatCache()
     by_slug: dict[str, dict[str, FoundFile]] = {}
     for item in find_files(config.content_dir):
         by_slug.setdefault(item.slug, {})[item.language] = item
@@ -205,24 +235,32 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime)
         if session.get_bind().dialect.name == "postgresql":
             # Several daemons may share the database: one syncs at a time.
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK_KEY})
-        known = {row.slug: row for row in session.scalars(select(m.Post).where(m.Post.source == "content"))}
-        published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED)).all())
+        known = {
+            slug: (post_id, content_hash, state)
+            for slug, post_id, content_hash, state in session.execute(
+                select(m.Post.slug, m.Post.id, m.Post.content_hash, m.Post.state).where(m.Post.source == "content")
+            )
+        }
         changed: list[tuple[ContentPost, str]] = []
         for slug, items in sorted(by_slug.items()):
-            raw = {lang: _read(item) for lang, item in items.items()}
-            content_hash = _hash(raw)
-            row = known.get(slug)
-            if row is not None and row.content_hash == content_hash:
+            digests: dict[str, str] = {}
+            raws: dict[str, bytes | None] = {}
+            for lang, item in items.items():
+                digests[lang], raws[lang] = stats.digest(item)
+            content_hash = _pair_hash(digests)
+            if slug in known and known[slug][1] == content_hash:
                 continue
+            raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
             files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
             changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
         if changed:
+            published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
             ctx = build_context(config, now, published=published_ids)
             changed_slugs = {p.slug for p, _ in changed}
             others = [
-                PostRef(slug=r.slug, id=r.id, file=r.slug, line=1)
-                for r in known.values()
-                if r.slug in by_slug and r.slug not in changed_slugs
+                PostRef(slug=slug, id=post_id, file=slug, line=1)
+                for slug, (post_id, _, _) in known.items()
+                if slug in by_slug and slug not in changed_slugs
             ]
             duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
             for post, content_hash in changed:
@@ -237,8 +275,11 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime)
                     continue
                 _apply(session, config, post, content_hash, errors, now, report)
         present_ids = {p.id for p, _ in changed}
-        for slug, row in known.items():
-            if slug in by_slug or row.id in present_ids or row.state in (m.POST_CANCELLED, m.POST_EXPIRED):
+        for slug, (post_id, _, state) in known.items():
+            if slug in by_slug or post_id in present_ids or state in (m.POST_CANCELLED, m.POST_EXPIRED):
+                continue
+            row = session.get(m.Post, post_id)
+            if row is None:
                 continue
             if _started(row):
                 if row.note is None or "deleted" not in row.note:

@@ -204,6 +204,25 @@ def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
         _worker_ctx = None
 
 
+def _template_findings(config: Config, ctx: Context, environment: str, cache: CheckCache | None, used_keys: set[str], now_ts: float) -> list[Finding]:
+    """The word bank's templates, checked once per word bank content (cached like a post)."""
+    if ctx.wordbank is None or not ctx.wordbank.templates:
+        return []
+    key = post_key(environment, "wordbank-templates", None, None)
+    used_keys.add(key)
+    entry = cache.get(key, now_ts) if cache else None
+    if entry is None:
+        from publisher.content.discovery import display_path
+        from publisher.emergency.templates import check_templates
+
+        text = config.wordbank.read_text("utf-8")
+        found = check_templates(ctx.wordbank.templates, text, display_path(config.wordbank))
+        entry = Entry(findings=[f.as_json() for f in found], ref={}, valid_until=float("inf"))
+        if cache:
+            cache.put(key, entry)
+    return [Finding(**f) for f in entry.findings]  # type: ignore[arg-type]
+
+
 def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
     """Check the content root (or only ``targets``) and return every finding."""
     ctx = build_context(config, now, published=published_post_ids(config))
@@ -239,6 +258,7 @@ def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | 
         refs.append(PostRef(**entry.ref))
 
     findings.extend(duplicate_ids(refs))
+    findings.extend(_template_findings(config, ctx, environment, cache, used_keys, now_ts))
     if cache:
         cache.save(used_keys)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))

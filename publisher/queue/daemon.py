@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -87,6 +87,7 @@ class Daemon:
         self._stop = threading.Event()
         self._sync_requested = threading.Event()
         self._stats = StatCache()  # unchanged files are not re-read at each sync
+        self._warned_on: date | None = None  # the day overdue reviews were last reported
 
     def close(self) -> None:
         if self.lock is not None:
@@ -102,6 +103,24 @@ class Daemon:
         """On SQLite the lock proves no other daemon holds a lease."""
         return is_sqlite(self.db.engine)
 
+    def warn_overdue_reviews(self) -> int:
+        """Once per working day: a warning for each emergency post whose Welsh review is overdue."""
+        from publisher.emergency.hours import is_working_day, working_days_between
+
+        now = self.clock()
+        today = now.astimezone(self.config.timezone).date()
+        if self._warned_on == today or not is_working_day(self.config, today):
+            return 0
+        self._warned_on = today
+        with self.db.sessions() as session:
+            items = session.scalars(select(m.ReviewItem).where(m.ReviewItem.state == "open", m.ReviewItem.due_at < now).order_by(m.ReviewItem.due_at)).all()
+        for item in items:
+            log.warning(
+                "review #%d of emergency post %s (%s Welsh) is overdue by %d working day(s): 'publisher review list'",
+                item.id, item.post_id, item.translation_source, working_days_between(self.config, item.due_at, now),
+            )
+        return len(items)
+
     def held_count(self) -> int:
         with self.db.sessions() as session:
             return int(session.scalar(select(func.count()).select_from(m.Post).where(m.Post.state == m.POST_HELD)) or 0)
@@ -110,6 +129,7 @@ class Daemon:
         """Publish everything due now and exit: 0 all well, 1 failures or held posts."""
         try:
             self.sync()
+            self.warn_overdue_reviews()
             self.dispatcher.recover(all_leases=self._exclusive())
             result = self.dispatcher.run_due()
             self._log_cycle(result)
@@ -163,6 +183,7 @@ class Daemon:
                 if self._sync_requested.is_set():
                     self._sync_requested.clear()
                     self.sync()
+                    self.warn_overdue_reviews()
                 if not self._exclusive():
                     self.dispatcher.recover()
                 self._log_cycle(self.dispatcher.run_due())

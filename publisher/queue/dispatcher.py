@@ -156,8 +156,8 @@ class Dispatcher:
                     delivery.attempts = max(0, delivery.attempts - 1)
             return len(rows)
 
-    def claim(self, limit: int = BATCH) -> list[Claim]:
-        """Lease up to ``limit`` due deliveries whose predecessors are published."""
+    def claim(self, limit: int = BATCH, post_id: str | None = None) -> list[Claim]:
+        """Lease up to ``limit`` due deliveries whose predecessors are published (of one post, if given)."""
         now = self.clock()
         dep = aliased(m.Delivery)
         parent = aliased(m.Delivery)
@@ -175,7 +175,7 @@ class Dispatcher:
         query = (
             select(m.Delivery)
             .join(m.Post, m.Post.id == m.Delivery.post_id)
-            .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE)
+            .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE, *([m.Delivery.post_id == post_id] if post_id else []))
             .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
             .limit(limit)
         )
@@ -370,14 +370,14 @@ class Dispatcher:
 
     # -- cycles -------------------------------------------------------------
 
-    def run_due(self) -> CycleResult:
-        """Publish everything due now, including what becomes claimable as predecessors publish."""
+    def run_due(self, post_id: str | None = None) -> CycleResult:
+        """Publish everything due now (of one post, if given), including what becomes claimable as predecessors publish."""
         result = CycleResult()
         workers = self.settings.workers
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         try:
             while not self.stopping:
-                claims = self.claim(limit=max(BATCH, workers * 4))
+                claims = self.claim(limit=max(BATCH, workers * 4), post_id=post_id)
                 if not claims:
                     break
                 pending = {pool.submit(self.execute, claim, result) for claim in claims}

@@ -155,3 +155,19 @@ class AuditEvent(Base):
     post_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReviewItem(Base):
+    """An emergency post's Welsh, waiting for the Translation Team (policy 8.5)."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
+    translation_source: Mapped[str] = mapped_column(String(20))  # template | summary | machine
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | approved | corrected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewer: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    correction: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -62,6 +62,9 @@ class Handler(BaseHTTPRequestHandler):
 
     server: FakeServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every answer, and the fake is meant to be zero-latency.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         return

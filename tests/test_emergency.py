@@ -239,3 +239,19 @@ def test_run_warns_about_overdue_reviews_once_per_working_day(project: Project, 
         assert daemon.warn_overdue_reviews() == 0, "once per day"
     finally:
         daemon.close()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        local(2026, 12, 28, 11, 0),  # Boxing Day observed (Monday), normally a working morning
+        datetime(2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC")),  # 01:30 BST, the first of the two 01:30s
+        datetime(2026, 10, 25, 1, 30, tzinfo=ZoneInfo("UTC")),  # 01:30 GMT, the second
+        local(2026, 11, 28, 11, 0),  # a Saturday
+    ],
+)
+def test_out_of_hours_moments_allow_the_command(project: Project, when: datetime) -> None:
+    with time_machine.travel(when, tick=True):
+        result = run(project, *BASE_ARGS, "--by", "A. Jones")
+    assert result.exit_code == 0, result.output
+    assert "next at work" in result.output

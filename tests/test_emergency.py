@@ -255,3 +255,26 @@ def test_out_of_hours_moments_allow_the_command(project: Project, when: datetime
         result = run(project, *BASE_ARGS, "--by", "A. Jones")
     assert result.exit_code == 0, result.output
     assert "next at work" in result.output
+
+
+@time_machine.travel(local(2026, 11, 28, 11, 0), tick=True)
+def test_media_is_validated_and_published_with_alt_text_then_approved(project: Project) -> None:
+    image = project.write("content/media/wall.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    args = (*BASE_ARGS, "--by", "A. Jones", "--media", str(image), "--alt-cy", "Wal gerrig wedi dymchwel ar draws y ffordd.",
+            "--alt-en", "A collapsed stone wall across the road.", "--rights", "own")
+    missing_consent = run(project, *args)
+    assert missing_consent.exit_code == 1 and "[consent-missing]" in missing_consent.output
+    outside = project.write("elsewhere.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    result = run(project, *[str(outside) if a == str(image) else a for a in args], "--consent", "not-required")
+    assert result.exit_code == 1 and "[media-missing]" in result.output and "outside the content folder" in result.output
+    result = run(project, *args, "--consent", "not-required")
+    assert result.exit_code == 0, result.output
+    [sent] = [json.loads(f.read_text()) for f in (project.root / "outbox").glob("*.json")]
+    assert sent["media"][0]["alt"] == "Wal gerrig wedi dymchwel ar draws y ffordd. / A collapsed stone wall across the road."
+    [item] = json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"]
+    approved = CliRunner().invoke(cli, ["review", "approve", str(item["id"]), "--reviewer", "Gwenllian Morgan"])
+    assert approved.exit_code == 0 and "approved by Gwenllian Morgan" in approved.output
+    assert json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"] == []
+    assert [a for a in _audit(project) if a["action"] == "review_approved"][0]["actor"] == "Gwenllian Morgan"
+    again = CliRunner().invoke(cli, ["review", "approve", str(item["id"]), "--reviewer", "X"])
+    assert again.exit_code == 2 and "already approved" in again.output

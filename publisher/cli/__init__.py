@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "emergency": ("publisher.cli.emergency", "emergency", "Publish now, out of hours; queued for Translation Team review."),
     "review": ("publisher.cli.review", "review", "Emergency posts awaiting Translation Team review."),
     "wordbank": ("publisher.cli.wordbank", "wordbank", "Search the Welsh word bank's phrases and templates."),
+    "report": ("publisher.cli.report", "report", "Cadence and bilingual compliance reports (text, JSON, CSV, HTML)."),
 }
 
 

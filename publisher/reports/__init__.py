@@ -1,0 +1,1 @@
+"""Reports for the comms team and the Welsh Language Commissioner: cadence, compliance, calendar."""

@@ -162,6 +162,7 @@ def test_html_report_renders_in_headless_chromium(history: Project) -> None:
         dom = subprocess.run([browser, *flags, f"--user-data-dir={profile}", "--dump-dom", output.as_uri()], capture_output=True, text=True, timeout=120)
     assert 'class="calendar"' in dom.stdout, dom.stderr[-2000:]
     assert 'data-date="2027-03-29"' in dom.stdout and 'entry published' in dom.stdout and 'entry held' in dom.stdout
+    assert 'class="entry failed" title="w12-fail"' in dom.stdout, "the Welsh failed: shown as failed, not scheduled"
     assert 'id="posts"' in dom.stdout and "w13-a" in dom.stdout and 'id="totals"' in dom.stdout
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "compliance-report.png"

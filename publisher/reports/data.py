@@ -94,6 +94,7 @@ def load_posts(config: Config, session: Session, now: datetime) -> list[PostReco
                 "strategy": _strategy(config, target), "welsh_at": _first(welsh), "english_at": _first(english),
                 "bilingual": all_out and bool(welsh) and bool(english),
                 "open": any(d.state in m.OPEN_STATES for d in mine),
+                "failed": any(d.state == m.FAILED for d in mine),
             }
         published = [a for a in record.per_account.values() if a["welsh_at"] or a["english_at"]]
         record.strategy = ", ".join(sorted({a["strategy"] for a in record.per_account.values()}))
@@ -207,6 +208,8 @@ def month_calendar(config: Config, records: list[PostRecord], month: date) -> li
         for target, info in record.per_account.items():
             if record.state == m.POST_HELD:
                 state = "held"
+            elif info["failed"]:  # e.g. the Welsh failed and the English waits behind it
+                state = "failed"
             elif info["bilingual"]:
                 state = "published"
             elif info["open"]:

@@ -8,6 +8,7 @@ so CI and pre-commit runs on an unchanged tree are near-instant.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def _environment(config: Config, ctx: Context) -> str:
         _file_digest(config.consent_register),
         _file_digest(config.wordbank),
         ",".join(sorted(ctx.schedules)),
+        ",".join(_file_digest(p) for p in sorted(config.schedules_dir.glob("*.y*ml"))) if config.schedules_dir.is_dir() else "",
         ",".join(sorted(ctx.published)),
         os.getcwd(),
         _code_fingerprint(),
@@ -223,6 +225,30 @@ def _template_findings(config: Config, ctx: Context, environment: str, cache: Ch
     return [Finding(**f) for f in entry.findings]  # type: ignore[arg-type]
 
 
+def _schedule_findings(config: Config, ctx: Context, refs: list[PostRef], environment: str, cache: CheckCache | None, used_keys: set[str], now_ts: float) -> list[Finding]:
+    """Schedule files and gaps in their slots, cached per schedule contents and waiting posts, until midnight."""
+    if not ctx.schedules:
+        return []
+    waiting: dict[str, int] = {}
+    for item in refs:
+        if item.schedule and item.id not in ctx.published:
+            waiting[item.schedule] = waiting.get(item.schedule, 0) + 1
+    key = post_key(environment, "schedules:" + json.dumps(waiting, sort_keys=True), None, None)
+    used_keys.add(key)
+    entry = cache.get(key, now_ts) if cache else None
+    if entry is None:
+        from publisher.content.schedules import load_schedules
+        from publisher.rules.schedule_empty import check_schedules
+
+        found = check_schedules(config, load_schedules(config.schedules_dir, config).values(), waiting, ctx.now)
+        tz = config.timezone
+        midnight = datetime.combine(ctx.now.astimezone(tz).date() + timedelta(days=1), time(0), tz).timestamp()
+        entry = Entry(findings=[f.as_json() for f in found], ref={}, valid_until=midnight)
+        if cache:
+            cache.put(key, entry)
+    return [Finding(**f) for f in entry.findings]  # type: ignore[arg-type]
+
+
 def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
     """Check the content root (or only ``targets``) and return every finding."""
     ctx = build_context(config, now, published=published_post_ids(config))
@@ -259,6 +285,7 @@ def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | 
 
     findings.extend(duplicate_ids(refs))
     findings.extend(_template_findings(config, ctx, environment, cache, used_keys, now_ts))
+    findings.extend(_schedule_findings(config, ctx, refs, environment, cache, used_keys, now_ts))
     if cache:
         cache.save(used_keys)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))

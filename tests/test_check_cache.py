@@ -69,7 +69,7 @@ def test_every_input_invalidates(project: Project, change: str) -> None:
     elif change == "schedules":
         cy.write_text(cy.read_text().replace("publish_at: 2027-01-12T10:00", "schedule: weekly"))
         assert any(f.code == "schedule-invalid" for f in cached(project).findings)
-        project.write("schedules/weekly.yaml", "name: weekly\n")
+        project.write("schedules/weekly.yaml", 'name: weekly\naccounts: [local]\nslots:\n  - {days: [tue], at: "10:00"}\n')
         assert not any(f.code == "schedule-invalid" for f in cached(project).findings)
         return
     elif change == "media":

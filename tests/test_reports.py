@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from conftest import Project
 from publisher.cli import cli
-from publisher.config import Account
 from publisher.platforms.base import PermanentError, Platform, PublishRequest, RemotePost
 from publisher.queue.daemon import open_database
 from publisher.queue.dispatcher import Dispatcher

@@ -88,7 +88,7 @@ def test_missing_required_keys(project: Project) -> None:
 
 
 def test_publish_at_and_schedule_together(project: Project) -> None:
-    project.write("schedules/weekly.yaml", "name: weekly\n")
+    project.write("schedules/weekly.yaml", 'name: weekly\nslots:\n  - {days: [tue], at: "10:00"}\n')
     project.post(cy_front=CY_FRONT + "schedule: weekly\n")
     [finding] = only(project, "front-matter-invalid")
     assert "either 'publish_at' or 'schedule'" in finding.message and finding.line == 5
@@ -312,12 +312,13 @@ def test_max_lateness_boundary(project: Project) -> None:
 
 
 def test_unknown_schedule_name(project: Project) -> None:
-    project.write("schedules/weekly-news.yaml", "name: weekly-news\n")
+    project.write("schedules/weekly-news.yaml", 'name: weekly-news\naccounts: [local]\nslots:\n  - {days: [tue], at: "10:00"}\n')
     project.post(cy_front=CY_FRONT.replace("publish_at: 2027-01-12T10:00", "schedule: weekly-nwes"))
     [finding] = only(project, "schedule-invalid")
     assert "did you mean 'weekly-news'" in finding.message
     project.post(cy_front=CY_FRONT.replace("publish_at: 2027-01-12T10:00", "schedule: weekly-news"))
     assert only(project, "schedule-invalid") == []
+    assert [f.file for f in only(project, "schedule-empty")] == ["schedules/weekly-news.yaml"], "one post for two slots"
 
 
 # -- account-unknown, welsh-parity, personal-data ----------------------------------------------

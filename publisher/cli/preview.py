@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,6 +46,27 @@ def find_post(config: Config, post_id: str) -> Post:
     raise click.BadParameter(f"no post with id '{post_id}'{hint}", param_hint="POST_ID")
 
 
+def assigned_slot(config: Config, post_id: str) -> Any:
+    """The slot the daemon assigned to a scheduled post, if there is a database that knows it."""
+    from publisher.queue.db import resolve_url
+
+    url = resolve_url(config.database, config.root)
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        return None
+    from sqlalchemy import create_engine, select
+
+    from publisher.queue.models import SlotAssignment
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(SlotAssignment.slot_at).where(SlotAssignment.post_id == post_id)).scalar()
+    except Exception:  # noqa: BLE001 - no usable database: the slot is simply not known yet
+        return None
+    finally:
+        engine.dispose()
+
+
 def build(config: Config, post: Post, only: str | None) -> dict[str, Any]:
     """The preview as data (also the JSON output)."""
     from publisher import rules
@@ -59,6 +81,10 @@ def build(config: Config, post: Post, only: str | None) -> dict[str, Any]:
             publish_at = {"local": f"{when.utc.astimezone(config.timezone):%Y-%m-%d %H:%M} {config.timezone.key}", "utc": when.utc.isoformat()}
         except PublishTimeError:
             publish_at = None
+    elif post.shared("schedule"):
+        slot = assigned_slot(config, post.id)
+        if slot is not None:
+            publish_at = {"local": f"{slot.astimezone(config.timezone):%Y-%m-%d %H:%M} {config.timezone.key} (slot of '{post.shared('schedule')}')", "utc": slot.isoformat()}
     targets = [only] if only else post.accounts
     accounts = []
     for name in targets:

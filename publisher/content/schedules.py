@@ -1,10 +1,156 @@
-"""Schedules in ``schedules/`` (schedules.md): named posting rhythms posts can refer to."""
+"""Schedules in ``schedules/`` (schedules.md): posting rhythms and recurring bilingual posts.
+
+A schedule names slots (days and a local time). Posts with ``schedule: NAME``
+take the next free slot; a schedule with ``recurring`` texts produces one
+post per slot. Slot times follow the clocks: a slot in the hour that does not
+exist (spring) runs at the first valid minute after it; a slot in the hour
+that happens twice (autumn) runs once, at the first.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from publisher.config import WEEKDAYS, Config
+from publisher.content.post import decode
+
+KEYS = ("name", "timezone", "accounts", "slots", "skip_bank_holidays", "recurring", "translation")
+
+
+@dataclass(frozen=True)
+class Slot:
+    days: tuple[int, ...]  # 0 = Monday
+    at: time
+
+
+@dataclass
+class Schedule:
+    """One schedule file, validated; ``problems`` holds (line, message) for ``publisher check``."""
+
+    name: str
+    path: Path
+    timezone: ZoneInfo
+    accounts: list[str] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    skip_bank_holidays: bool = False
+    recurring: dict[str, str] | None = None
+    reviewed: bool = False
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant of local ``day`` ``at`` in ``tz``: first valid minute after a gap, first of a repeat."""
+    candidate = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
+    for _ in range(24 * 60):
+        roundtrip = candidate.astimezone(timezone.utc).astimezone(tz)
+        if roundtrip.replace(tzinfo=None) == candidate.replace(tzinfo=None):
+            return candidate.astimezone(timezone.utc)
+        candidate = (candidate.replace(tzinfo=None) + timedelta(minutes=1)).replace(tzinfo=tz, fold=0)
+    raise ValueError(f"no valid local time after {day} {at} in {tz.key}")
+
+
+def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[datetime]:
+    """The schedule's slot instants (UTC) from ``start`` on, in order, bank holidays skipped if asked."""
+    from publisher.emergency.hours import _bank_holidays
+
+    day = start.astimezone(schedule.timezone).date()
+    for _ in range(366 * 3):
+        if not (schedule.skip_bank_holidays and day in _bank_holidays(day.year)):
+            for when in sorted(local_instant(day, s.at, schedule.timezone) for s in schedule.slots if day.weekday() in s.days):
+                if when >= start:
+                    yield when
+        day += timedelta(days=1)
+
+
+def _parse_slots(raw: Any, schedule: Schedule) -> None:
+    line = schedule.line("slots")
+    if not isinstance(raw, list) or not raw:
+        schedule.problems.append((line, "'slots' must be a list like '- {days: [tue, fri], at: \"10:00\"}'"))
+        return
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) - {"days", "at"}:
+            schedule.problems.append((line, f"slot {index + 1} must be {{days: [...], at: \"HH:MM\"}}"))
+            continue
+        days = item.get("days")
+        if not isinstance(days, list) or not days or not all(isinstance(d, str) and d.lower() in WEEKDAYS for d in days):
+            bad = [d for d in days or [] if not (isinstance(d, str) and d.lower() in WEEKDAYS)] if isinstance(days, list) else [days]
+            hint = difflib.get_close_matches(str(bad[0]).lower(), WEEKDAYS, n=1) if bad else []
+            schedule.problems.append((line, f"slot {index + 1}: days must be from {', '.join(WEEKDAYS)}" + (f" ('{bad[0]}': did you mean '{hint[0]}'?)" if hint else "")))
+            continue
+        try:
+            hour, minute = (int(p) for p in str(item.get("at", "")).split(":"))
+            at = time(hour, minute)
+        except ValueError:
+            schedule.problems.append((line, f"slot {index + 1}: at = {item.get('at')!r} is not a time like \"10:00\""))
+            continue
+        schedule.slots.append(Slot(days=tuple(sorted(WEEKDAYS.index(d.lower()) for d in days)), at=at))
+
+
+def load_schedule(path: Path, config: Config) -> Schedule:
+    """Read one schedule file; every problem is recorded, never raised."""
+    schedule = Schedule(name=path.stem, path=path, timezone=config.timezone)
+    try:
+        text = decode(path.read_bytes())
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else {}
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        schedule.problems.append((1, f"cannot read the schedule: {str(exc).splitlines()[0]}"))
+        return schedule
+    if isinstance(node, yaml.MappingNode):
+        schedule.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    if not isinstance(data, dict):
+        schedule.problems.append((1, "a schedule must be a mapping with name, accounts and slots"))
+        return schedule
+    for key in data:
+        if key not in KEYS:
+            match = difflib.get_close_matches(str(key), KEYS, n=1)
+            schedule.problems.append((schedule.line(str(key)), f"unknown key '{key}'" + (f"; did you mean '{match[0]}'?" if match else "")))
+    schedule.name = str(data.get("name") or path.stem)
+    if "timezone" in data:
+        try:
+            schedule.timezone = ZoneInfo(str(data["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            schedule.problems.append((schedule.line("timezone"), f"unknown timezone {data['timezone']!r}"))
+    accounts = data.get("accounts", [])
+    if not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts):
+        schedule.problems.append((schedule.line("accounts"), "'accounts' must be a list of account names"))
+    else:
+        schedule.accounts = accounts
+    schedule.skip_bank_holidays = bool(data.get("skip_bank_holidays", False))
+    _parse_slots(data.get("slots"), schedule)
+    recurring = data.get("recurring")
+    if recurring is not None:
+        if not isinstance(recurring, dict) or not all(isinstance(recurring.get(k), str) for k in ("cy", "en")):
+            schedule.problems.append((schedule.line("recurring"), "'recurring' must have 'cy' and 'en' texts"))
+        else:
+            schedule.recurring = {"cy": recurring["cy"], "en": recurring["en"]}
+        translation = data.get("translation")
+        schedule.reviewed = isinstance(translation, dict) and translation.get("reviewed") is True and bool(translation.get("reviewer"))
+    return schedule
+
+
+def load_schedules(directory: Path, config: Config) -> dict[str, Schedule]:
+    """All schedules in ``directory`` by name."""
+    if not directory.is_dir():
+        return {}
+    schedules = {}
+    for path in sorted(directory.iterdir()):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            schedule = load_schedule(path, config)
+            schedules[schedule.name] = schedule
+    return schedules
 
 
 def schedule_names(directory: Path) -> frozenset[str]:

@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from publisher.config import Config
-from publisher.content.post import Post, PostFile, normalise
-from publisher.content.schema import FileMeta, MediaItem, Translation
+from publisher.content.memory import in_memory_post
+from publisher.content.post import Post
+from publisher.content.schema import MediaItem
 from publisher.emergency.hours import add_working_days, next_at_work, team_at_work
 from publisher.findings import Finding
 
@@ -72,24 +73,16 @@ def build_post(config: Config, emergency: Emergency, now: datetime) -> Post:
     digest = hashlib.sha256(f"{now.isoformat()}\0{emergency.cy}\0{emergency.en}".encode()).hexdigest()[:8]
     post_id = f"emergency/{now.astimezone(config.timezone):%Y-%m-%d-%H%M}-{digest}"
     where = config.content_dir / "emergency"
-    files = {}
-    for language, text, alt in (("cy", emergency.cy, emergency.alt_cy), ("en", emergency.en, emergency.alt_en)):
-        media = None
-        if emergency.media is not None:
-            # Relative to the (virtual) post file, so media-missing applies the content-root rule as for any post.
-            relative = os.path.relpath(emergency.media.resolve(), where)
-            media = [MediaItem(file=relative, alt=alt, consent=emergency.consent, rights=emergency.rights, line=1)]
-        meta = FileMeta(
-            present={"accounts", "publish_at"} | ({"media"} if media else set()),
-            values={"accounts": list(emergency.accounts), "publish_at": now.isoformat()},
-            media=media,
-            translation=Translation(reviewed=True, reviewer="(emergency: awaiting review)") if language == "cy" else None,
-        )
-        files[language] = PostFile(
-            path=where / f"{digest}.{language}.md", display=f"emergency ({'Welsh' if language == 'cy' else 'English'})",
-            language=language, text=normalise(text), meta=meta, body_markdown=normalise(text), body_line=1, readable=True,
-        )
-    return Post(slug=post_id, cy=files["cy"], en=files["en"])
+    media = None
+    if emergency.media is not None:
+        # Relative to the (virtual) post file, so media-missing applies the content-root rule as for any post.
+        relative = os.path.relpath(emergency.media.resolve(), where)
+        media = {
+            language: MediaItem(file=relative, alt=alt, consent=emergency.consent, rights=emergency.rights, line=1)
+            for language, alt in (("cy", emergency.alt_cy), ("en", emergency.alt_en))
+        }
+    return in_memory_post(post_id, emergency.cy, emergency.en, emergency.accounts, where, now.isoformat(),
+                          media=media, reviewer="(emergency: awaiting review)")
 
 
 def validate(config: Config, post: Post, source: str, now: datetime) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -74,6 +74,7 @@ class Post(Base):
     local_time: Mapped[str | None] = mapped_column(String(64), nullable=True)  # as written
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     schedule: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    queue_order: Mapped[float | None] = mapped_column(Float, nullable=True)
     accounts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     text_cy: Mapped[str] = mapped_column(Text, default="")
     text_en: Mapped[str] = mapped_column(Text, default="")
@@ -171,3 +172,16 @@ class ReviewItem(Base):
     reviewer: Mapped[str | None] = mapped_column(String(255), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     correction: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SlotAssignment(Base):
+    """A post's slot in its schedule: stored once, stable across restarts and other posts' changes."""
+
+    __tablename__ = "slot_assignments"
+    __table_args__ = (UniqueConstraint("schedule", "slot_at", name="uq_slot_schedule_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule: Mapped[str] = mapped_column(String(255))
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), unique=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,9 +14,9 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher import rules
@@ -24,6 +24,7 @@ from publisher.check import build_context
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, find_files, pair, read_file
 from publisher.content.post import Post as ContentPost
+from publisher.content.schedules import Schedule, load_schedules, slot_times
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -154,7 +155,29 @@ def create_deliveries(session: Session, config: Config, row: m.Post, post: Conte
             seq += 1
 
 
-def _apply(session: Session, config: Config, post: ContentPost, content_hash: str, errors: list[str], now: datetime, report: SyncReport) -> None:
+def assign_slot(session: Session, config: Config, schedule: Schedule, row: m.Post, now: datetime) -> datetime | None:
+    """The post's slot: the one stored (stable across restarts and edits), else the earliest free future slot."""
+    existing = session.scalar(select(m.SlotAssignment).where(m.SlotAssignment.post_id == row.id))
+    if existing is not None:
+        if existing.schedule == schedule.name:
+            return existing.slot_at
+        session.delete(existing)
+        session.flush()
+    taken = set(session.scalars(select(m.SlotAssignment.slot_at).where(m.SlotAssignment.schedule == schedule.name, m.SlotAssignment.slot_at >= now)))
+    for slot in slot_times(schedule, now, config):
+        if slot not in taken:
+            session.add(m.SlotAssignment(schedule=schedule.name, slot_at=slot, post_id=row.id, assigned_at=now))
+            session.flush()
+            return slot
+    return None
+
+
+def release_slot(session: Session, post_id: str, now: datetime) -> None:
+    """Free the post's slot for the next post, if the slot is still in the future."""
+    session.execute(delete(m.SlotAssignment).where(m.SlotAssignment.post_id == post_id, m.SlotAssignment.slot_at > now))
+
+
+def _apply(session: Session, config: Config, post: ContentPost, content_hash: str, errors: list[str], now: datetime, report: SyncReport, schedules: dict[str, Schedule]) -> None:
     row = session.get(m.Post, post.id)
     publish_at = post.shared("publish_at")
     scheduled: datetime | None = None
@@ -195,9 +218,17 @@ def _apply(session: Session, config: Config, post: ContentPost, content_hash: st
         record(session, "daemon", "held", post_id=row.id, detail={"codes": errors})
         return
     row.held_codes = []
+    row.queue_order = post.shared("queue_order")
     if row.schedule and scheduled is None:
-        row.state = m.POST_UNSCHEDULED
-        return
+        schedule = schedules.get(row.schedule)
+        slot = assign_slot(session, config, schedule, row, now) if schedule is not None and schedule.slots else None
+        if slot is None:
+            row.state = m.POST_UNSCHEDULED
+            return
+        scheduled = row.scheduled_at = slot
+        row.local_time = f"{slot.astimezone(schedule.timezone):%Y-%m-%dT%H:%M} ({schedule.name} slot)"  # type: ignore[union-attr]
+    elif not row.schedule:
+        release_slot(session, row.id, now)
     first = row.revision == 0
     row.revision += 1
     row.state = m.POST_ACTIVE
@@ -222,6 +253,41 @@ def _expire(session: Session, config: Config, now: datetime, report: SyncReport)
         _cancel_open(session, row, m.EXPIRED, f"due {row.scheduled_at:%Y-%m-%d %H:%M} UTC, more than max_lateness ago; not published", now)
         record(session, "daemon", "expired", post_id=row.id)
         report.expired.append(row.id)
+
+
+RECURRING_HORIZON = timedelta(days=7)  # occurrences are created this far ahead, so status shows them
+
+
+def create_occurrences(session: Session, config: Config, schedules: dict[str, Schedule], now: datetime, report: SyncReport) -> None:
+    """One post per slot of each recurring schedule; the id is the occurrence key (schedule + local slot time)."""
+    from publisher.content.memory import in_memory_post
+    from publisher.emergency.templates import date_cy, date_en, environment
+
+    for schedule in schedules.values():
+        if not schedule.recurring or not schedule.reviewed or schedule.problems or not schedule.slots:
+            continue
+        for slot in slot_times(schedule, now - config.max_lateness, config):
+            if slot > now + RECURRING_HORIZON:
+                break
+            local = slot.astimezone(schedule.timezone)
+            post_id = f"recurring/{schedule.name}/{local:%Y-%m-%dT%H:%M}"
+            if session.get(m.Post, post_id) is not None:
+                continue
+            values = {"date": local.date().isoformat(), "date_cy": date_cy(local.date()), "date_en": date_en(local.date())}
+            cy = environment().from_string(schedule.recurring["cy"]).render(**values).strip()
+            en = environment().from_string(schedule.recurring["en"]).render(**values).strip()
+            post = in_memory_post(post_id, cy, en, schedule.accounts, config.content_dir, slot.isoformat())
+            row = m.Post(
+                id=post_id, slug=post_id, source="recurring", content_hash=hashlib.sha256(f"{cy}\0{en}".encode()).hexdigest(),
+                revision=1, state=m.POST_ACTIVE, scheduled_at=slot, local_time=f"{local:%Y-%m-%dT%H:%M}", timezone=schedule.timezone.key,
+                schedule=schedule.name, accounts=list(schedule.accounts), text_cy=post.text("cy"), text_en=post.text("en"),
+                first_seen=now, updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            create_deliveries(session, config, row, post, now)
+            record(session, "daemon", "queued", post_id=post_id, detail={"recurring": schedule.name, "scheduled_at": slot.isoformat()})
+            report.queued.append(post_id)
 
 
 def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
@@ -253,7 +319,28 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime,
             raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
             files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
             changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
+        # Deletions first, so a slot they free can go to a post added in the same sync.
+        present_ids = {p.id for p, _ in changed}
+        for slug, (post_id, _, state) in known.items():
+            if slug in by_slug or post_id in present_ids or state in (m.POST_CANCELLED, m.POST_EXPIRED):
+                continue
+            row = session.get(m.Post, post_id)
+            if row is None:
+                continue
+            if _started(row):
+                if row.note is None or "deleted" not in row.note:
+                    row.note = "file deleted after publishing started; nothing was retracted"
+                continue
+            row.state = m.POST_CANCELLED
+            row.updated_at = now
+            _cancel_open(session, row, m.CANCELLED, "post file deleted before publishing", now)
+            release_slot(session, row.id, now)
+            record(session, "daemon", "cancelled", post_id=row.id, detail={"reason": "file deleted"})
+            report.cancelled.append(row.id)
         if changed:
+            # Slots go to posts in queue_order, then (first seen together) by name.
+            changed.sort(key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug))
+            schedules = load_schedules(config.schedules_dir, config)
             published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
             ctx = build_context(config, now, published=published_ids)
             changed_slugs = {p.slug for p, _ in changed}
@@ -273,23 +360,8 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime,
                     log.warning("post %s: id %r is already used by %s; not queued", post.slug, post.id, owner.slug)
                     report.held[post.slug] = ["front-matter-invalid"]
                     continue
-                _apply(session, config, post, content_hash, errors, now, report)
-        present_ids = {p.id for p, _ in changed}
-        for slug, (post_id, _, state) in known.items():
-            if slug in by_slug or post_id in present_ids or state in (m.POST_CANCELLED, m.POST_EXPIRED):
-                continue
-            row = session.get(m.Post, post_id)
-            if row is None:
-                continue
-            if _started(row):
-                if row.note is None or "deleted" not in row.note:
-                    row.note = "file deleted after publishing started; nothing was retracted"
-                continue
-            row.state = m.POST_CANCELLED
-            row.updated_at = now
-            _cancel_open(session, row, m.CANCELLED, "post file deleted before publishing", now)
-            record(session, "daemon", "cancelled", post_id=row.id, detail={"reason": "file deleted"})
-            report.cancelled.append(row.id)
+                _apply(session, config, post, content_hash, errors, now, report, schedules)
+        create_occurrences(session, config, load_schedules(config.schedules_dir, config), now, report)
         _expire(session, config, now, report)
     return report
 

@@ -50,7 +50,9 @@ ALL: tuple[ModuleType, ...] = (
     personal_data,
 )
 
-BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in ALL}
+from publisher.rules import schedule_empty  # noqa: E402 - a cross-post rule: run by the check, not per post
+
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}
 
 
 def run(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -42,13 +42,15 @@ class PostRef:
     id: str
     file: str
     line: int
+    schedule: str | None = None  # the schedule it waits for, when it has no publish_at
 
 
 def ref(post: Post) -> PostRef:
     where = post.where("id")
     first = post.files()[0]
     file, line = where if where else (first, 1)
-    return PostRef(slug=post.slug, id=post.id, file=file.display, line=line)
+    schedule = post.shared("schedule") if not post.shared("publish_at") else None
+    return PostRef(slug=post.slug, id=post.id, file=file.display, line=line, schedule=schedule)
 
 
 def duplicate_ids(refs: list[PostRef]) -> Iterator[Finding]:

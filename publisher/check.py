@@ -61,6 +61,14 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def no_database(config: Config) -> bool:
+    """True when the database is a SQLite file that does not exist (checked without importing SQLAlchemy)."""
+    if not config.database.startswith("sqlite"):
+        return False
+    location = Path(config.database.split("///", 1)[-1])
+    return not (location if location.is_absolute() else config.root / location).exists()
+
+
 def published_post_ids(config: Config) -> frozenset[str]:
     """Ids of posts the database records as published, so they are not reported as late.
 
@@ -68,12 +76,13 @@ def published_post_ids(config: Config) -> frozenset[str]:
     nothing is known to be published. An unreachable database is treated the
     same way rather than failing the check.
     """
+    if no_database(config):
+        return frozenset()
+    from sqlalchemy import create_engine, select
+
     from publisher.queue.db import resolve_url
 
     url = resolve_url(config.database, config.root)
-    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
-        return frozenset()
-    from sqlalchemy import create_engine, select
 
     from publisher.queue.models import PUBLISHED, Delivery
 

@@ -131,3 +131,17 @@ def test_help_does_not_import_heavy_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
     assert "check" in result.stdout and "run" in result.stdout
+
+
+def test_cached_check_without_a_database_imports_nothing_heavy(project: Project) -> None:
+    project.post()
+    code = (
+        "import sys; sys.argv = ['publisher', 'check']\n"
+        "from publisher.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('lingua', 'sqlalchemy', 'twitter_text', 'markdown_it') if m in sys.modules])\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=120)
+    assert "'lingua'" in first.stdout, first.stdout + first.stderr  # the cold run does the work
+    second = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=120)
+    assert "HEAVY []" in second.stdout, second.stdout + second.stderr

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -48,14 +47,16 @@ def find_post(config: Config, post_id: str) -> Post:
 
 def assigned_slot(config: Config, post_id: str) -> Any:
     """The slot the daemon assigned to a scheduled post, if there is a database that knows it."""
-    from publisher.queue.db import resolve_url
+    from publisher.check import no_database
 
-    url = resolve_url(config.database, config.root)
-    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+    if no_database(config):
         return None
     from sqlalchemy import create_engine, select
 
+    from publisher.queue.db import resolve_url
     from publisher.queue.models import SlotAssignment
+
+    url = resolve_url(config.database, config.root)
 
     engine = create_engine(url)
     try:

@@ -1,6 +1,7 @@
 """The one interface every platform adapter implements (apprise-style: one module per service).
 
-The queue never talks HTTP. It hands an adapter a :class:`PublishRequest` and
+The queue never talks HTTP. It hands an adapter a :class:`PublishRequest` (a
+reply when ``reply_to`` is set: threads, corrections) and
 gets back a :class:`RemotePost` or one of the :class:`PlatformError`
 subclasses, whose type alone decides the delivery's next state:
 
@@ -156,13 +157,3 @@ class Platform(ABC):
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         """Replace the text of a published post (Facebook); others raise NotSupported."""
         raise NotSupported(f"{self.name} does not allow editing a published post")
-
-    def reply(self, to: RemotePost, request: PublishRequest) -> RemotePost:
-        """Publish ``request`` as a reply to ``to`` (used for corrections)."""
-        return self.publish(PublishRequest(
-            text=request.text,
-            language=request.language,
-            idempotency_key=request.idempotency_key,
-            media=request.media,
-            reply_to=to,
-        ))

@@ -74,7 +74,8 @@ BASE_ARGS = ("--account", "local", "--en", EN, "--cy", CY, "--reason", "wall col
 def test_refused_inside_hours_with_next_steps(project: Project) -> None:
     result = run(project, *BASE_ARGS, "--by", "A. Jones")
     assert result.exit_code == 1
-    assert "Translation Team is at work now" in result.output and "--override-hours" in result.output
+    assert "Translation Team is at work now (Wednesday 11:00, until 17:00 Europe/London)" in result.output
+    assert "Translation Request Form" in result.output and "--override-hours" in result.output
 
 
 @time_machine.travel(local(2026, 11, 25, 11, 0), tick=True)

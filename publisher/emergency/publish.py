@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from publisher.config import Config
+from publisher.config import WEEKDAYS, Config
 from publisher.content.memory import in_memory_post
 from publisher.content.post import Post
 from publisher.content.schema import MediaItem
@@ -57,8 +57,9 @@ def check_allowed(config: Config, by: str, now: datetime, override_hours: bool) 
         raise Refused(f"'{by}' may not use the emergency path; authorised: {names}")
     if team_at_work(config, now) and not override_hours:
         local = now.astimezone(config.timezone)
+        _, until = config.translation_team.hours[WEEKDAYS[local.weekday()]]
         raise Refused(
-            f"the Translation Team is at work now ({local:%A %H:%M} {config.timezone.key}): send the post to them "
+            f"the Translation Team is at work now ({local:%A %H:%M}, until {until:%H:%M} {config.timezone.key}): send the post to them "
             "for translation instead (Translation Request Form, policy 8.3), or add it to the content repository "
             "once translated. Only if it cannot wait, use --override-hours with --reason."
         )

@@ -365,3 +365,29 @@ def test_check_does_not_call_a_published_post_late(queue: Any) -> None:
     later = T0 + timedelta(days=3)
     result = check_content(project.config(), now=later, use_cache=True)
     assert [(f.post, f.code) for f in result.findings] == [("never", "schedule-invalid")]
+
+
+def test_opening_a_locked_database_waits_then_reports(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes opening a new SQLite database at once may meet 'database is locked': retried, not fatal."""
+    from sqlalchemy.exc import OperationalError
+
+    import publisher.queue.daemon as daemon_module
+    from publisher.errors import ConfigError
+
+    real_migrate = daemon_module.migrate
+    attempts = []
+
+    def flaky(engine: Any) -> None:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise OperationalError("PRAGMA journal_mode=WAL", {}, Exception("database is locked"))
+        real_migrate(engine)
+
+    monkeypatch.setattr(daemon_module, "migrate", flaky)
+    db = daemon_module.open_database(project.config())
+    db.engine.dispose()
+    assert len(attempts) == 3
+    monkeypatch.setattr(daemon_module, "LOCK_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(daemon_module, "migrate", lambda engine: (_ for _ in ()).throw(OperationalError("BEGIN", {}, Exception("database is locked"))))
+    with pytest.raises(ConfigError, match="database is locked"):
+        daemon_module.open_database(project.config())

@@ -110,3 +110,4 @@ def test_daemon_publishes_at_the_due_time_resyncs_on_sighup_and_stops_cleanly(pr
             process.kill()
     assert process.returncode == 0, stderr
     assert "stopped" in stderr and "Traceback" not in stderr
+

@@ -41,13 +41,30 @@ class Database:
     engine: Any
 
 
+LOCK_WAIT_SECONDS = 30.0
+
+
 def open_database(config: Config) -> Database:
-    """Connect and migrate; configuration problems become ConfigError (exit 2)."""
+    """Connect and migrate; configuration problems become ConfigError (exit 2).
+
+    Two processes opening a new SQLite database at once (the daemon starting
+    while someone runs ``status``) can meet "database is locked" while one
+    switches it to WAL or migrates it; that is retried, not reported.
+    """
+    import time
+
     engine = make_engine(config.database, config.root)
-    try:
-        migrate(engine)
-    except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
-        raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            migrate(engine)
+            break
+        except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
+            if "database is locked" in str(exc) and time.monotonic() < deadline:
+                engine.dispose()
+                time.sleep(0.2)
+                continue
+            raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
     return Database(sessions=session_factory(engine), dialect=engine.dialect.name, engine=engine)
 
 

@@ -300,6 +300,11 @@ def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
             raise ConfigError(f"{path}: 'daemon.{key}': {exc}") from None
         if values[key].total_seconds() <= 0:
             raise ConfigError(f"{path}: 'daemon.{key}' must be longer than zero")
+    if values["lease"] < 2 * values["request_timeout"]:
+        raise ConfigError(
+            f"{path}: 'daemon.lease' ({values['lease']}) must be at least twice 'daemon.request_timeout' "
+            f"({values['request_timeout']}): a lease that can expire during a platform call risks a second post"
+        )
     for key in ("workers", "max_attempts"):
         value = raw.get(key, getattr(DaemonSettings, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

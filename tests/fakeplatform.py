@@ -57,6 +57,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+class IncompleteBody(Exception):
+    """The connection closed before the whole request body arrived."""
+
+
 class Handler(BaseHTTPRequestHandler):
     """Routes requests to the three platform shapes and the control endpoints."""
 
@@ -75,6 +79,10 @@ class Handler(BaseHTTPRequestHandler):
         """(fields, files) from JSON, form or multipart bodies."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            # The client died mid-request (the crash tests SIGKILL it): a real server drops a
+            # body cut short rather than acting on half a form.
+            raise IncompleteBody
         ctype = self.headers.get("Content-Type", "")
         fields: dict[str, Any] = {}
         files: dict[str, Any] = {}
@@ -182,7 +190,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         path = urlparse(self.path).path
-        fields, files = self._body() if method in ("POST", "PUT", "DELETE") else ({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}, {})
+        try:
+            fields, files = self._body() if method in ("POST", "PUT", "DELETE") else ({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}, {})
+        except IncompleteBody:
+            self.close_connection = True
+            return
         with self.server.state.lock:
             self.server.state.requests.append({"method": method, "path": path, "fields": {k: v for k, v in fields.items() if k != "access_token"}})
         try:

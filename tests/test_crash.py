@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from _crash import PUBLISHER, fake_config, fake_env, server_posts, set_faults, write_posts
+from _crash import CY_WORDS, EN_WORDS, PUBLISHER, fake_config, fake_env, server_posts, set_faults, write_posts
 from conftest import Project
 from fakeplatform import FakeServer
 from publisher.queue import models as m
@@ -94,10 +94,12 @@ def _assert_exactly_once(server: FakeServer) -> None:
     assert not duplicates, f"{len(duplicates)} texts published more than once"
     assert len(posts) == 2 * POSTS, f"{len(posts)} posts on the server, expected {2 * POSTS}"
     order = {post["text"]: int(post["id"]) for post in posts}
+    expected = {f"{CY_WORDS} (rhif {i}).": i for i in range(POSTS)} | {f"{EN_WORDS} (number {i}).": i for i in range(POSTS)}
+    unexpected = [post for post in posts if post["text"] not in expected]
+    assert not unexpected, f"texts that are no delivery's: {unexpected[:5]}"
     for index in range(POSTS):
-        welsh = next(t for t in order if t.endswith(f"(rhif {index}).") or f"(rhif {index})." in t)
-        english = next(t for t in order if f"(number {index})." in t)
-        assert order[welsh] < order[english], f"post {index}: English published before Welsh"
+        welsh, english = order[f"{CY_WORDS} (rhif {index})."], order[f"{EN_WORDS} (number {index})."]
+        assert welsh < english, f"post {index}: English published before Welsh"
 
 
 @pytest.fixture

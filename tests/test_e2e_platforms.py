@@ -117,7 +117,7 @@ def test_timeout_after_the_post_was_created_is_reconciled_not_duplicated(project
 
 def test_sigterm_lets_the_call_in_flight_finish_and_releases_the_rest(project: Project, fake_server: FakeServer) -> None:
     _write(project, fake_server, ("fake-mastodon",))
-    project.write("config/publisher.toml", fake_config(fake_server.url, DAEMON.replace('request_timeout = "1s"', 'request_timeout = "10s"')))
+    project.write("config/publisher.toml", fake_config(fake_server.url, DAEMON.replace('request_timeout = "1s"', 'request_timeout = "10s"').replace('lease = "5s"', 'lease = "20s"')))
     set_faults(fake_server.url, script=["timeout"], timeout_sleep=2.0)  # the Welsh call takes 2 s to answer
     process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
@@ -130,3 +130,20 @@ def test_sigterm_lets_the_call_in_flight_finish_and_releases_the_rest(project: P
     states = {d["language"]: d["state"] for p in status["posts"] for d in p["deliveries"]}
     assert states == {"cy": "published", "en": "queued"}, (states, stderr)
     assert len(server_posts(fake_server.url)) == 1
+
+
+def test_the_fake_server_ignores_a_request_cut_short(fake_server: FakeServer) -> None:
+    """A client killed mid-request must not create half a post (the crash tests rely on it)."""
+    import socket
+    from urllib.parse import urlparse
+
+    address = urlparse(fake_server.url)
+    body = b"status=Bydd+y+llyfrgell+ar+gau+ddydd+Llun"
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /api/v1/statuses HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body) + 20}\r\n\r\n".encode() + body
+        )
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(1024)
+    assert server_posts(fake_server.url) == []

@@ -213,6 +213,10 @@ def test_unknown_not_found_on_platform_is_sent_again(queue: Any) -> None:
     d = dispatcher()
     d.run_due()
     clock.advance(seconds=30)
+    d.run_due()  # not found yet, but the request may still be queued at the platform: no resend yet
+    assert [c[1] for c in remote.calls] == ["cy"]
+    assert deliveries(db)[0].state == "unknown"
+    clock.advance(seconds=25)  # past request_timeout (30 s) + reconcile_after (20 s) since the attempt
     d.run_due()
     assert [c[1] for c in remote.calls] == ["cy", "cy", "en"]
     assert len(remote.posts) == 2
@@ -226,7 +230,7 @@ def test_crash_after_call_before_commit_is_reconciled(queue: Any) -> None:
     claim = crashed.claim(limit=1)[0]
     started = crashed._start(claim)  # the attempt row is committed ...
     assert started is not None
-    crashed.adapter("local-separate").publish(started[0])  # ... the platform call succeeds, then the process dies
+    crashed.adapter("local-separate").publish(started.request)  # ... the platform call succeeds, then the process dies
     survivor = dispatcher("survivor")
     survivor.recover(all_leases=True)
     assert deliveries(db)[0].state == "unknown"
@@ -391,3 +395,26 @@ def test_opening_a_locked_database_waits_then_reports(project: Project, monkeypa
     monkeypatch.setattr(daemon_module, "migrate", lambda engine: (_ for _ in ()).throw(OperationalError("BEGIN", {}, Exception("database is locked"))))
     with pytest.raises(ConfigError, match="database is locked"):
         daemon_module.open_database(project.config())
+
+
+def test_the_lease_is_renewed_when_the_call_starts(queue: Any) -> None:
+    """A claim that waited in the worker pool still gets a full lease for its platform call."""
+    project, clock, remote, dispatcher, sync, db = queue
+    project.post(cy_front=SEPARATE)
+    sync()
+    d = dispatcher()
+    claim = d.claim(limit=1)[0]
+    clock.advance(seconds=110)  # waited nearly the whole 2-minute lease in the pool
+    assert d._start(claim) is not None
+    clock.advance(seconds=60)  # the call is slow: without renewal the lease would have expired
+    other = dispatcher("other")
+    other.recover()
+    assert deliveries(db)[0].state == "publishing", "another daemon must not take over a call in flight"
+
+
+def test_a_lease_shorter_than_two_request_timeouts_is_refused(project: Project) -> None:
+    from publisher.errors import ConfigError
+
+    project.write("config/publisher.toml", project.config_path.read_text() + '\n[daemon]\nlease = "40s"\nrequest_timeout = "30s"\n')
+    with pytest.raises(ConfigError, match="at least twice"):
+        project.config()

@@ -74,6 +74,17 @@ class Claim:
     kind: str  # "publish" or "reconcile"
 
 
+@dataclass(frozen=True)
+class Started:
+    """A claimed delivery whose attempt row is written: what to send, and its history."""
+
+    request: PublishRequest
+    account: str
+    first_attempt: datetime | None  # first publish attempt (reconcile searches from here)
+    last_attempt: datetime | None  # latest publish attempt (a late request may still land)
+    reconciles: int
+
+
 @dataclass
 class CycleResult:
     """What one pass over the due deliveries did (counted from several worker threads)."""
@@ -241,24 +252,28 @@ class Dispatcher:
             reply_to=reply_to,
         )
 
-    def _start(self, claim: Claim) -> tuple[PublishRequest, str, datetime | None, int] | None:
+    def _start(self, claim: Claim) -> Started | None:
         """Write the attempt row (fenced on the lease); None if the lease was lost."""
         now = self.clock()
         with self.sessions.begin() as session:
             delivery = session.get(m.Delivery, claim.delivery_id)
             if delivery is None or delivery.lease_version != claim.lease_version or delivery.lease_owner != self.owner:
                 return None
+            # The call gets a full lease from here: a claim may have waited in the pool, and a
+            # lease expiring mid-call would let another daemon reconcile before the call lands.
+            delivery.lease_until = now + self.settings.lease
             session.add(m.Attempt(
                 delivery_id=delivery.id, lease_version=claim.lease_version, kind=claim.kind,
                 owner=self.owner, started_at=now,
             ))
-            first = session.scalar(
-                select(func.min(m.Attempt.started_at)).where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "publish")
-            )
+            first, last = session.execute(
+                select(func.min(m.Attempt.started_at), func.max(m.Attempt.started_at))
+                .where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "publish")
+            ).one()
             reconciles = session.scalar(
                 select(func.count()).select_from(m.Attempt).where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "reconcile")
             ) or 0
-            return self._request(session, delivery), delivery.account, first, int(reconciles)
+            return Started(self._request(session, delivery), delivery.account, first, last, int(reconciles))
 
     def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
         """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
@@ -300,13 +315,20 @@ class Dispatcher:
         started = self._start(claim)
         if started is None:
             return
-        request, account_name, first_attempt, reconciles = started
+        request, account_name, reconciles = started.request, started.account, started.reconciles
         now = self.clock()
         try:
             adapter = self.adapter(account_name)
             if claim.kind == "reconcile":
-                since = (first_attempt or now) - timedelta(minutes=5)
+                since = (started.first_attempt or now) - timedelta(minutes=5)
                 found = adapter.find_recent(request, since)
+                # A request that timed out may still be waiting in the platform's queue: only
+                # resend once the last attempt is well past its timeout.
+                settled = (started.last_attempt or now) + self.settings.request_timeout + self.settings.reconcile_after
+                if found is None and now < settled:
+                    self._finish(claim, "not_found_yet", None, state=m.UNKNOWN, next_attempt_at=settled,
+                                 last_error="not on the platform yet after an unknown outcome; checking again before any resend")
+                    return
                 if found is None:
                     self._finish(claim, "not_found", None, state=m.QUEUED, next_attempt_at=now,
                                  last_error="not found on the platform after an unknown outcome; sending again")

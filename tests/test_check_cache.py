@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import publisher.check as check_module
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
 from publisher.check import check_content
-from publisher.text.length import _x_upper_bound, count
+from publisher.text.length import _X_HEAVY, _x_light_count, count
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
@@ -113,11 +113,19 @@ def test_parallel_cold_run_matches_the_serial_one(project: Project, monkeypatch:
     assert parallel.findings == serial.findings and len(serial.findings) == 4
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
-def test_x_bound_never_underestimates(text: str) -> None:
-    text = unicodedata.normalize("NFC", text)  # all post text is NFC by the time it is measured
-    assert _x_upper_bound(text) >= count("x", text)
+URLISH = ["https://www.example.gov.uk/n/1", "example.com", "a.co", "www.powys.gov.uk/biniau?x=1", "http://t.co/abc", "x.y", "@cyngor", "#Powys", ".", ",", " ", "\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.text(st.characters(max_codepoint=0x10FF, blacklist_categories=("Cs",)), max_size=20), st.sampled_from(URLISH)), max_size=30))
+def test_x_fast_count_equals_twitter_text(parts: list[str]) -> None:
+    """The fast path for texts without heavy characters counts exactly as twitter-text does."""
+    from twitter_text import parse_tweet
+
+    text = unicodedata.normalize("NFC", "".join(parts))  # all post text is NFC by the time it is measured
+    assert count("x", text) == parse_tweet(text).weightedLength
+    if "\r" not in text and not _X_HEAVY.search(text):
+        assert _x_light_count(text) is not None  # the fast path was the one tested
 
 
 def test_help_does_not_import_heavy_libraries() -> None:

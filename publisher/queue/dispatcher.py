@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from publisher.config import Config
@@ -126,6 +126,7 @@ class Dispatcher:
         self._adapter_factory = adapter_factory
         self._adapters: dict[str, Platform] = {}
         self.stopping = False
+        self._claim_queries: dict[tuple[int, bool], Select[tuple[m.Delivery]]] = {}
 
     # -- adapters ---------------------------------------------------------
 
@@ -167,34 +168,45 @@ class Dispatcher:
                     delivery.attempts = max(0, delivery.attempts - 1)
             return len(rows)
 
+    def _claim_query(self, limit: int, one_post: bool) -> Select[tuple[m.Delivery]]:
+        """The claim statement, built once per shape: building it costs more CPU than running it."""
+        key = (limit, one_post)
+        if key not in self._claim_queries:
+            now = bindparam("now", type_=m.UTCDateTime())
+            dep = aliased(m.Delivery)
+            parent = aliased(m.Delivery)
+            ready = and_(
+                m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT)),
+                m.Delivery.next_attempt_at <= now,
+                or_(m.Delivery.depends_on_id.is_(None), exists().where(dep.id == m.Delivery.depends_on_id, dep.state == m.PUBLISHED)),
+                or_(m.Delivery.reply_to_id.is_(None), exists().where(parent.id == m.Delivery.reply_to_id, parent.state == m.PUBLISHED)),
+            )
+            to_reconcile = and_(
+                m.Delivery.state == m.UNKNOWN,
+                m.Delivery.next_attempt_at <= now,
+                or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now),
+            )
+            query = (
+                select(m.Delivery)
+                .join(m.Post, m.Post.id == m.Delivery.post_id)
+                .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE,
+                       *([m.Delivery.post_id == bindparam("post_id")] if one_post else []))
+                .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
+                .limit(limit)
+            )
+            if self.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=m.Delivery)
+            self._claim_queries[key] = query
+        return self._claim_queries[key]
+
     def claim(self, limit: int = BATCH, post_id: str | None = None) -> list[Claim]:
         """Lease up to ``limit`` due deliveries whose predecessors are published (of one post, if given)."""
         now = self.clock()
-        dep = aliased(m.Delivery)
-        parent = aliased(m.Delivery)
-        ready = and_(
-            m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT)),
-            m.Delivery.next_attempt_at <= now,
-            or_(m.Delivery.depends_on_id.is_(None), exists().where(dep.id == m.Delivery.depends_on_id, dep.state == m.PUBLISHED)),
-            or_(m.Delivery.reply_to_id.is_(None), exists().where(parent.id == m.Delivery.reply_to_id, parent.state == m.PUBLISHED)),
-        )
-        to_reconcile = and_(
-            m.Delivery.state == m.UNKNOWN,
-            m.Delivery.next_attempt_at <= now,
-            or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now),
-        )
-        query = (
-            select(m.Delivery)
-            .join(m.Post, m.Post.id == m.Delivery.post_id)
-            .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE, *([m.Delivery.post_id == post_id] if post_id else []))
-            .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
-            .limit(limit)
-        )
-        if self.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=m.Delivery)
+        query = self._claim_query(limit, post_id is not None)
+        params: dict[str, Any] = {"now": now, **({"post_id": post_id} if post_id is not None else {})}
         claims: list[Claim] = []
         with self.sessions.begin() as session:
-            for delivery in session.scalars(query).all():
+            for delivery in session.scalars(query, params).all():
                 kind = "reconcile" if delivery.state == m.UNKNOWN else "publish"
                 delivery.lease_owner = self.owner
                 delivery.lease_until = now + self.settings.lease

@@ -290,37 +290,69 @@ def create_occurrences(session: Session, config: Config, schedules: dict[str, Sc
             report.queued.append(post_id)
 
 
+def _known(session: Session) -> dict[str, tuple[str, str, str]]:
+    """slug -> (post id, content hash, state) of every post that came from the content folder."""
+    return {
+        slug: (post_id, content_hash, state)
+        for slug, post_id, content_hash, state in session.execute(
+            select(m.Post.slug, m.Post.id, m.Post.content_hash, m.Post.state).where(m.Post.source == "content")
+        )
+    }
+
+
 def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
-    """Read the content folder and update posts and deliveries; returns what changed."""
+    """Read the content folder and update posts and deliveries; returns what changed.
+
+    Reading and validating run with no transaction open: validating a large
+    import takes seconds, and the workers must go on publishing meanwhile.
+    Only the resulting changes are written, in one short transaction that
+    re-reads what it depends on.
+    """
     report = SyncReport()
     stats = stats or StatCache()
     by_slug: dict[str, dict[str, FoundFile]] = {}
     for item in find_files(config.content_dir):
         by_slug.setdefault(item.slug, {})[item.language] = item
+    with sessions() as session:
+        known = _known(session)
+        published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
+    changed: list[tuple[ContentPost, str]] = []
+    for slug, items in sorted(by_slug.items()):
+        digests: dict[str, str] = {}
+        raws: dict[str, bytes | None] = {}
+        for lang, item in items.items():
+            digests[lang], raws[lang] = stats.digest(item)
+        content_hash = _pair_hash(digests)
+        if slug in known and known[slug][1] == content_hash:
+            continue
+        raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
+        files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+        changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
+    # Slots go to posts in queue_order, then (first seen together) by name.
+    changed.sort(key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug))
+    schedules = load_schedules(config.schedules_dir, config)
+    judged: list[tuple[ContentPost, str, list[str]]] = []
+    if changed:
+        ctx = build_context(config, now, published=published_ids)
+        changed_slugs = {p.slug for p, _ in changed}
+        others = [
+            PostRef(slug=slug, id=post_id, file=slug, line=1)
+            for slug, (post_id, _, _) in known.items()
+            if slug in by_slug and slug not in changed_slugs
+        ]
+        duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
+        for post, content_hash in changed:
+            errors = sorted({f.code for f in rules.run(post, ctx) if f.severity == "error"})
+            if post.id in duplicates:
+                errors = sorted(set(errors) | {"front-matter-invalid"})
+            judged.append((post, content_hash, errors))
     with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
-            # Several daemons may share the database: one syncs at a time.
+            # Several daemons may share the database: one writes a sync at a time.
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK_KEY})
-        known = {
-            slug: (post_id, content_hash, state)
-            for slug, post_id, content_hash, state in session.execute(
-                select(m.Post.slug, m.Post.id, m.Post.content_hash, m.Post.state).where(m.Post.source == "content")
-            )
-        }
-        changed: list[tuple[ContentPost, str]] = []
-        for slug, items in sorted(by_slug.items()):
-            digests: dict[str, str] = {}
-            raws: dict[str, bytes | None] = {}
-            for lang, item in items.items():
-                digests[lang], raws[lang] = stats.digest(item)
-            content_hash = _pair_hash(digests)
-            if slug in known and known[slug][1] == content_hash:
-                continue
-            raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
-            files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-            changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
+        known = _known(session)  # another daemon may have synced since the read above
         # Deletions first, so a slot they free can go to a post added in the same sync.
-        present_ids = {p.id for p, _ in changed}
+        present_ids = {p.id for p, _, _ in judged}
         for slug, (post_id, _, state) in known.items():
             if slug in by_slug or post_id in present_ids or state in (m.POST_CANCELLED, m.POST_EXPIRED):
                 continue
@@ -337,31 +369,13 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime,
             release_slot(session, row.id, now)
             record(session, "daemon", "cancelled", post_id=row.id, detail={"reason": "file deleted"})
             report.cancelled.append(row.id)
-        if changed:
-            # Slots go to posts in queue_order, then (first seen together) by name.
-            changed.sort(key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug))
-            schedules = load_schedules(config.schedules_dir, config)
-            published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
-            ctx = build_context(config, now, published=published_ids)
-            changed_slugs = {p.slug for p, _ in changed}
-            others = [
-                PostRef(slug=slug, id=post_id, file=slug, line=1)
-                for slug, (post_id, _, _) in known.items()
-                if slug in by_slug and slug not in changed_slugs
-            ]
-            duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
-            for post, content_hash in changed:
-                findings = list(rules.run(post, ctx))
-                errors = sorted({f.code for f in findings if f.severity == "error"})
-                if post.id in duplicates:
-                    errors = sorted(set(errors) | {"front-matter-invalid"})
-                owner = session.get(m.Post, post.id)
-                if owner is not None and owner.slug != post.slug and owner.slug in by_slug:
-                    log.warning("post %s: id %r is already used by %s; not queued", post.slug, post.id, owner.slug)
-                    report.held[post.slug] = ["front-matter-invalid"]
-                    continue
-                _apply(session, config, post, content_hash, errors, now, report, schedules)
-        create_occurrences(session, config, load_schedules(config.schedules_dir, config), now, report)
+        for post, content_hash, errors in judged:
+            owner = session.get(m.Post, post.id)
+            if owner is not None and owner.slug != post.slug and owner.slug in by_slug:
+                log.warning("post %s: id %r is already used by %s; not queued", post.slug, post.id, owner.slug)
+                report.held[post.slug] = ["front-matter-invalid"]
+                continue
+            _apply(session, config, post, content_hash, errors, now, report, schedules)
+        create_occurrences(session, config, schedules, now, report)
         _expire(session, config, now, report)
     return report
-

@@ -196,6 +196,19 @@ def _judge_chunk(chunk: list[Pending]) -> list[tuple[str, Entry]]:
     return [_judge(item, _worker_ctx) for item in chunk]
 
 
+def _preload() -> None:
+    """Load lingua's Welsh and English models and twitter-text once, before forking.
+
+    Each forked worker would otherwise spend about half a second loading them itself.
+    """
+    import twitter_text.extract_urls  # noqa: F401 - imported for its side effect of being loaded
+
+    from publisher import rules  # noqa: F401
+    from publisher.text.language import foreign_runs
+
+    foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
+
+
 def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
     """Judge ``pending`` posts, on every core when there are many (a cold cache in CI)."""
     workers = min(os.cpu_count() or 1, 8)
@@ -204,6 +217,7 @@ def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    _preload()
     global _worker_ctx
     _worker_ctx = ctx  # inherited by the forked workers
     size = max(50, len(pending) // (workers * 4))

@@ -91,7 +91,9 @@ def _assert_exactly_once(server: FakeServer) -> None:
     posts = server_posts(server.url)
     texts = Counter(post["text"] for post in posts)
     duplicates = {t: n for t, n in texts.items() if n > 1}
-    assert not duplicates, f"{len(duplicates)} texts published more than once"
+    assert not duplicates, f"{len(duplicates)} texts published more than once: " + "; ".join(
+        f"{post['platform']} #{post['id']} at {post['created_at']}: {post['text'][-14:]}" for post in posts if post["text"] in duplicates
+    )[:2000]
     assert len(posts) == 2 * POSTS, f"{len(posts)} posts on the server, expected {2 * POSTS}"
     order = {post["text"]: int(post["id"]) for post in posts}
     expected = {f"{CY_WORDS} (rhif {i}).": i for i in range(POSTS)} | {f"{EN_WORDS} (number {i}).": i for i in range(POSTS)}

@@ -88,3 +88,89 @@ def test_three_dispatchers_share_one_database_without_duplicates(project: Projec
     assert len(keys) == 120 and len(set(keys)) == 120, "a delivery was published twice"
     assert all(languages == ["cy", "en"] for languages in Counting.order.values()), "English went out before Welsh"
     assert len(owners) == 3, "all three instances should have taken part"
+
+
+def _one_claimed_delivery(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, Any, Any]:
+    """A database with one post, its Welsh delivery claimed by 'a' whose 2-minute lease has expired."""
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
+    now = datetime.now(timezone.utc)
+    project.post(cy_front=f"publish_at: {(now - timedelta(minutes=1)).isoformat(timespec='seconds')}\naccounts: [local-separate]\n{REVIEWED}")
+    config = project.config()
+    db = open_database(config)
+    sync_content(config, db.sessions, now)
+    clock = [now]
+
+    def dispatcher(owner: str) -> Dispatcher:
+        return Dispatcher(config, db.sessions, dialect=db.dialect, owner=owner, clock=lambda: clock[0],
+                          adapter_factory=lambda account, env=None, timeout=30.0: Counting(account, env, timeout))
+
+    a = dispatcher("a")
+    claim = a.claim(limit=1)[0]
+    clock[0] += timedelta(minutes=3)  # the claim waited in the pool past its lease
+    return db, a, dispatcher("b"), claim
+
+
+def test_recover_skips_a_lease_being_renewed(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While daemon a's worker holds the row (starting its call), daemon b must not release it."""
+    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch)
+    with db.engine.connect() as starting:
+        starting.execute(select(m.Delivery).where(m.Delivery.id == claim.delivery_id).with_for_update())
+        released: list[int] = []
+        thread = threading.Thread(target=lambda: released.append(b.recover()), daemon=True)
+        thread.start()
+        thread.join(timeout=5)
+        blocked = thread.is_alive()
+        starting.rollback()
+    thread.join(timeout=10)
+    db.engine.dispose()
+    assert not blocked, "recover() waited on a row another daemon is starting instead of skipping it"
+    assert released == [0]
+
+
+def test_start_sees_a_release_committed_while_it_waited(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Daemon b releases a's expired lease; a's worker, starting meanwhile, must not make the call."""
+    from sqlalchemy import update
+
+    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch)
+    started: list[Any] = []
+    with db.engine.connect() as releasing:  # b's recover(), caught between its update and its commit
+        releasing.execute(update(m.Delivery).where(m.Delivery.id == claim.delivery_id).values(state=m.QUEUED, lease_owner=None, lease_until=None))
+        thread = threading.Thread(target=lambda: started.append(a._start(claim)), daemon=True)
+        thread.start()
+        thread.join(timeout=1)
+        releasing.commit()
+    thread.join(timeout=10)
+    with db.sessions() as session:
+        attempts = session.scalar(select(func.count()).select_from(m.Attempt))
+    db.engine.dispose()
+    assert started == [None], "a started a call on a lease b had already released"
+    assert attempts == 0
+
+
+def test_an_edit_synced_while_a_delivery_is_being_claimed_is_not_queued_twice(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sync waits for a claim in progress, then sees publishing has started: the edit is reported, not queued beside it."""
+    from sqlalchemy import update
+
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
+    now = datetime.now(timezone.utc)
+    front = f"publish_at: {(now - timedelta(minutes=1)).isoformat(timespec='seconds')}\naccounts: [local-separate]\n{REVIEWED}"
+    project.post(cy_front=front)
+    config = project.config()
+    db = open_database(config)
+    sync_content(config, db.sessions, now)
+    project.post(cy_front=front, cy_body="Bydd y llyfrgell ar gau ddydd Mawrth oherwydd gwaith trydanol yn yr adeilad.",
+                 en_body="The library will be closed on Tuesday because of electrical work in the building.")
+    reports: list[Any] = []
+    with db.engine.connect() as claiming:  # another daemon's claim, between its update and its commit
+        claiming.execute(update(m.Delivery).where(m.Delivery.post_id == "post", m.Delivery.language == "cy")
+                         .values(state=m.PUBLISHING, lease_owner="other", lease_version=1, attempts=1))
+        thread = threading.Thread(target=lambda: reports.append(sync_content(config, db.sessions, now)), daemon=True)
+        thread.start()
+        thread.join(timeout=2)
+        claiming.commit()
+    thread.join(timeout=20)
+    with db.sessions() as session:
+        revisions = set(session.scalars(select(m.Delivery.revision).where(m.Delivery.post_id == "post")))
+    db.engine.dispose()
+    assert reports and reports[0].changed_after_publishing == ["post"]
+    assert reports[0].requeued == [] and revisions == {1}

@@ -146,7 +146,13 @@ class Dispatcher:
             condition = m.Delivery.state == m.PUBLISHING
             if not all_leases:
                 condition = and_(condition, m.Delivery.lease_until < now)
-            rows = session.scalars(select(m.Delivery).where(condition)).all()
+            query = select(m.Delivery).where(condition)
+            if self.dialect == "postgresql":
+                # Lock what we release, and skip what a worker is starting right now: on
+                # READ COMMITTED an unlocked read could release a lease another daemon has
+                # just renewed in _start, and the delivery would go out twice.
+                query = query.with_for_update(skip_locked=True)
+            rows = session.scalars(query).all()
             for delivery in rows:
                 sent = session.scalar(
                     select(exists().where(
@@ -224,6 +230,7 @@ class Dispatcher:
         with self.sessions.begin() as session:
             rows = session.scalars(
                 select(m.Delivery).where(m.Delivery.lease_owner == self.owner, m.Delivery.state == m.PUBLISHING)
+                .with_for_update(of=m.Delivery)
             ).all()
             released = 0
             for delivery in rows:
@@ -268,7 +275,9 @@ class Dispatcher:
         """Write the attempt row (fenced on the lease); None if the lease was lost."""
         now = self.clock()
         with self.sessions.begin() as session:
-            delivery = session.get(m.Delivery, claim.delivery_id)
+            # Locked (on PostgreSQL) so the fence below reads the newest committed row: another
+            # daemon's recover() may have released this lease a moment ago.
+            delivery = session.get(m.Delivery, claim.delivery_id, with_for_update=True, populate_existing=True)
             if delivery is None or delivery.lease_version != claim.lease_version or delivery.lease_owner != self.owner:
                 return None
             # The call gets a full lease from here: a claim may have waited in the pool, and a

@@ -186,6 +186,13 @@ def _apply(session: Session, config: Config, post: ContentPost, content_hash: st
             scheduled = parse_publish_at(publish_at, config.timezone).utc
         except PublishTimeError:
             scheduled = None
+    if row is not None and session.get_bind().dialect.name == "postgresql":
+        # Lock the post's deliveries before deciding whether publishing has started: a
+        # daemon claiming one right now would otherwise publish the old text while
+        # this sync queues the new one.
+        session.scalars(
+            select(m.Delivery).where(m.Delivery.post_id == row.id).with_for_update().execution_options(populate_existing=True)
+        ).all()
     if row is not None and _started(row):
         if row.content_hash != content_hash:
             row.content_hash = content_hash

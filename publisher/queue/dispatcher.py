@@ -277,7 +277,7 @@ class Dispatcher:
         with self.sessions.begin() as session:
             # Locked (on PostgreSQL) so the fence below reads the newest committed row: another
             # daemon's recover() may have released this lease a moment ago.
-            delivery = session.get(m.Delivery, claim.delivery_id, with_for_update=True, populate_existing=True)
+            delivery = session.get(m.Delivery, claim.delivery_id, with_for_update=True)
             if delivery is None or delivery.lease_version != claim.lease_version or delivery.lease_owner != self.owner:
                 return None
             # The call gets a full lease from here: a claim may have waited in the pool, and a

@@ -307,22 +307,8 @@ def _known(session: Session) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
-    """Read the content folder and update posts and deliveries; returns what changed.
-
-    Reading and validating run with no transaction open: validating a large
-    import takes seconds, and the workers must go on publishing meanwhile.
-    Only the resulting changes are written, in one short transaction that
-    re-reads what it depends on.
-    """
-    report = SyncReport()
-    stats = stats or StatCache()
-    by_slug: dict[str, dict[str, FoundFile]] = {}
-    for item in find_files(config.content_dir):
-        by_slug.setdefault(item.slug, {})[item.language] = item
-    with sessions() as session:
-        known = _known(session)
-        published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
+def _read_changed(by_slug: dict[str, dict[str, FoundFile]], known: dict[str, tuple[str, str, str]], stats: StatCache) -> list[tuple[ContentPost, str]]:
+    """The posts whose files differ from what the database holds, with their new content hash."""
     changed: list[tuple[ContentPost, str]] = []
     for slug, items in sorted(by_slug.items()):
         digests: dict[str, str] = {}
@@ -337,22 +323,51 @@ def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime,
         changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
     # Slots go to posts in queue_order, then (first seen together) by name.
     changed.sort(key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug))
+    return changed
+
+
+def _judge(
+    config: Config, sessions: sessionmaker[Session], now: datetime, changed: list[tuple[ContentPost, str]],
+    known: dict[str, tuple[str, str, str]], by_slug: dict[str, dict[str, FoundFile]],
+) -> list[tuple[ContentPost, str, list[str]]]:
+    """Every rule on each changed post: its error codes (a post with any is held, not queued)."""
+    if not changed:
+        return []
+    with sessions() as session:
+        published_ids = set(session.scalars(select(m.Delivery.post_id).where(m.Delivery.state == m.PUBLISHED).distinct()).all())
+    ctx = build_context(config, now, published=published_ids)
+    changed_slugs = {p.slug for p, _ in changed}
+    others = [
+        PostRef(slug=slug, id=post_id, file=slug, line=1)
+        for slug, (post_id, _, _) in known.items()
+        if slug in by_slug and slug not in changed_slugs
+    ]
+    duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
+    judged = []
+    for post, content_hash in changed:
+        errors = sorted({f.code for f in rules.run(post, ctx) if f.severity == "error"})
+        if post.id in duplicates:
+            errors = sorted(set(errors) | {"front-matter-invalid"})
+        judged.append((post, content_hash, errors))
+    return judged
+
+
+def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
+    """Read the content folder and update posts and deliveries; returns what changed.
+
+    Reading and validating run with no transaction open: validating a large
+    import takes seconds, and the workers must go on publishing meanwhile.
+    Only the resulting changes are written, in one short transaction that
+    re-reads what it depends on.
+    """
+    report = SyncReport()
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in find_files(config.content_dir):
+        by_slug.setdefault(item.slug, {})[item.language] = item
+    with sessions() as session:
+        known = _known(session)
+    judged = _judge(config, sessions, now, _read_changed(by_slug, known, stats or StatCache()), known, by_slug)
     schedules = load_schedules(config.schedules_dir, config)
-    judged: list[tuple[ContentPost, str, list[str]]] = []
-    if changed:
-        ctx = build_context(config, now, published=published_ids)
-        changed_slugs = {p.slug for p, _ in changed}
-        others = [
-            PostRef(slug=slug, id=post_id, file=slug, line=1)
-            for slug, (post_id, _, _) in known.items()
-            if slug in by_slug and slug not in changed_slugs
-        ]
-        duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
-        for post, content_hash in changed:
-            errors = sorted({f.code for f in rules.run(post, ctx) if f.severity == "error"})
-            if post.id in duplicates:
-                errors = sorted(set(errors) | {"front-matter-invalid"})
-            judged.append((post, content_hash, errors))
     with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             # Several daemons may share the database: one writes a sync at a time.

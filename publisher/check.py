@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -174,6 +174,7 @@ def run_rules(post: Post, ctx: Context) -> Iterable[Finding]:
 
 
 Pending = tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]
+ProgressCallback = Callable[[int, int], None]  # (posts judged so far, posts to judge)
 PARALLEL_FROM = 400  # below this many unchecked posts, starting workers costs more than it saves
 _worker_ctx: Context | None = None
 
@@ -209,22 +210,37 @@ def _preload() -> None:
     foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
 
 
-def _judge_all(pending: list[Pending], ctx: Context) -> list[tuple[str, Entry]]:
-    """Judge ``pending`` posts, on every core when there are many (a cold cache in CI)."""
+def _judge_all(pending: list[Pending], ctx: Context, progress: ProgressCallback | None = None) -> list[tuple[str, Entry]]:
+    """Judge ``pending`` posts, on every core when there are many (a cold cache in CI).
+
+    ``progress`` hears how far judging has gone, so a person at a terminal
+    sees a cold check of thousands of posts move instead of a silent wait.
+    """
+    report = progress or (lambda done, total: None)
+    total = len(pending)
+    report(0, total)
+    results: list[tuple[str, Entry]] = []
     workers = min(os.cpu_count() or 1, 8)
-    if len(pending) < PARALLEL_FROM or workers < 2:
-        return [_judge(item, ctx) for item in pending]
+    if total < PARALLEL_FROM or workers < 2:
+        for item in pending:
+            results.append(_judge(item, ctx))
+            report(len(results), total)
+        return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     _preload()
     global _worker_ctx
     _worker_ctx = ctx  # inherited by the forked workers
-    size = max(50, len(pending) // (workers * 4))
-    chunks = [pending[i : i + size] for i in range(0, len(pending), size)]
+    # Small enough chunks that progress moves in steps of about 2 %, large enough that pickling stays cheap.
+    size = max(50, total // (workers * 25))
+    chunks = [pending[i : i + size] for i in range(0, total, size)]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_judge_chunk, chunks) for result in chunk]
+            for chunk in pool.map(_judge_chunk, chunks):
+                results.extend(chunk)
+                report(len(results), total)
+        return results
     finally:
         _worker_ctx = None
 
@@ -272,8 +288,17 @@ def _schedule_findings(config: Config, ctx: Context, refs: list[PostRef], enviro
     return [Finding(**f) for f in entry.findings]  # type: ignore[arg-type]
 
 
-def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | None = None, use_cache: bool = True) -> CheckResult:
-    """Check the content root (or only ``targets``) and return every finding."""
+def check_content(
+    config: Config,
+    targets: Sequence[Path] = (),
+    now: datetime | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> CheckResult:
+    """Check the content root (or only ``targets``) and return every finding.
+
+    ``progress`` is called with (judged, to judge) as posts the cache could not answer are judged.
+    """
     ctx = build_context(config, now, published=published_post_ids(config))
     found = find_files(config.content_dir, targets)
     by_slug: dict[str, dict[str, FoundFile]] = {}
@@ -300,7 +325,7 @@ def check_content(config: Config, targets: Sequence[Path] = (), now: datetime | 
             findings.extend(Finding(**f) for f in entry.findings)  # type: ignore[arg-type]
             refs.append(PostRef(**entry.ref))
 
-    for key, entry in _judge_all(pending, ctx):
+    for key, entry in _judge_all(pending, ctx, progress):
         if cache:
             cache.put(key, entry)
         findings.extend(Finding(**f) for f in entry.findings)  # type: ignore[arg-type]

@@ -113,6 +113,22 @@ def test_parallel_cold_run_matches_the_serial_one(project: Project, monkeypatch:
     assert parallel.findings == serial.findings and len(serial.findings) == 4
 
 
+
+@pytest.mark.parametrize("parallel_from", [10**6, 2], ids=["serial", "parallel"])
+def test_progress_counts_every_judged_post_and_none_from_the_cache(project: Project, monkeypatch: pytest.MonkeyPatch, parallel_from: int) -> None:
+    monkeypatch.setattr(check_module, "PARALLEL_FROM", parallel_from)
+    for index in range(12):
+        project.post(f"p{index}")
+    calls: list[tuple[int, int]] = []
+    check_content(project.config(), now=NOW, use_cache=True, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 12) and calls[-1] == (12, 12)
+    assert {total for _, total in calls} == {12}
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls), "progress never goes back"
+    calls.clear()
+    project.post("p3", cy_body=CY_BODY + " Diolch.")
+    check_content(project.config(), now=NOW, use_cache=True, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 1), (1, 1)], "only the changed post is judged; the cache answers the rest"
+
 URLISH = ["https://www.example.gov.uk/n/1", "example.com", "a.co", "www.powys.gov.uk/biniau?x=1", "http://t.co/abc", "x.y", "@cyngor", "#Powys", ".", ",", " ", "\n"]
 
 

@@ -174,3 +174,35 @@ def test_random_front_matter_and_bodies_only_produce_coded_findings(project: Pro
 def test_cli_runner_reports_bad_path_as_usage_error(project: Project) -> None:
     result = CliRunner().invoke(cli, ["check", "no/such/path"])
     assert result.exit_code == 2 and "no such file or folder" in result.output
+
+
+def test_a_terminal_sees_a_progress_bar_and_pipes_see_none(project: Project) -> None:
+    """A cold check of many posts draws a bar on a terminal's stderr; piped output stays clean."""
+    import os
+    import pty
+
+    for index in range(60):
+        project.post(f"p{index}")
+    piped = run(project, "check", "--no-cache")
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert piped.stdout == "60 posts checked: 0 errors, 0 warnings\n"
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "publisher", "check", "--no-cache", "--format", "json"], cwd=project.root, stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"Checking posts" in terminal and b"60/60" in terminal
+    assert json.loads(stdout)["posts"] == 60, "the bar never reaches stdout"

@@ -10,6 +10,7 @@ import click
 
 from publisher.check import CheckResult, check_content
 from publisher.cli.context import config_from
+from publisher.cli.progress import progress_bar
 from publisher.rules import BY_CODE
 
 
@@ -88,7 +89,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool)
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise click.BadParameter(f"no such file or folder: {path}", param_hint="PATH")
-    result = check_content(config, paths, use_cache=not no_cache)
+    with progress_bar(sys.stderr, "Checking posts") as progress:
+        result = check_content(config, paths, use_cache=not no_cache, progress=progress)
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "github":

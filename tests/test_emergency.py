@@ -207,9 +207,14 @@ def test_emergency_end_to_end_welsh_first_review_and_corrections(project: Projec
     listing = json.loads(subprocess.run([*PUBLISHER, "review", "list", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
     [item] = listing["items"]
     corrected = project.write("corrected.txt", "Mae'r A483 yn Llandrindod ar gau oherwydd wal sydd wedi dymchwel. Osgowch yr ardal, os gwelwch yn dda.")
-    result = subprocess.run([*PUBLISHER, "review", "correct", str(item["id"]), "--cy-file", str(corrected), "--reviewer", "Gwenllian Morgan"],
+    result = subprocess.run([*PUBLISHER, "review", "correct", str(item["id"]), "--cy-file", str(corrected), "--reviewer", "Gwenllian Morgan", "--format", "json"],
                             cwd=project.root, env=fake_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["item"] == item["id"] and outcome["state"] == "corrected" and outcome["reviewer"] == "Gwenllian Morgan"
+    by_account = {c["account"]: c for c in outcome["corrections"]}
+    assert by_account["fake-facebook"]["how"] == "edit" and by_account["fake-facebook"]["state"] == "edited"
+    assert by_account["fake-x"]["how"] == "reply" and by_account["fake-x"]["state"] == "published" and by_account["fake-x"]["url"]
     after = server_posts(fake_server.url)
     welsh_facebook = next(p for p in after if p["platform"] == "graph" and p.get("edits"))
     assert welsh_facebook["text"].startswith("Mae'r A483 yn Llandrindod ar gau oherwydd wal sydd") and welsh_facebook["edits"] == [CY]
@@ -279,3 +284,54 @@ def test_media_is_validated_and_published_with_alt_text_then_approved(project: P
     assert [a for a in _audit(project) if a["action"] == "review_approved"][0]["actor"] == "Gwenllian Morgan"
     again = CliRunner().invoke(cli, ["review", "approve", str(item["id"]), "--reviewer", "X"])
     assert again.exit_code == 2 and "already approved" in again.output
+
+
+@time_machine.travel(local(2026, 11, 25, 20, 0), tick=True)
+def test_json_output_gives_scripts_the_urls_and_the_review_item(project: Project) -> None:
+    result = run(project, *BASE_ARGS, "--by", "A. Jones", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # nothing but the JSON on stdout
+    [delivery] = report["deliveries"]
+    assert delivery["account"] == "local" and delivery["language"] == "cy+en" and delivery["state"] == "published"
+    assert delivery["url"] and delivery["error"] is None
+    assert report["source"] == "summary" and report["findings"] == []
+    [item] = json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"]
+    assert report["review_item"] == item["id"] and report["post"] == item["post"]
+    approved = CliRunner().invoke(cli, ["review", "approve", str(item["id"]), "--reviewer", "Gwenllian Morgan", "--format", "json"])
+    assert approved.exit_code == 0
+    assert json.loads(approved.stdout) == {"item": item["id"], "state": "approved", "reviewer": "Gwenllian Morgan", "corrections": []}
+
+
+@time_machine.travel(local(2026, 11, 25, 20, 0), tick=True)
+def test_json_output_carries_the_findings_when_nothing_is_published(project: Project) -> None:
+    english_as_welsh = ("--account", "local", "--en", EN, "--cy", EN, "--reason", "wall collapsed", "--yes")
+    result = run(project, *english_as_welsh, "--by", "A. Jones", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["deliveries"] == [] and report["review_item"] is None
+    assert "language-mismatch" in {f["code"] for f in report["findings"] if f["severity"] == "error"}
+    assert "not published" in result.stderr
+    assert not list((project.root / "outbox").glob("*.json"))
+
+
+@time_machine.travel(local(2026, 11, 25, 20, 0), tick=True)
+def test_json_output_asks_on_stderr_and_keeps_stdout_clean(project: Project) -> None:
+    args = [a for a in BASE_ARGS if a != "--yes"]
+    result = CliRunner().invoke(cli, ["emergency", *args, "--by", "A. Jones", "--format", "json"], input="n\n")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Publish this now?" in result.stderr and "Not published." in result.stderr and CY in result.stderr
+    assert not list((project.root / "outbox").glob("*.json"))
+
+
+@time_machine.travel(local(2026, 11, 25, 20, 0), tick=True)
+def test_correction_in_the_outbox_is_an_edit_said_in_text(project: Project) -> None:
+    assert run(project, *BASE_ARGS, "--by", "A. Jones").exit_code == 0
+    [item] = json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"]
+    corrected = project.write("corrected.txt", "Mae'r A483 yn Llandrindod ar gau oherwydd wal sydd wedi dymchwel. Osgowch yr ardal.")
+    result = CliRunner().invoke(cli, ["review", "correct", str(item["id"]), "--cy-file", str(corrected), "--reviewer", "Gwenllian Morgan"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("local: edited ")
+    assert f"Review item #{item['id']} corrected by Gwenllian Morgan." in result.stdout
+    [sent] = [json.loads(f.read_text()) for f in (project.root / "outbox").glob("*.json")]
+    assert "wal sydd wedi dymchwel" in sent["text"]

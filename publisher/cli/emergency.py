@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from publisher.cli.context import config_from
+from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.findings import Finding
 
 
 def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -49,15 +51,19 @@ def _audit_refusal(config, by: str, reason: str, why: str, now: datetime) -> Non
 @click.option("--consent", default=None)
 @click.option("--rights", default=None)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True,
+              help="json: the findings, each delivery's state and URL, and the review item, for scripts.")
 @click.pass_context
 def emergency(ctx: click.Context, accounts: tuple[str, ...], english: str | None, welsh: str | None, template: str | None,
               variables: tuple[str, ...], machine_translate: bool, public_safety: bool, reason: str, by: str,
               override_hours: bool, media: Path | None, alt_en: str | None, alt_cy: str | None, consent: str | None,
-              rights: str | None, yes: bool) -> None:
+              rights: str | None, yes: bool, fmt: str) -> None:
     """Publish a bilingual post now, out of hours, Welsh first; it is queued for Translation Team review.
 
     The Welsh comes from (in order of preference) a word bank --template, a
     --cy text (a summary is allowed), or --machine-translate --public-safety.
+    With --format json, stdout carries only the JSON; the preview and the
+    confirmation prompt (without --yes) go to stderr.
     """
     from publisher.content.post import normalise
     from publisher.content.wordbank import load_wordbank
@@ -109,24 +115,38 @@ def emergency(ctx: click.Context, accounts: tuple[str, ...], english: str | None
     )
     post = build_post(config, job, now)
     findings = validate(config, post, source, now)
-    for finding in findings:
-        click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {finding.message}", err=True)
+    as_json = fmt == "json"
+    if not as_json:
+        for finding in findings:
+            click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {finding.message}", err=True)
     if any(f.severity == "error" for f in findings):
-        click.echo("publisher: not published: fix the errors above", err=True)
+        if as_json:
+            _echo_json(post.id, source, findings, [], None)
+        click.echo(f"publisher: not published: fix the errors {'in the JSON findings' if as_json else 'above'}", err=True)
         ctx.exit(1)
     from publisher.cli.preview import build, render_text
 
-    click.echo(render_text(build(config, post, None)))
-    click.echo(f"\nWelsh source: {source}; {next_available_note(config, now)}; a review item will be created.")
-    if not yes and not click.confirm("Publish this now?", default=False):
-        click.echo("Not published.")
+    if not (as_json and yes):
+        click.echo(render_text(build(config, post, None)), err=as_json)
+        click.echo(f"\nWelsh source: {source}; {next_available_note(config, now)}; a review item will be created.", err=as_json)
+    if not yes and not click.confirm("Publish this now?", default=False, err=as_json):
+        click.echo("Not published.", err=as_json)
         ctx.exit(1)
-    outcomes = store_and_publish(config, post, job, now)
-    failed = False
-    for outcome in outcomes:
-        state = outcome["state"]
-        failed |= state != "published"
-        detail = outcome["url"] if state == "published" else f"{state}: {outcome['error'] or ''}"
-        click.echo(f"{outcome['account']} [{outcome['language']}] {detail}")
-    click.echo(f"Emergency post {post.id} is queued for Translation Team review ('publisher review list').")
+    outcomes, review_item = store_and_publish(config, post, job, now)
+    failed = any(outcome["state"] != "published" for outcome in outcomes)
+    if as_json:
+        _echo_json(post.id, source, findings, outcomes, review_item)
+    else:
+        for outcome in outcomes:
+            detail = outcome["url"] if outcome["state"] == "published" else f"{outcome['state']}: {outcome['error'] or ''}"
+            click.echo(f"{outcome['account']} [{outcome['language']}] {detail}")
+        click.echo(f"Emergency post {post.id} is queued for Translation Team review as item #{review_item} ('publisher review list').")
     ctx.exit(1 if failed else 0)
+
+
+def _echo_json(post_id: str, source: str, findings: list[Finding], deliveries: list[dict[str, str | None]], review_item: int | None) -> None:
+    """The outcome for scripts: deliveries in publish order (Welsh first); no review item when nothing was published."""
+    click.echo(json.dumps({
+        "post": post_id, "source": source, "findings": [f.as_json() for f in findings],
+        "deliveries": deliveries, "review_item": review_item,
+    }, ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ import click
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
 
 EDITABLE = ("facebook", "outbox")
+FORMAT_OPTION = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 
 
 @click.group()
@@ -31,7 +32,7 @@ def _open(config: Any) -> Any:
 
 
 @review.command("list")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@FORMAT_OPTION
 @click.pass_context
 def list_items(ctx: click.Context, fmt: str) -> None:
     """Open review items, oldest first, with how many working days each is overdue."""
@@ -80,8 +81,9 @@ def _item(session: Any, item_id: int) -> Any:
 @review.command()
 @click.argument("item_id", metavar="ID", type=int)
 @click.option("--reviewer", required=True)
+@FORMAT_OPTION
 @click.pass_context
-def approve(ctx: click.Context, item_id: int, reviewer: str) -> None:
+def approve(ctx: click.Context, item_id: int, reviewer: str, fmt: str) -> None:
     """Mark the Welsh of an emergency post as reviewed."""
     from publisher.queue.audit import record
 
@@ -95,15 +97,19 @@ def approve(ctx: click.Context, item_id: int, reviewer: str) -> None:
             record(session, reviewer, "review_approved", post_id=item.post_id, at=now, detail={"item": item_id})
     finally:
         db.engine.dispose()
-    click.echo(f"Review item #{item_id} approved by {reviewer}.")
+    if fmt == "json":
+        click.echo(json.dumps({"item": item_id, "state": "approved", "reviewer": reviewer, "corrections": []}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"Review item #{item_id} approved by {reviewer}.")
 
 
 @review.command()
 @click.argument("item_id", metavar="ID", type=int)
 @click.option("--cy-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="The corrected Welsh text.")
 @click.option("--reviewer", required=True)
+@FORMAT_OPTION
 @click.pass_context
-def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str) -> None:
+def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, fmt: str) -> None:
     """Replace the Welsh: edit it where the platform allows (Facebook), else publish a Welsh correction reply."""
     from sqlalchemy import func, select
 
@@ -124,7 +130,7 @@ def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str) -> N
     if not corrected:
         raise click.BadParameter(f"{cy_file} is empty", param_hint="--cy-file")
     db = _open(config)
-    results: list[str] = []
+    results: list[dict[str, str | None]] = []  # one per Welsh post: edited, or a correction reply
     reply_ids: list[int] = []
     failed = False
     try:
@@ -142,11 +148,11 @@ def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str) -> N
                         make_adapter(config.accounts[delivery.account]).edit(RemotePost(id=delivery.remote_id or "", url=delivery.remote_url, extra=dict(delivery.remote_extra or {})), text)
                     except PlatformError as exc:
                         failed = True
-                        results.append(f"{delivery.account}: edit failed: {exc.message}")
+                        results.append({"account": delivery.account, "how": "edit", "state": "failed", "url": delivery.remote_url, "error": exc.message})
                         continue
                     delivery.text = text
                     record(session, reviewer, "correction_edited", post_id=item.post_id, delivery_id=delivery.id, at=now, detail={"text": text})
-                    results.append(f"{delivery.account}: edited {delivery.remote_url}")
+                    results.append({"account": delivery.account, "how": "edit", "state": "edited", "url": delivery.remote_url, "error": None})
                 else:
                     seq += 1
                     reply = m.Delivery(
@@ -165,10 +171,20 @@ def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str) -> N
         with db.sessions() as session:
             for reply in session.scalars(select(m.Delivery).where(m.Delivery.id.in_(reply_ids))).all():
                 failed |= reply.state != m.PUBLISHED
-                results.append(f"{reply.account}: correction reply {reply.state} {reply.remote_url or reply.last_error or ''}")
+                results.append({"account": reply.account, "how": "reply", "state": reply.state, "url": reply.remote_url, "error": reply.last_error})
     finally:
         db.engine.dispose()
-    for line in results:
-        click.echo(line)
-    click.echo(f"Review item #{item_id} corrected by {reviewer}.")
+    if fmt == "json":
+        click.echo(json.dumps({"item": item_id, "state": "corrected", "reviewer": reviewer, "corrections": results}, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            click.echo(f"{result['account']}: {_describe(result)}")
+        click.echo(f"Review item #{item_id} corrected by {reviewer}.")
     ctx.exit(1 if failed else 0)
+
+
+def _describe(result: dict[str, str | None]) -> str:
+    """One correction, as the text output says it."""
+    if result["how"] == "edit":
+        return f"edited {result['url']}" if result["state"] == "edited" else f"edit failed: {result['error']}"
+    return f"correction reply {result['state']} {result['url'] or result['error'] or ''}"

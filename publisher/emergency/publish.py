@@ -97,8 +97,8 @@ def validate(config: Config, post: Post, source: str, now: datetime) -> list[Fin
     return findings
 
 
-def store_and_publish(config: Config, post: Post, emergency: Emergency, now: datetime) -> list[dict[str, str | None]]:
-    """Queue the post (due now) with its review item, then publish it; returns each delivery's outcome."""
+def store_and_publish(config: Config, post: Post, emergency: Emergency, now: datetime) -> tuple[list[dict[str, str | None]], int]:
+    """Queue the post (due now) with its review item, then publish it; returns each delivery's outcome and the review item's id."""
     from sqlalchemy import select
 
     from publisher.queue import models as m
@@ -120,7 +120,10 @@ def store_and_publish(config: Config, post: Post, emergency: Emergency, now: dat
             session.flush()
             create_deliveries(session, config, row, post, now)
             due = add_working_days(config, now, config.translation_team.review_within_working_days)
-            session.add(m.ReviewItem(post_id=post.id, translation_source=emergency.source, created_at=now, due_at=due))
+            item = m.ReviewItem(post_id=post.id, translation_source=emergency.source, created_at=now, due_at=due)
+            session.add(item)
+            session.flush()
+            item_id = item.id
             record(session, emergency.by, "emergency_post", post_id=post.id, at=now, detail={
                 "reason": emergency.reason, "override_hours": emergency.override_hours, "source": emergency.source,
                 "template": emergency.template, "variables": emergency.variables, "accounts": emergency.accounts,
@@ -130,6 +133,6 @@ def store_and_publish(config: Config, post: Post, emergency: Emergency, now: dat
         dispatcher.run_due(post_id=post.id)
         with db.sessions() as session:
             deliveries = session.scalars(select(m.Delivery).where(m.Delivery.post_id == post.id).order_by(m.Delivery.seq)).all()
-            return [{"account": d.account, "language": d.language, "state": d.state, "url": d.remote_url, "error": d.last_error} for d in deliveries]
+            return [{"account": d.account, "language": d.language, "state": d.state, "url": d.remote_url, "error": d.last_error} for d in deliveries], item_id
     finally:
         db.engine.dispose()

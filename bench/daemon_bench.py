@@ -75,13 +75,14 @@ def lateness(database_url: str, ids: list[str]) -> list[float]:
     from sqlalchemy.orm import Session
 
     from publisher.queue import models as m
+    from publisher.queue.states import DeliveryState
 
     engine = create_engine(database_url)
     with Session(engine) as session:
         rows = session.execute(
-            select(m.Post.id, m.Post.scheduled_at, m.Delivery.published_at)
-            .join(m.Delivery, m.Delivery.post_id == m.Post.id)
-            .where(m.Delivery.state == m.PUBLISHED)
+            select(m.StoredPost.id, m.StoredPost.scheduled_at, m.Delivery.published_at)
+            .join(m.Delivery, m.Delivery.post_id == m.StoredPost.id)
+            .where(m.Delivery.state == DeliveryState.PUBLISHED)
         ).all()
     engine.dispose()
     wanted = set(ids)

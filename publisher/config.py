@@ -1,9 +1,11 @@
-"""Load and validate ``config/publisher.toml`` (spec: config.md).
+"""Load and validate ``config/publisher.toml`` (docs/configuration.md).
 
 Everything except ``[accounts]`` has a default. Validation is strict because a
 typo in a config key silently changing behaviour (say, the timezone) would be
 worse than a refusal: every problem raises :class:`ConfigError` naming the file
-and the key, which the CLI turns into exit code 2.
+and the key, which the CLI turns into exit code 2. Which platforms exist, and
+which options and credentials each takes, comes from
+:mod:`publisher.platforms.specs`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.durations import parse_duration
 from publisher.errors import ConfigError
+from publisher.platforms.account import Account
+from publisher.platforms.specs import SPECS
 
-PLATFORMS = ("x", "facebook", "instagram", "bluesky", "mastodon", "outbox")
 STRATEGIES = ("combined", "separate", "thread")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -35,49 +38,47 @@ DEFAULT_HOURS = {
 }
 
 _TOP_KEYS = {
-    "timezone", "content_dir", "schedules_dir", "database", "consent_register",
-    "wordbank", "max_lateness", "translation_team", "machine_translation",
-    "accounts", "emergency", "daemon",
+    "timezone",
+    "content_dir",
+    "schedules_dir",
+    "database",
+    "consent_register",
+    "wordbank",
+    "max_lateness",
+    "translation_team",
+    "machine_translation",
+    "accounts",
+    "emergency",
+    "daemon",
 }
-_ACCOUNT_KEYS = {
-    "platform", "strategy", "administrator", "credentials_env", "api_base", "path",
-    "welsh_account", "english_account", "allow_split", "media_base_url",
-    "graph_version", "page_id", "ig_user_id", "handle",
-}
+# Keys every account may have; each platform adds its own options (specs.py).
+_COMMON_ACCOUNT_KEYS = (
+    "platform",
+    "strategy",
+    "administrator",
+    "credentials_env",
+    "api_base",
+    "welsh_account",
+    "english_account",
+    "allow_split",
+)
 _TEAM_KEYS = {"hours", "holidays", "review_within_working_days"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
 _EMERGENCY_KEYS = {"authorised"}
 _DAEMON_DURATIONS = {
-    "lease": "2m", "sync_interval": "60s", "retry_base": "30s", "retry_max": "1h",
-    "reconcile_after": "20s", "request_timeout": "30s", "shutdown_grace": "20s",
+    "lease": "2m",
+    "sync_interval": "60s",
+    "retry_base": "30s",
+    "retry_max": "1h",
+    "reconcile_after": "20s",
+    "request_timeout": "30s",
+    "shutdown_grace": "20s",
 }
 _DAEMON_KEYS = set(_DAEMON_DURATIONS) | {"workers", "max_attempts"}
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
 # variable instead, which is exactly how secrets are meant to be given.
 _SECRET_KEY = re.compile(r"(token|secret|password|passwd|api_?key|^key$|_key$)", re.I)
-
-
-@dataclass(frozen=True)
-class Account:
-    """One configured social-media account (or a Welsh/English pair of them)."""
-
-    name: str
-    platform: str | None
-    strategy: str = "separate"
-    administrator: str | None = None
-    credentials_env: str | None = None
-    api_base: str = ""
-    path: str | None = None
-    welsh_account: str | None = None
-    english_account: str | None = None
-    allow_split: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_pair(self) -> bool:
-        """A pair sends each language to its own account, Welsh first."""
-        return self.welsh_account is not None
 
 
 @dataclass(frozen=True)
@@ -142,15 +143,26 @@ class Config:
         (``"cy+en"``).
         """
         account = self.accounts[name]
-        if account.is_pair:
-            return [
-                ("cy", self.accounts[account.welsh_account]),  # type: ignore[index]
-                ("en", self.accounts[account.english_account]),  # type: ignore[index]
-            ]
+        if account.welsh_account is not None and account.english_account is not None:
+            return [("cy", self.accounts[account.welsh_account]), ("en", self.accounts[account.english_account])]
         return [("cy+en", account)]
 
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file (relative paths against the project root); None for other databases.
 
-def _suggest(key: str, known: set[str]) -> str:
+        Answered without importing SQLAlchemy, so a command that only needs to
+        know whether a database exists stays fast.
+        """
+        if not self.database.startswith("sqlite"):
+            return None
+        location = self.database.split("///", 1)[-1]
+        if not location or location == ":memory:":
+            return None
+        path = Path(location)
+        return path if path.is_absolute() else self.root / path
+
+
+def _suggest(key: str, known: set[str] | tuple[str, ...]) -> str:
     match = difflib.get_close_matches(key, sorted(known), n=1)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
@@ -161,6 +173,15 @@ def _check_keys(table: dict[str, Any], known: set[str], where: str, path: Path) 
             raise ConfigError(f"{path}: unknown key '{where}{key}'{_suggest(key, known)}")
 
 
+def _is_literal_secret(key: str, value: Any) -> bool:
+    return (
+        bool(_SECRET_KEY.search(key))
+        and not key.endswith("_env")
+        and isinstance(value, str | int)
+        and bool(str(value).strip())
+    )
+
+
 def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
     """Refuse literal secrets anywhere in the file: they belong in the environment."""
     if not isinstance(table, dict):
@@ -169,12 +190,7 @@ def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
         dotted = f"{prefix}{key}"
         if isinstance(value, dict):
             _check_no_secrets(value, path, dotted + ".")
-        elif (
-            _SECRET_KEY.search(key)
-            and not key.endswith("_env")
-            and isinstance(value, str | int)
-            and str(value).strip()
-        ):
+        elif _is_literal_secret(key, value):
             raise ConfigError(
                 f"{path}: '{dotted}' holds a secret written into the config file; "
                 "secrets must come from the environment: remove it, set an environment "
@@ -190,6 +206,29 @@ def _str(table: dict[str, Any], key: str, default: str, where: str, path: Path) 
     return value
 
 
+def _table(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: '[{key}]' must be a table")
+    return value
+
+
+def _parse_span(day: str, span: Any, path: Path) -> tuple[time, time]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", str(span).strip())
+    try:
+        if not match:
+            raise ValueError
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise ConfigError(
+            f"{path}: 'translation_team.hours.{day}' = {span!r} is not a span like \"09:00-17:00\""
+        ) from None
+    if end <= start:
+        raise ConfigError(f"{path}: 'translation_team.hours.{day}' ends before it starts")
+    return start, end
+
+
 def _parse_hours(raw: Any, path: Path) -> dict[str, tuple[time, time]]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'translation_team.hours' must be a table of day = \"HH:MM-HH:MM\"")
@@ -200,49 +239,54 @@ def _parse_hours(raw: Any, path: Path) -> dict[str, tuple[time, time]]:
                 f"{path}: 'translation_team.hours.{day}' is not a day{_suggest(day, set(WEEKDAYS))}; "
                 "use mon, tue, wed, thu, fri, sat, sun"
             )
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", str(span).strip())
-        try:
-            if not match:
-                raise ValueError
-            h1, m1, h2, m2 = (int(g) for g in match.groups())
-            start, end = time(h1, m1), time(h2, m2)
-        except ValueError:
-            raise ConfigError(
-                f"{path}: 'translation_team.hours.{day}' = {span!r} is not a span like \"09:00-17:00\""
-            ) from None
-        if end <= start:
-            raise ConfigError(f"{path}: 'translation_team.hours.{day}' ends before it starts")
-        hours[day] = (start, end)
+        hours[day] = _parse_span(day, span, path)
     return hours
+
+
+def _pair_platform(name: str, raw: dict[str, Any], path: Path) -> None:
+    """A language pair names its two accounts and has no platform of its own."""
+    if not ("welsh_account" in raw and "english_account" in raw):
+        raise ConfigError(
+            f"{path}: account '{name}' is a language pair and needs both 'welsh_account' and 'english_account'"
+        )
+    if "platform" in raw:
+        raise ConfigError(
+            f"{path}: account '{name}' is a language pair: give 'platform' on its "
+            "Welsh and English accounts, not on the pair"
+        )
+
+
+def _account_platform(name: str, raw: dict[str, Any], path: Path) -> str:
+    platform = raw.get("platform")
+    platforms = ", ".join(SPECS)
+    if platform is None:
+        raise ConfigError(f"{path}: account '{name}' has no 'platform' (one of: {platforms})")
+    if platform not in SPECS:
+        raise ConfigError(
+            f"{path}: account '{name}' has unknown platform {platform!r}"
+            f"{_suggest(str(platform), set(SPECS))}; use one of: {platforms}"
+        )
+    return str(platform)
+
+
+def _account_keys(platform: str | None) -> set[str]:
+    """The keys an account of ``platform`` may have: the common ones and the platform's own options."""
+    if platform is None:
+        return set(_COMMON_ACCOUNT_KEYS)
+    return set(_COMMON_ACCOUNT_KEYS) | set(SPECS[platform].options)
 
 
 def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     where = f"accounts.{name}."
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: '[accounts.{name}]' must be a table")
-    _check_keys(raw, _ACCOUNT_KEYS, where, path)
     is_pair = "welsh_account" in raw or "english_account" in raw
+    platform = None
     if is_pair:
-        if not ("welsh_account" in raw and "english_account" in raw):
-            raise ConfigError(
-                f"{path}: account '{name}' is a language pair and needs both "
-                "'welsh_account' and 'english_account'"
-            )
-        if "platform" in raw:
-            raise ConfigError(
-                f"{path}: account '{name}' is a language pair: give 'platform' on its "
-                "Welsh and English accounts, not on the pair"
-            )
-        platform = None
+        _pair_platform(name, raw, path)
     else:
-        platform = raw.get("platform")
-        if platform is None:
-            raise ConfigError(f"{path}: account '{name}' has no 'platform' (one of: {', '.join(PLATFORMS)})")
-        if platform not in PLATFORMS:
-            raise ConfigError(
-                f"{path}: account '{name}' has unknown platform {platform!r}"
-                f"{_suggest(str(platform), set(PLATFORMS))}; use one of: {', '.join(PLATFORMS)}"
-            )
+        platform = _account_platform(name, raw, path)
+    _check_keys(raw, _account_keys(platform), where, path)
     strategy = _str(raw, "strategy", "separate", where, path)
     if strategy not in STRATEGIES:
         raise ConfigError(
@@ -252,22 +296,21 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     allow_split = raw.get("allow_split", False)
     if not isinstance(allow_split, bool):
         raise ConfigError(f"{path}: '{where}allow_split' must be true or false")
-    known_fields = {
-        "platform", "strategy", "administrator", "credentials_env", "api_base",
-        "path", "welsh_account", "english_account", "allow_split",
-    }
+    api_base = _str(raw, "api_base", "", where, path)
+    if platform is not None and SPECS[platform].needs_api_base and not api_base:
+        raise ConfigError(f"{path}: account '{name}' ({platform}) needs 'api_base': the server's address")
     return Account(
         name=name,
         platform=platform,
         strategy=strategy,
         administrator=raw.get("administrator"),
         credentials_env=raw.get("credentials_env"),
-        api_base=_str(raw, "api_base", "", where, path),
-        path=str(root / raw.get("path", "outbox")) if platform == "outbox" else None,
+        api_base=api_base,
+        path=str(root / _str(raw, "path", "outbox", where, path)) if "path" in _account_keys(platform) else None,
         welsh_account=raw.get("welsh_account"),
         english_account=raw.get("english_account"),
         allow_split=allow_split,
-        options={k: v for k, v in raw.items() if k not in known_fields},
+        options={k: v for k, v in raw.items() if k not in _COMMON_ACCOUNT_KEYS},
     )
 
 
@@ -283,9 +326,16 @@ def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
                     f"account in the config{_suggest(str(target), set(accounts))}"
                 )
             if accounts[target].is_pair:
-                raise ConfigError(
-                    f"{path}: account '{account.name}': {role} '{target}' is itself a pair"
-                )
+                raise ConfigError(f"{path}: account '{account.name}': {role} '{target}' is itself a pair")
+
+
+def _parse_accounts(raw: dict[str, Any], path: Path, root: Path) -> dict[str, Account]:
+    accounts_raw = raw.get("accounts")
+    if not isinstance(accounts_raw, dict) or not accounts_raw:
+        raise ConfigError(f"{path}: no accounts: add at least one [accounts.NAME] table")
+    accounts = {name: _parse_account(name, acc, path, root) for name, acc in accounts_raw.items()}
+    _check_pairs(accounts, path)
+    return accounts
 
 
 def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
@@ -313,47 +363,8 @@ def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
     return DaemonSettings(**values)
 
 
-def default_config_path() -> Path:
-    """``config/publisher.toml`` in the current folder (cli.md)."""
-    return Path("config") / "publisher.toml"
-
-
-def load_config(path: Path | None = None) -> Config:
-    """Read, validate and resolve the config file at ``path``."""
-    path = Path(path) if path is not None else default_config_path()
-    try:
-        data_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"config file not found: {path} (run from your project folder, or pass --config PATH)"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    try:
-        raw = tomllib.loads(data_bytes.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the file is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-    _check_no_secrets(raw, path)
-    _check_keys(raw, _TOP_KEYS, "", path)
-    root = path.resolve().parent.parent
-
-    tz_name = _str(raw, "timezone", "Europe/London", "", path)
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{path}: unknown timezone {tz_name!r} (e.g. \"Europe/London\")") from None
-
-    try:
-        max_lateness = parse_duration(_str(raw, "max_lateness", "6h", "", path))
-    except ValueError as exc:
-        raise ConfigError(f"{path}: 'max_lateness': {exc}") from None
-
-    team_raw = raw.get("translation_team", {})
-    if not isinstance(team_raw, dict):
-        raise ConfigError(f"{path}: '[translation_team]' must be a table")
+def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
+    team_raw = _table(raw, "translation_team", path)
     _check_keys(team_raw, _TEAM_KEYS, "translation_team.", path)
     review_days = team_raw.get("review_within_working_days", 1)
     if not isinstance(review_days, int) or isinstance(review_days, bool) or review_days < 0:
@@ -364,15 +375,15 @@ def load_config(path: Path | None = None) -> Config:
             f"{path}: 'translation_team.holidays' = {holidays_name!r}: only \"GB-WLS\" "
             "(bank holidays in Wales) or \"\" (none) are supported"
         )
-    team = TranslationTeam(
+    return TranslationTeam(
         hours=_parse_hours(team_raw.get("hours", DEFAULT_HOURS), path),
         holidays=holidays_name,
         review_within_working_days=review_days,
     )
 
-    mt_raw = raw.get("machine_translation", {})
-    if not isinstance(mt_raw, dict):
-        raise ConfigError(f"{path}: '[machine_translation]' must be a table")
+
+def _parse_machine_translation(raw: dict[str, Any], path: Path) -> MachineTranslation:
+    mt_raw = _table(raw, "machine_translation", path)
     _check_keys(mt_raw, _MT_KEYS, "machine_translation.", path)
     provider = _str(mt_raw, "provider", "microsoft", "machine_translation.", path)
     if provider.strip().lower() != "microsoft":
@@ -381,50 +392,87 @@ def load_config(path: Path | None = None) -> Config:
             "policy (section 8.5) allows only Microsoft translator, on the emergency "
             "public-safety path, and forbids Google Translate. Set provider = \"microsoft\"."
         )
+    where = "machine_translation."
     mt = MachineTranslation(
         provider="microsoft",
-        endpoint=_str(mt_raw, "endpoint", MachineTranslation.endpoint, "machine_translation.", path),
-        key_env=_str(mt_raw, "key_env", MachineTranslation.key_env, "machine_translation.", path),
-        region=_str(mt_raw, "region", MachineTranslation.region, "machine_translation.", path),
+        endpoint=_str(mt_raw, "endpoint", MachineTranslation.endpoint, where, path),
+        key_env=_str(mt_raw, "key_env", MachineTranslation.key_env, where, path),
+        region=_str(mt_raw, "region", MachineTranslation.region, where, path),
     )
     if "google" in mt.endpoint.lower():
         raise ConfigError(
             f"{path}: 'machine_translation.endpoint' points at Google; the social media policy "
             "(section 8.5) forbids Google Translate. Use the Microsoft Translator endpoint."
         )
+    return mt
 
-    accounts_raw = raw.get("accounts")
-    if not isinstance(accounts_raw, dict) or not accounts_raw:
-        raise ConfigError(f"{path}: no accounts: add at least one [accounts.NAME] table")
-    accounts = {name: _parse_account(name, acc, path, root) for name, acc in accounts_raw.items()}
-    _check_pairs(accounts, path)
 
-    emergency_raw = raw.get("emergency", {})
-    if not isinstance(emergency_raw, dict):
-        raise ConfigError(f"{path}: '[emergency]' must be a table")
+def _parse_authorised(raw: dict[str, Any], path: Path) -> tuple[str, ...]:
+    emergency_raw = _table(raw, "emergency", path)
     _check_keys(emergency_raw, _EMERGENCY_KEYS, "emergency.", path)
     authorised = emergency_raw.get("authorised", [])
     if not isinstance(authorised, list) or not all(isinstance(a, str) for a in authorised):
         raise ConfigError(f"{path}: 'emergency.authorised' must be a list of names")
+    return tuple(authorised)
 
-    database = os.environ.get("PUBLISHER_DATABASE_URL") or _str(
-        raw, "database", "sqlite:///publisher.db", "", path
-    )
 
+def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
+    tz_name = _str(raw, "timezone", "Europe/London", "", path)
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: unknown timezone {tz_name!r} (e.g. \"Europe/London\")") from None
+
+
+def _parse_max_lateness(raw: dict[str, Any], path: Path) -> timedelta:
+    try:
+        return parse_duration(_str(raw, "max_lateness", "6h", "", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'max_lateness': {exc}") from None
+
+
+def default_config_path() -> Path:
+    """``config/publisher.toml`` in the current folder (docs/commands.md)."""
+    return Path("config") / "publisher.toml"
+
+
+def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
+    try:
+        data_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (run from your project folder, or pass --config PATH)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        return data_bytes, tomllib.loads(data_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read, validate and resolve the config file at ``path``."""
+    path = Path(path) if path is not None else default_config_path()
+    data_bytes, raw = _read_toml(path)
+    _check_no_secrets(raw, path)
+    _check_keys(raw, _TOP_KEYS, "", path)
+    root = path.resolve().parent.parent
+    database = os.environ.get("PUBLISHER_DATABASE_URL") or _str(raw, "database", "sqlite:///publisher.db", "", path)
     return Config(
         path=path,
         root=root,
-        timezone=tz,
+        timezone=_parse_timezone(raw, path),
         content_dir=root / _str(raw, "content_dir", "content", "", path),
         schedules_dir=root / _str(raw, "schedules_dir", "schedules", "", path),
         database=database,
         consent_register=root / _str(raw, "consent_register", "config/consent.csv", "", path),
         wordbank=root / _str(raw, "wordbank", "config/wordbank.yaml", "", path),
-        max_lateness=max_lateness,
-        translation_team=team,
-        machine_translation=mt,
-        accounts=accounts,
-        emergency_authorised=tuple(authorised),
+        max_lateness=_parse_max_lateness(raw, path),
+        translation_team=_parse_team(raw, path),
+        machine_translation=_parse_machine_translation(raw, path),
+        accounts=_parse_accounts(raw, path, root),
+        emergency_authorised=_parse_authorised(raw, path),
         fingerprint=hashlib.sha256(data_bytes).hexdigest(),
         daemon=_parse_daemon(raw.get("daemon", {}), path),
     )

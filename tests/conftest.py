@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from publisher.check import CheckResult, check_content
+from publisher.services.validation import CheckResult, check_content
 from publisher.config import Config, load_config
+from publisher.queue.db import Database, open_database
 
 # A fixed "now" for rule tests: every example date below is in its future.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -51,6 +53,7 @@ credentials_env = "POWYS_INSTAGRAM"
 platform = "mastodon"
 strategy = "thread"
 credentials_env = "POWYS_MASTODON"
+api_base = "https://social.example.gov.uk"
 
 [accounts.powys-bluesky]
 welsh_account = "powys-bluesky-cy"
@@ -162,3 +165,10 @@ def postgres_server():  # type: ignore[no-untyped-def]
     server = TempPostgres(binaries).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def open_db() -> Iterator[Callable[[Config], Database]]:
+    """Open (and migrate) a project's database for the test; closed at teardown."""
+    with ExitStack() as stack:
+        yield lambda config: stack.enter_context(open_database(config))

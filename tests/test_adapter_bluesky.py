@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from publisher.config import Account
+from publisher.platforms.account import Account
 from publisher.platforms.base import MediaFile, OutcomeUnknown, PermanentError, PublishRequest, RateLimited, RemotePost, TransientError
 from publisher.platforms.bluesky import Bluesky, facets, record_key
 

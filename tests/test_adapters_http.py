@@ -11,7 +11,7 @@ import requests
 import responses
 from responses import matchers
 
-from publisher.config import Account
+from publisher.platforms.account import Account
 from publisher.platforms.base import (
     MediaFile,
     OutcomeUnknown,

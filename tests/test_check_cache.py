@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import publisher.check as check_module
+import publisher.services.validation as check_module
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
-from publisher.check import check_content
+from publisher.services.validation import check_content
 from publisher.text.length import _X_HEAVY, _x_light_count, count
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -30,7 +30,7 @@ def no_rules(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     def refuse(post, ctx):  # type: ignore[no-untyped-def]
         raise AssertionError(f"rules ran for {post.slug}")
 
-    return lambda: monkeypatch.setattr(check_module, "run_rules", refuse)
+    return lambda: monkeypatch.setattr(check_module.rules, "run", refuse)
 
 
 def test_unchanged_tree_is_served_from_the_cache(project: Project, no_rules) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from _crash import CY_WORDS, EN_WORDS, PUBLISHER, fake_config, fake_env, server_
 from conftest import Project
 from fakeplatform import FakeServer
 from publisher.queue import models as m
+from publisher.queue.states import DeliveryState
 from publisher.queue.db import resolve_url
 
 POSTS = 500
@@ -44,7 +45,7 @@ def _published(url: str) -> tuple[int, int]:
     try:
         with Session(engine) as session:
             total = session.scalar(select(func.count()).select_from(m.Delivery)) or 0
-            done = session.scalar(select(func.count()).select_from(m.Delivery).where(m.Delivery.state == m.PUBLISHED)) or 0
+            done = session.scalar(select(func.count()).select_from(m.Delivery).where(m.Delivery.state == DeliveryState.PUBLISHED)) or 0
         return int(done), int(total)
     except Exception:  # noqa: BLE001 - the schema may not exist yet before the first start
         return 0, -1

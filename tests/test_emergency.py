@@ -19,8 +19,9 @@ from conftest import Project
 from fakeplatform import FakeServer
 from publisher.cli import cli
 from publisher.config import load_config
-from publisher.emergency.hours import add_working_days, team_at_work
-from publisher.emergency.templates import TemplateError, check_templates, render
+from publisher.workdays import add_working_days, team_at_work
+from publisher.rules.wordbank_templates import check_templates
+from publisher.text.templates import TemplateError, render
 from publisher.emergency.translator import TranslationError, translate_to_welsh
 
 LONDON = ZoneInfo("Europe/London")

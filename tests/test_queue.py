@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import Project
-from publisher.config import Account
+from publisher.platforms.account import Account
 from publisher.platforms.base import (
     OutcomeUnknown,
     PermanentError,
@@ -26,7 +26,7 @@ from publisher.platforms.base import (
     TransientError,
 )
 from publisher.queue import models as m
-from publisher.queue.daemon import open_database
+from publisher.queue.states import DeliveryState
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.sync import sync_content
 
@@ -84,12 +84,12 @@ class Scripted(Platform):
 
 
 @pytest.fixture
-def queue(project: Project) -> Any:
+def queue(project: Project, open_db: Any) -> Any:
     """(project, clock, remote, dispatcher factory, sync) over a fresh SQLite database."""
     clock = Clock(T0)
     remote = Remote()
     config = project.config()
-    db = open_database(config)
+    db = open_db(config)
 
     def dispatcher(owner: str = "test-a") -> Dispatcher:
         return Dispatcher(
@@ -101,21 +101,20 @@ def queue(project: Project) -> Any:
         return sync_content(project.config(), db.sessions, clock())
 
     yield project, clock, remote, dispatcher, sync, db
-    db.engine.dispose()
 
 
 def deliveries(db: Any, post_id: str = "post") -> list[m.Delivery]:
     with db.sessions() as session:
-        post = session.get(m.Post, post_id)
+        post = session.get(m.StoredPost, post_id)
         assert post is not None
         return list(session.scalars(
             select(m.Delivery).where(m.Delivery.post_id == post_id, m.Delivery.revision == post.revision).order_by(m.Delivery.seq)
         ))
 
 
-def post_row(db: Any, post_id: str = "post") -> m.Post:
+def post_row(db: Any, post_id: str = "post") -> m.StoredPost:
     with db.sessions() as session:
-        row = session.get(m.Post, post_id)
+        row = session.get(m.StoredPost, post_id)
         assert row is not None
         return row
 
@@ -264,7 +263,7 @@ def test_a_lost_lease_cannot_overwrite_the_new_owner(queue: Any) -> None:
     clock.advance(seconds=30)
     other.run_due()  # reconciles: not found, sends again, publishes
     assert deliveries(db)[0].state == "published"
-    assert slow._finish(claim, "published", None, state=m.PUBLISHED, remote_id="stale") is False
+    assert slow._finish(claim, "published", None, state=DeliveryState.PUBLISHED, remote_id="stale") is False
     assert deliveries(db)[0].remote_id != "stale"
 
 
@@ -358,14 +357,14 @@ def test_thread_strategy_replies_english_to_welsh(queue: Any) -> None:
 
 def test_check_does_not_call_a_published_post_late(queue: Any) -> None:
     """Published posts stay in the content repo; check must not flag them as stale."""
-    from publisher.check import check_content
+    from publisher.services.validation import check_content
 
     project, clock, remote, dispatcher, sync, db = queue
     project.post(cy_front=SEPARATE)
     project.post("never", cy_front=SEPARATE)
     sync()
     with db.sessions.begin() as session:  # only 'post' went out; 'never' was missed
-        session.execute(m.Delivery.__table__.update().where(m.Delivery.post_id == "post").values(state=m.PUBLISHED))
+        session.execute(m.Delivery.__table__.update().where(m.Delivery.post_id == "post").values(state=DeliveryState.PUBLISHED))
     later = T0 + timedelta(days=3)
     result = check_content(project.config(), now=later, use_cache=True)
     assert [(f.post, f.code) for f in result.findings] == [("never", "schedule-invalid")]
@@ -375,7 +374,7 @@ def test_opening_a_locked_database_waits_then_reports(project: Project, monkeypa
     """Two processes opening a new SQLite database at once may meet 'database is locked': retried, not fatal."""
     from sqlalchemy.exc import OperationalError
 
-    import publisher.queue.daemon as daemon_module
+    import publisher.queue.db as daemon_module
     from publisher.errors import ConfigError
 
     real_migrate = daemon_module.migrate
@@ -388,13 +387,13 @@ def test_opening_a_locked_database_waits_then_reports(project: Project, monkeypa
         real_migrate(engine)
 
     monkeypatch.setattr(daemon_module, "migrate", flaky)
-    db = daemon_module.open_database(project.config())
-    db.engine.dispose()
+    with daemon_module.open_database(project.config()):
+        pass
     assert len(attempts) == 3
     monkeypatch.setattr(daemon_module, "LOCK_WAIT_SECONDS", 0.5)
     monkeypatch.setattr(daemon_module, "migrate", lambda engine: (_ for _ in ()).throw(OperationalError("BEGIN", {}, Exception("database is locked"))))
-    with pytest.raises(ConfigError, match="database is locked"):
-        daemon_module.open_database(project.config())
+    with pytest.raises(ConfigError, match="database is locked"), daemon_module.open_database(project.config()):
+        pass
 
 
 def test_the_lease_is_renewed_when_the_call_starts(queue: Any) -> None:
@@ -460,7 +459,7 @@ def test_worker_threads_take_turns_without_sqlite_busy_sleeps(queue: Any) -> Non
 
     def hold() -> None:
         with db.sessions.begin() as session:
-            session.execute(select(m.Post.id))
+            session.execute(select(m.StoredPost.id))
             holding.set()
             time.sleep(0.3)
 
@@ -468,7 +467,7 @@ def test_worker_threads_take_turns_without_sqlite_busy_sleeps(queue: Any) -> Non
         holding.wait()
         started = time.monotonic()
         with db.sessions.begin() as session:
-            session.execute(select(m.Post.id))
+            session.execute(select(m.StoredPost.id))
         waits.append(time.monotonic() - started)
 
     threads = [threading.Thread(target=hold)] + [threading.Thread(target=wait_turn) for _ in range(6)]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from conftest import Project
 from publisher.platforms.base import Platform, PublishRequest, RemotePost, TransientError
 from publisher.queue import models as m
-from publisher.queue.daemon import open_database
+from publisher.queue.states import DeliveryState
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.sync import sync_content
 
@@ -44,7 +44,7 @@ class Counting(Platform):
         return None
 
 
-def test_three_dispatchers_share_one_database_without_duplicates(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_three_dispatchers_share_one_database_without_duplicates(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any) -> None:
     monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
     project.write("config/publisher.toml", project.config_path.read_text() + '\n[daemon]\nretry_base = "1s"\nretry_max = "1s"\nworkers = 3\n')
     now = datetime.now(timezone.utc)
@@ -56,7 +56,7 @@ def test_three_dispatchers_share_one_database_without_duplicates(project: Projec
             en_body=f"post{index}: The library will be closed on Monday because of electrical work. We apologise for the inconvenience.",
         )
     config = project.config()
-    db = open_database(config)
+    db = open_db(config)
     assert db.dialect == "postgresql"
     sync_content(config, db.sessions, now)
     Counting.calls, Counting.order, Counting.tries = [], {}, 0
@@ -90,13 +90,13 @@ def test_three_dispatchers_share_one_database_without_duplicates(project: Projec
     assert len(owners) == 3, "all three instances should have taken part"
 
 
-def _one_claimed_delivery(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, Any, Any]:
+def _one_claimed_delivery(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any) -> tuple[Any, Any, Any, Any]:
     """A database with one post, its Welsh delivery claimed by 'a' whose 2-minute lease has expired."""
     monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
     now = datetime.now(timezone.utc)
     project.post(cy_front=f"publish_at: {(now - timedelta(minutes=1)).isoformat(timespec='seconds')}\naccounts: [local-separate]\n{REVIEWED}")
     config = project.config()
-    db = open_database(config)
+    db = open_db(config)
     sync_content(config, db.sessions, now)
     clock = [now]
 
@@ -110,9 +110,9 @@ def _one_claimed_delivery(project: Project, postgres_server: Any, monkeypatch: p
     return db, a, dispatcher("b"), claim
 
 
-def test_recover_skips_a_lease_being_renewed(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recover_skips_a_lease_being_renewed(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any) -> None:
     """While daemon a's worker holds the row (starting its call), daemon b must not release it."""
-    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch)
+    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch, open_db)
     with db.engine.connect() as starting:
         starting.execute(select(m.Delivery).where(m.Delivery.id == claim.delivery_id).with_for_update())
         released: list[int] = []
@@ -127,14 +127,14 @@ def test_recover_skips_a_lease_being_renewed(project: Project, postgres_server: 
     assert released == [0]
 
 
-def test_start_sees_a_release_committed_while_it_waited(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_start_sees_a_release_committed_while_it_waited(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any) -> None:
     """Daemon b releases a's expired lease; a's worker, starting meanwhile, must not make the call."""
     from sqlalchemy import update
 
-    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch)
+    db, a, b, claim = _one_claimed_delivery(project, postgres_server, monkeypatch, open_db)
     started: list[Any] = []
     with db.engine.connect() as releasing:  # b's recover(), caught between its update and its commit
-        releasing.execute(update(m.Delivery).where(m.Delivery.id == claim.delivery_id).values(state=m.QUEUED, lease_owner=None, lease_until=None))
+        releasing.execute(update(m.Delivery).where(m.Delivery.id == claim.delivery_id).values(state=DeliveryState.QUEUED, lease_owner=None, lease_until=None))
         thread = threading.Thread(target=lambda: started.append(a._start(claim)), daemon=True)
         thread.start()
         thread.join(timeout=1)
@@ -147,7 +147,7 @@ def test_start_sees_a_release_committed_while_it_waited(project: Project, postgr
     assert attempts == 0
 
 
-def test_an_edit_synced_while_a_delivery_is_being_claimed_is_not_queued_twice(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_synced_while_a_delivery_is_being_claimed_is_not_queued_twice(project: Project, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any) -> None:
     """Sync waits for a claim in progress, then sees publishing has started: the edit is reported, not queued beside it."""
     from sqlalchemy import update
 
@@ -156,14 +156,14 @@ def test_an_edit_synced_while_a_delivery_is_being_claimed_is_not_queued_twice(pr
     front = f"publish_at: {(now - timedelta(minutes=1)).isoformat(timespec='seconds')}\naccounts: [local-separate]\n{REVIEWED}"
     project.post(cy_front=front)
     config = project.config()
-    db = open_database(config)
+    db = open_db(config)
     sync_content(config, db.sessions, now)
     project.post(cy_front=front, cy_body="Bydd y llyfrgell ar gau ddydd Mawrth oherwydd gwaith trydanol yn yr adeilad.",
                  en_body="The library will be closed on Tuesday because of electrical work in the building.")
     reports: list[Any] = []
     with db.engine.connect() as claiming:  # another daemon's claim, between its update and its commit
         claiming.execute(update(m.Delivery).where(m.Delivery.post_id == "post", m.Delivery.language == "cy")
-                         .values(state=m.PUBLISHING, lease_owner="other", lease_version=1, attempts=1))
+                         .values(state=DeliveryState.PUBLISHING, lease_owner="other", lease_version=1, attempts=1))
         thread = threading.Thread(target=lambda: reports.append(sync_content(config, db.sessions, now)), daemon=True)
         thread.start()
         thread.join(timeout=2)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import Project
 from publisher.cli import cli
 from publisher.platforms.base import PermanentError, Platform, PublishRequest, RemotePost
-from publisher.queue.daemon import open_database
+from publisher.queue.db import open_database
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.sync import sync_content
 
@@ -60,17 +60,14 @@ def _post(project: Project, slug: str, when: datetime, account: str, cy: str = "
 def publish_through_queue(project: Project, moments: list[datetime]) -> None:
     """Sync once, then run the dispatcher at each moment, as the daemon would."""
     config = project.config()
-    db = open_database(config)
     clock = [moments[0] - timedelta(hours=1)]
-    try:
+    with open_database(config) as db:
         sync_content(config, db.sessions, clock[0])
         dispatcher = Dispatcher(config, db.sessions, dialect=db.dialect, clock=lambda: clock[0],
                                 adapter_factory=lambda account, env=None, timeout=30.0: Platformish(account, env, timeout))
         for moment in moments:
             clock[0] = moment
             dispatcher.run_due()
-    finally:
-        db.engine.dispose()
 
 
 @pytest.fixture

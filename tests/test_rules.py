@@ -359,7 +359,7 @@ def test_clean_example_content(monkeypatch) -> None:  # type: ignore[no-untyped-
     """The shipped example project passes with no errors and no warnings."""
     from pathlib import Path
 
-    from publisher.check import check_content
+    from publisher.services.validation import check_content
     from publisher.config import load_config
 
     root = Path(__file__).resolve().parent.parent

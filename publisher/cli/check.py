@@ -1,4 +1,4 @@
-"""``publisher check [PATH ...] [--format text|json|github]``."""
+"""``publisher check [PATH ...] [--format text|json|github]`` (docs/commands.md "check")."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from publisher.check import CheckResult, check_content
 from publisher.cli.context import config_from
 from publisher.cli.progress import progress_bar
 from publisher.rules import BY_CODE
+from publisher.services.validation import CheckResult, check_content
 
 
 def _escape_data(text: str) -> str:

@@ -1,15 +1,19 @@
-"""``publisher emergency``: publish now, out of hours (policy 8.4, 8.5; cli.md)."""
+"""``publisher emergency``: publish now, out of hours (policy 8.4, 8.5; docs/emergency.md).
+
+Parses the options into an :class:`~publisher.emergency.publish.EmergencyRequest`,
+has it prepared (checked, validated, previewed), asks, publishes, prints.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
-from publisher.findings import Finding
 
 
 def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -22,16 +26,59 @@ def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def _audit_refusal(config, by: str, reason: str, why: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    from publisher.queue.audit import record
-    from publisher.queue.daemon import open_database
+def _echo_json(prepared: Any, deliveries: list[dict[str, str | None]], review_item: int | None) -> None:
+    """The outcome for scripts: deliveries in publish order (Welsh first); no review item when nothing was published."""
+    data = {
+        "post": prepared.post.id,
+        "source": prepared.source.value,
+        "findings": [f.as_json() for f in prepared.findings],
+        "deliveries": deliveries,
+        "review_item": review_item,
+    }
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
-    db = open_database(config)
+
+def _prepare(ctx: click.Context, request: Any, now: datetime) -> Any:
+    """The checked post; refusals and failed translations end the command with exit 1, bad input with 2."""
+    from publisher.emergency.authorisation import Refused
+    from publisher.emergency.publish import InputError, prepare
+    from publisher.emergency.translator import TranslationError
+
     try:
-        with db.sessions.begin() as session:
-            record(session, by, "emergency_refused", at=now, detail={"reason": reason, "why": why})
-    finally:
-        db.engine.dispose()
+        return prepare(config_from(ctx), request, now)
+    except InputError as exc:
+        if exc.option:
+            raise click.BadParameter(str(exc), param_hint=exc.option) from None
+        raise click.UsageError(str(exc)) from None
+    except Refused as exc:
+        click.echo(f"publisher: refused: {exc}", err=True)
+        ctx.exit(1)
+    except TranslationError as exc:
+        click.echo(f"publisher: {exc}", err=True)
+        ctx.exit(1)
+
+
+def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, yes: bool) -> bool:
+    """Show the findings and the preview, stop on errors, and ask unless --yes."""
+    from publisher.cli.preview import render_text
+    from publisher.emergency.authorisation import next_available_note
+
+    if not as_json:
+        for finding in prepared.findings:
+            click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {finding.message}", err=True)
+    if prepared.has_errors:
+        if as_json:
+            _echo_json(prepared, [], None)
+        click.echo(f"publisher: not published: fix the errors {'in the JSON findings' if as_json else 'above'}", err=True)
+        return False
+    if not (as_json and yes):
+        click.echo(render_text(prepared.preview), err=as_json)
+        note = next_available_note(config_from(ctx), now)
+        click.echo(f"\nWelsh source: {prepared.source}; {note}; a review item will be created.", err=as_json)
+    if not yes and not click.confirm("Publish this now?", default=False, err=as_json):
+        click.echo("Not published.", err=as_json)
+        return False
+    return True
 
 
 @click.command()
@@ -51,13 +98,16 @@ def _audit_refusal(config, by: str, reason: str, why: str, now: datetime) -> Non
 @click.option("--consent", default=None)
 @click.option("--rights", default=None)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True,
-              help="json: the findings, each delivery's state and URL, and the review item, for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMAT_TEXT_JSON,
+    default="text",
+    show_default=True,
+    help="json: the findings, each delivery's state and URL, and the review item, for scripts.",
+)
 @click.pass_context
-def emergency(ctx: click.Context, accounts: tuple[str, ...], english: str | None, welsh: str | None, template: str | None,
-              variables: tuple[str, ...], machine_translate: bool, public_safety: bool, reason: str, by: str,
-              override_hours: bool, media: Path | None, alt_en: str | None, alt_cy: str | None, consent: str | None,
-              rights: str | None, yes: bool, fmt: str) -> None:
+def emergency(ctx: click.Context, variables: tuple[str, ...], yes: bool, fmt: str, **options: Any) -> None:
     """Publish a bilingual post now, out of hours, Welsh first; it is queued for Translation Team review.
 
     The Welsh comes from (in order of preference) a word bank --template, a
@@ -65,88 +115,24 @@ def emergency(ctx: click.Context, accounts: tuple[str, ...], english: str | None
     With --format json, stdout carries only the JSON; the preview and the
     confirmation prompt (without --yes) go to stderr.
     """
-    from publisher.content.post import normalise
-    from publisher.content.wordbank import load_wordbank
-    from publisher.emergency.publish import Emergency, Refused, build_post, check_allowed, next_available_note, store_and_publish, validate
+    from publisher.emergency.publish import EmergencyRequest, publish
 
-    config = config_from(ctx)
     now = datetime.now(timezone.utc)
-    for name in accounts:
-        if name not in config.accounts:
-            raise click.BadParameter(f"account '{name}' is not in the config", param_hint="--account")
-    sources = [s for s, given in (("template", template), ("summary", welsh), ("machine", machine_translate)) if given]
-    if len(sources) != 1:
-        raise click.UsageError("give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety")
-    source = sources[0]
-    try:
-        check_allowed(config, by, now, override_hours)
-        if source == "machine" and not public_safety:
-            raise Refused("machine translation is only for immediate danger to public safety (policy 8.5): add --public-safety, or write a Welsh summary with --cy")
-    except Refused as exc:
-        _audit_refusal(config, by, reason, str(exc), now)
-        click.echo(f"publisher: refused: {exc}", err=True)
-        ctx.exit(1)
-    if source == "template":
-        from publisher.emergency.templates import TemplateError, render
-
-        bank = load_wordbank(config.wordbank)
-        if template not in bank.templates:
-            raise click.BadParameter(f"no template '{template}' in {config.wordbank.name}; try 'publisher wordbank search'", param_hint="--template")
-        try:
-            rendered = render(bank.templates[template], _variables(variables))
-        except TemplateError as exc:
-            raise click.UsageError(str(exc)) from None
-        welsh, english = rendered.cy, rendered.en
-    elif english is None:
-        raise click.UsageError("--en is required (only --template supplies its own English)")
-    elif source == "machine":
-        from publisher.emergency.translator import TranslationError, translate_to_welsh
-
-        try:
-            welsh = translate_to_welsh(config.machine_translation, english)
-        except TranslationError as exc:
-            click.echo(f"publisher: {exc}", err=True)
-            ctx.exit(1)
-    assert welsh is not None and english is not None
-    job = Emergency(
-        accounts=list(accounts), en=normalise(english), cy=normalise(welsh), source=source, reason=reason, by=by,
-        override_hours=override_hours, template=template, media=media, alt_cy=alt_cy, alt_en=alt_en,
-        consent=consent, rights=rights, variables=_variables(variables),
-    )
-    post = build_post(config, job, now)
-    findings = validate(config, post, source, now)
+    options["accounts"] = list(options["accounts"])
+    request = EmergencyRequest(variables=_variables(variables), **options)
+    prepared = _prepare(ctx, request, now)
     as_json = fmt == "json"
-    if not as_json:
-        for finding in findings:
-            click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {finding.message}", err=True)
-    if any(f.severity == "error" for f in findings):
-        if as_json:
-            _echo_json(post.id, source, findings, [], None)
-        click.echo(f"publisher: not published: fix the errors {'in the JSON findings' if as_json else 'above'}", err=True)
+    if not _confirmed(ctx, prepared, now, as_json, yes):
         ctx.exit(1)
-    from publisher.cli.preview import build, render_text
-
-    if not (as_json and yes):
-        click.echo(render_text(build(config, post, None)), err=as_json)
-        click.echo(f"\nWelsh source: {source}; {next_available_note(config, now)}; a review item will be created.", err=as_json)
-    if not yes and not click.confirm("Publish this now?", default=False, err=as_json):
-        click.echo("Not published.", err=as_json)
-        ctx.exit(1)
-    outcomes, review_item = store_and_publish(config, post, job, now)
-    failed = any(outcome["state"] != "published" for outcome in outcomes)
+    outcome = publish(config_from(ctx), prepared, now)
     if as_json:
-        _echo_json(post.id, source, findings, outcomes, review_item)
+        _echo_json(prepared, outcome.deliveries, outcome.review_item)
     else:
-        for outcome in outcomes:
-            detail = outcome["url"] if outcome["state"] == "published" else f"{outcome['state']}: {outcome['error'] or ''}"
-            click.echo(f"{outcome['account']} [{outcome['language']}] {detail}")
-        click.echo(f"Emergency post {post.id} is queued for Translation Team review as item #{review_item} ('publisher review list').")
-    ctx.exit(1 if failed else 0)
-
-
-def _echo_json(post_id: str, source: str, findings: list[Finding], deliveries: list[dict[str, str | None]], review_item: int | None) -> None:
-    """The outcome for scripts: deliveries in publish order (Welsh first); no review item when nothing was published."""
-    click.echo(json.dumps({
-        "post": post_id, "source": source, "findings": [f.as_json() for f in findings],
-        "deliveries": deliveries, "review_item": review_item,
-    }, ensure_ascii=False, indent=2))
+        for item in outcome.deliveries:
+            detail = item["url"] if item["state"] == "published" else f"{item['state']}: {item['error'] or ''}"
+            click.echo(f"{item['account']} [{item['language']}] {detail}")
+        click.echo(
+            f"Emergency post {outcome.post_id} is queued for Translation Team review "
+            f"as item #{outcome.review_item} ('publisher review list')."
+        )
+    ctx.exit(0 if outcome.complete else 1)

@@ -14,10 +14,6 @@ JSON shapes::
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,26 +28,6 @@ def report() -> None:
     """Reports: posting cadence (policy 7.2.11) and bilingual compliance (8.6)."""
 
 
-def _records(config: Any, now: datetime) -> list[Any]:
-    from publisher.queue.daemon import open_database
-    from publisher.reports.data import load_posts
-
-    db = open_database(config)
-    try:
-        with db.sessions() as session:
-            return load_posts(config, session, now)
-    finally:
-        db.engine.dispose()
-
-
-def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 @report.command()
 @click.option("--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="How many weeks back, this week included.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
@@ -62,63 +38,82 @@ def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
     The coming two weeks show what is scheduled, so a gap shows before it happens.
     Exit 1 if any past week of any account is flagged.
     """
-    from publisher.reports.data import MIN_PER_WEEK, cadence as compute
+    from publisher.reports import formats
+    from publisher.reports.data import MIN_PER_WEEK
+    from publisher.reports.service import cadence_report
 
     config = config_from(ctx)
     now = datetime.now(timezone.utc)
-    rows = compute(config, _records(config, now), now, weeks)
-    data = [asdict(r) for r in rows]
+    rows = cadence_report(config, now, weeks)
     if fmt == "json":
-        click.echo(json.dumps({"min_per_week": MIN_PER_WEEK, "weeks": weeks, "rows": data}, indent=2))
+        click.echo(formats.cadence_json(rows, weeks))
     elif fmt == "csv":
-        click.echo(_csv(data, ["account", "week", "week_start", "published", "scheduled", "flagged"]), nl=False)
+        click.echo(formats.cadence_csv(rows), nl=False)
     else:
-        this_week = rows[0].week if rows else ""
         for row in rows:
             mark = "  UNDER 2" if row.flagged else ""
-            click.echo(f"{row.account:<24} {row.week} (from {row.week_start})  published {row.published}  scheduled {row.scheduled}{mark}")
-        if this_week:
+            click.echo(
+                f"{row.account:<24} {row.week} (from {row.week_start})  published {row.published}  "
+                f"scheduled {row.scheduled}{mark}"
+            )
+        if rows:
             click.echo(f"Policy 7.2.11: at least {MIN_PER_WEEK} bilingual posts a week per account.")
     today = now.astimezone(config.timezone).date()
     ctx.exit(1 if any(r.flagged and date.fromisoformat(r.week_start) <= today for r in rows) else 0)
+
+
+def _text(report: Any) -> str:
+    lines = []
+    for post in report.posts:
+        order = "-" if post.welsh_first is None else ("Welsh first" if post.welsh_first else "ENGLISH FIRST")
+        welsh = post.welsh_at and post.welsh_at.isoformat(timespec="minutes")
+        english = post.english_at and post.english_at.isoformat(timespec="minutes")
+        review = f"; review {post.review_state}" if post.review_state else ""
+        lines.append(
+            f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {welsh} en {english} {order}; "
+            f"Welsh: {post.translation_source}{review}"
+        )
+    totals = report.totals
+    reasons = ", ".join(f"{c}: {n}" for c, n in totals.held_reasons.items())
+    lines.append(
+        f"{totals.posts} published: {totals.fully_bilingual} fully bilingual ({totals.fully_bilingual_share:.0%}), "
+        f"{totals.emergency} emergency ({totals.emergency_share:.0%}); {totals.overdue_reviews} overdue review(s); "
+        f"{totals.held} held back" + (f" ({reasons})" if reasons else "")
+    )
+    return "\n".join(lines)
 
 
 @report.command()
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (local), e.g. 2027-01-01.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (local), inclusive.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File for --format html (default compliance-report.html).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File for --format html (default compliance-report.html).",
+)
 @click.pass_context
 def compliance(ctx: click.Context, start: datetime | None, end: datetime | None, fmt: str, output: Path | None) -> None:
     """Per published post: Welsh and English times and order, strategy, delay, Welsh source, review; with totals."""
-    from publisher.reports.data import compliance as compute
+    from publisher.reports import formats
+    from publisher.reports.service import compliance_report
 
     config = config_from(ctx)
     now = datetime.now(timezone.utc)
     first, last = (start.date() if start else None), (end.date() if end else None)
     if first and last and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
-    records = _records(config, now)
-    posts, totals = compute(config, records, first, last)
+    report = compliance_report(config, now, first, last)
     if fmt == "json":
-        click.echo(json.dumps({"from": first and first.isoformat(), "to": last and last.isoformat(), "totals": asdict(totals),
-                               "posts": [p.as_json() for p in posts]}, ensure_ascii=False, indent=2))
+        click.echo(formats.compliance_json(report))
     elif fmt == "csv":
-        rows = [p.as_json() | {"accounts": " ".join(p.accounts)} for p in posts]
-        click.echo(_csv(rows, ["id", "accounts", "strategy", "welsh_at", "english_at", "welsh_first", "delay_seconds",
-                               "bilingual", "source", "translation_source", "review_state", "review_delay_working_days", "review_overdue"]), nl=False)
+        click.echo(formats.compliance_csv(report), nl=False)
     elif fmt == "html":
         from publisher.reports.html import render_html
 
         target = output or Path("compliance-report.html")
-        target.write_text(render_html(config, records, posts, totals, first, last, now), encoding="utf-8")
+        target.write_text(render_html(config, report, now), encoding="utf-8")
         click.echo(f"wrote {target}")
     else:
-        for post in posts:
-            order = "-" if post.welsh_first is None else ("Welsh first" if post.welsh_first else "ENGLISH FIRST")
-            click.echo(f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {post.welsh_at and post.welsh_at.isoformat(timespec='minutes')}"
-                       f" en {post.english_at and post.english_at.isoformat(timespec='minutes')} {order}; Welsh: {post.translation_source}"
-                       + (f"; review {post.review_state}" if post.review_state else ""))
-        click.echo(f"{totals.posts} published: {totals.fully_bilingual} fully bilingual ({totals.fully_bilingual_share:.0%}), "
-                   f"{totals.emergency} emergency ({totals.emergency_share:.0%}); {totals.overdue_reviews} overdue review(s); "
-                   f"{totals.held} held back" + (f" ({', '.join(f'{c}: {n}' for c, n in totals.held_reasons.items())})" if totals.held_reasons else ""))
+        click.echo(_text(report))

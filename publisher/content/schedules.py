@@ -63,11 +63,11 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[datetime]:
     """The schedule's slot instants (UTC) from ``start`` on, in order, bank holidays skipped if asked."""
-    from publisher.emergency.hours import _bank_holidays
+    from publisher.workdays import bank_holidays
 
     day = start.astimezone(schedule.timezone).date()
     for _ in range(366 * 3):
-        if not (schedule.skip_bank_holidays and day in _bank_holidays(day.year)):
+        if not (schedule.skip_bank_holidays and day in bank_holidays(day.year)):
             for when in sorted(local_instant(day, s.at, schedule.timezone) for s in schedule.slots if day.weekday() in s.days):
                 if when >= start:
                     yield when

@@ -1,138 +1,266 @@
-"""Prepare and publish an emergency post through the normal exactly-once queue, Welsh first.
+"""Prepare and publish an emergency post through the normal exactly-once queue, Welsh first (docs/emergency.md).
 
 The post never touches the content folder: it is built in memory, validated
 with the same rules as a repository post (language, length, alt text,
 consent, rights), stored with ``source = "emergency"`` and its translation
 source, given a review item due within ``review_within_working_days``, and
 published at once by a dispatcher that claims only this post's deliveries.
+
+Two steps, so a person (or the web workspace) can look before publishing:
+:func:`prepare` checks who, when and what and shows what would go out;
+:func:`publish` sends it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from publisher.config import WEEKDAYS, Config
+from publisher.config import Config, MachineTranslation
 from publisher.content.memory import in_memory_post
-from publisher.content.post import Post
+from publisher.content.post import Post, normalise
 from publisher.content.schema import MediaItem
-from publisher.emergency.hours import add_working_days, next_at_work, team_at_work
+from publisher.content.wordbank import load_wordbank
+from publisher.emergency.authorisation import Refused, check_allowed
 from publisher.findings import Finding
+from publisher.queue import models as m
+from publisher.queue.audit import record
+from publisher.queue.db import open_database
+from publisher.queue.deliveries import create_deliveries
+from publisher.queue.dispatcher import Dispatcher
+from publisher.queue.states import PostSource, PostState, TranslationSource
+from publisher.rules import build_context, run
+from publisher.text.preview import describe
+from publisher.workdays import add_working_days
 
-SOURCES = ("template", "summary", "machine")
 WAIVED = {"translation-unreviewed"}  # emergency posts are reviewed afterwards (policy 8.4, 8.5)
 
+Translate = Callable[[MachineTranslation, str], str]
 
-class Refused(Exception):
-    """The emergency path may not be used now, or by this person; the message says why."""
+
+class InputError(ValueError):
+    """What was asked for cannot be used (an unknown account or template, a missing text); ``option`` says which."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 @dataclass
-class Emergency:
-    """Everything the command line gathered."""
+class EmergencyRequest:
+    """What the person asked for, as the command line or the web form gathered it."""
 
     accounts: list[str]
-    en: str
-    cy: str
-    source: str  # template | summary | machine
     reason: str
     by: str
-    override_hours: bool = False
+    english: str | None = None
+    welsh: str | None = None
     template: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    machine_translate: bool = False
+    public_safety: bool = False
+    override_hours: bool = False
     media: Path | None = None
     alt_cy: str | None = None
     alt_en: str | None = None
     consent: str | None = None
     rights: str | None = None
-    variables: dict[str, str] = field(default_factory=dict)
 
 
-def check_allowed(config: Config, by: str, now: datetime, override_hours: bool) -> None:
-    """Refuse an unauthorised person, or the Translation Team's working hours without an override."""
-    if by not in config.emergency_authorised:
-        names = ", ".join(config.emergency_authorised) or "nobody (set [emergency] authorised in the config)"
-        raise Refused(f"'{by}' may not use the emergency path; authorised: {names}")
-    if team_at_work(config, now) and not override_hours:
-        local = now.astimezone(config.timezone)
-        _, until = config.translation_team.hours[WEEKDAYS[local.weekday()]]
-        raise Refused(
-            f"the Translation Team is at work now ({local:%A %H:%M}, until {until:%H:%M} {config.timezone.key}): send the post to them "
-            "for translation instead (Translation Request Form, policy 8.3), or add it to the content repository "
-            "once translated. Only if it cannot wait, use --override-hours with --reason."
+@dataclass
+class Prepared:
+    """A checked emergency post, ready to publish once a person confirms."""
+
+    request: EmergencyRequest
+    post: Post
+    source: TranslationSource
+    findings: list[Finding]
+    preview: dict[str, Any]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+@dataclass
+class Published:
+    """What went out: each delivery's outcome in publishing order (Welsh first), and the review item."""
+
+    post_id: str
+    deliveries: list[dict[str, str | None]]
+    review_item: int
+
+    @property
+    def complete(self) -> bool:
+        return all(outcome["state"] == "published" for outcome in self.deliveries)
+
+
+def record_refusal(config: Config, request: EmergencyRequest, why: str, now: datetime) -> None:
+    """Every refusal is on the record, with who asked and why it was refused."""
+    with open_database(config) as db, db.sessions.begin() as session:
+        record(session, request.by, "emergency_refused", at=now, detail={"reason": request.reason, "why": why})
+
+
+def _source(request: EmergencyRequest) -> TranslationSource:
+    given = [
+        source
+        for source, present in (
+            (TranslationSource.TEMPLATE, request.template),
+            (TranslationSource.SUMMARY, request.welsh),
+            (TranslationSource.MACHINE, request.machine_translate),
         )
+        if present
+    ]
+    if len(given) != 1:
+        raise InputError("give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety")
+    return given[0]
 
 
-def next_available_note(config: Config, now: datetime) -> str:
-    return f"the Translation Team is next at work {next_at_work(config, now):%A %d %B %H:%M}"
+def _from_template(config: Config, request: EmergencyRequest) -> tuple[str, str]:
+    from publisher.text.templates import TemplateError, render
+
+    bank = load_wordbank(config.wordbank)
+    if request.template not in bank.templates:
+        raise InputError(
+            f"no template '{request.template}' in {config.wordbank.name}; try 'publisher wordbank search'", "--template"
+        )
+    try:
+        rendered = render(bank.templates[request.template], request.variables)
+    except TemplateError as exc:
+        raise InputError(str(exc)) from None
+    return rendered.cy, rendered.en
 
 
-def build_post(config: Config, emergency: Emergency, now: datetime) -> Post:
+def _texts(config: Config, request: EmergencyRequest, source: TranslationSource, translate: Translate) -> tuple[str, str]:
+    """(Welsh, English) from the source the person chose."""
+    if source is TranslationSource.TEMPLATE:
+        return _from_template(config, request)
+    if request.english is None:
+        raise InputError("--en is required (only --template supplies its own English)")
+    if source is TranslationSource.MACHINE:
+        return translate(config.machine_translation, request.english), request.english
+    assert request.welsh is not None
+    return request.welsh, request.english
+
+
+def _check_who_and_when(config: Config, request: EmergencyRequest, source: TranslationSource, now: datetime) -> None:
+    for name in request.accounts:
+        if name not in config.accounts:
+            raise InputError(f"account '{name}' is not in the config", "--account")
+    try:
+        check_allowed(config, request.by, now, request.override_hours)
+        if source is TranslationSource.MACHINE and not request.public_safety:
+            raise Refused(
+                "machine translation is only for immediate danger to public safety (policy 8.5): "
+                "add --public-safety, or write a Welsh summary with --cy"
+            )
+    except Refused as exc:
+        record_refusal(config, request, str(exc), now)
+        raise
+
+
+def build_post(config: Config, request: EmergencyRequest, cy: str, en: str, now: datetime) -> Post:
     """The emergency post as an in-memory pair, ready for the rules and the queue."""
-    digest = hashlib.sha256(f"{now.isoformat()}\0{emergency.cy}\0{emergency.en}".encode()).hexdigest()[:8]
+    digest = hashlib.sha256(f"{now.isoformat()}\0{cy}\0{en}".encode()).hexdigest()[:8]
     post_id = f"emergency/{now.astimezone(config.timezone):%Y-%m-%d-%H%M}-{digest}"
     where = config.content_dir / "emergency"
     media = None
-    if emergency.media is not None:
+    if request.media is not None:
         # Relative to the (virtual) post file, so media-missing applies the content-root rule as for any post.
-        relative = os.path.relpath(emergency.media.resolve(), where)
+        relative = os.path.relpath(request.media.resolve(), where)
         media = {
-            language: MediaItem(file=relative, alt=alt, consent=emergency.consent, rights=emergency.rights, line=1)
-            for language, alt in (("cy", emergency.alt_cy), ("en", emergency.alt_en))
+            language: MediaItem(file=relative, alt=alt, consent=request.consent, rights=request.rights, line=1)
+            for language, alt in (("cy", request.alt_cy), ("en", request.alt_en))
         }
-    return in_memory_post(post_id, emergency.cy, emergency.en, emergency.accounts, where, now.isoformat(),
-                          media=media, reviewer="(emergency: awaiting review)")
+    return in_memory_post(
+        post_id, cy, en, request.accounts, where, now.isoformat(), media=media, reviewer="(emergency: awaiting review)"
+    )
 
 
-def validate(config: Config, post: Post, source: str, now: datetime) -> list[Finding]:
+def validate(config: Config, post: Post, source: TranslationSource, now: datetime) -> list[Finding]:
     """The rules as for a repository post, less what the emergency path waives."""
-    from publisher import rules
-    from publisher.check import build_context
-
-    findings = [f for f in rules.run(post, build_context(config, now)) if f.code not in WAIVED]
-    if source in ("summary", "machine"):  # a summary may be shorter than the English (policy 8.4)
+    findings = [f for f in run(post, build_context(config, now)) if f.code not in WAIVED]
+    if source in (TranslationSource.SUMMARY, TranslationSource.MACHINE):
+        # A summary may be shorter than the English (policy 8.4).
         findings = [f for f in findings if not (f.code == "welsh-parity" and "under half the length" in f.message)]
     return findings
 
 
-def store_and_publish(config: Config, post: Post, emergency: Emergency, now: datetime) -> tuple[list[dict[str, str | None]], int]:
-    """Queue the post (due now) with its review item, then publish it; returns each delivery's outcome and the review item's id."""
+def prepare(config: Config, request: EmergencyRequest, now: datetime, translate: Translate | None = None) -> Prepared:
+    """Check who, when and what; build and validate the post. Raises Refused (recorded) or InputError."""
+    source = _source(request)
+    _check_who_and_when(config, request, source, now)
+    if translate is None:
+        from publisher.emergency.translator import translate_to_welsh as translate
+    cy, en = _texts(config, request, source, translate)
+    post = build_post(config, request, normalise(cy), normalise(en), now)
+    findings = validate(config, post, source, now)
+    errors = sorted({f.code for f in findings if f.severity == "error"})
+    local = f"{now.astimezone(config.timezone):%Y-%m-%d %H:%M} {config.timezone.key}"
+    preview = describe(config, post, None, errors, {"local": local, "utc": now.isoformat()})
+    return Prepared(request=request, post=post, source=source, findings=findings, preview=preview)
+
+
+def _store(session: Any, config: Config, prepared: Prepared, now: datetime) -> int:
+    """The post, its deliveries (due now), its review item and the audit record; the review item's id."""
+    post, request = prepared.post, prepared.request
+    row = m.StoredPost(
+        id=post.id,
+        slug=post.slug,
+        source=PostSource.EMERGENCY,
+        content_hash=post.id,
+        revision=1,
+        state=PostState.ACTIVE,
+        scheduled_at=now,
+        local_time=f"{now.astimezone(config.timezone):%Y-%m-%dT%H:%M}",
+        timezone=config.timezone.key,
+        accounts=list(request.accounts),
+        text_cy=post.text("cy"),
+        text_en=post.text("en"),
+        translation_source=prepared.source,
+        first_seen=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    create_deliveries(session, config, row, post, now)
+    due = add_working_days(config, now, config.translation_team.review_within_working_days)
+    item = m.ReviewItem(post_id=post.id, translation_source=prepared.source, created_at=now, due_at=due)
+    session.add(item)
+    session.flush()
+    detail = {
+        "reason": request.reason,
+        "override_hours": request.override_hours,
+        "source": prepared.source.value,
+        "template": request.template,
+        "variables": request.variables,
+        "accounts": request.accounts,
+        "cy": post.text("cy"),
+        "en": post.text("en"),
+    }
+    record(session, request.by, "emergency_post", post_id=post.id, at=now, detail=detail)
+    return int(item.id)
+
+
+def publish(config: Config, prepared: Prepared, now: datetime) -> Published:
+    """Queue the post (due now) with its review item, then publish it at once."""
     from sqlalchemy import select
 
-    from publisher.queue import models as m
-    from publisher.queue.audit import record
-    from publisher.queue.daemon import open_database
-    from publisher.queue.dispatcher import Dispatcher
-    from publisher.queue.sync import create_deliveries
-
-    db = open_database(config)
-    try:
+    with open_database(config) as db:
         with db.sessions.begin() as session:
-            row = m.Post(
-                id=post.id, slug=post.slug, source="emergency", content_hash=post.id, revision=1, state=m.POST_ACTIVE,
-                scheduled_at=now, local_time=f"{now.astimezone(config.timezone):%Y-%m-%dT%H:%M}", timezone=config.timezone.key,
-                accounts=list(emergency.accounts), text_cy=post.text("cy"), text_en=post.text("en"),
-                translation_source=emergency.source, first_seen=now, updated_at=now,
-            )
-            session.add(row)
-            session.flush()
-            create_deliveries(session, config, row, post, now)
-            due = add_working_days(config, now, config.translation_team.review_within_working_days)
-            item = m.ReviewItem(post_id=post.id, translation_source=emergency.source, created_at=now, due_at=due)
-            session.add(item)
-            session.flush()
-            item_id = item.id
-            record(session, emergency.by, "emergency_post", post_id=post.id, at=now, detail={
-                "reason": emergency.reason, "override_hours": emergency.override_hours, "source": emergency.source,
-                "template": emergency.template, "variables": emergency.variables, "accounts": emergency.accounts,
-                "cy": post.text("cy"), "en": post.text("en"),
-            })
-        dispatcher = Dispatcher(config, db.sessions, dialect=db.dialect)
-        dispatcher.run_due(post_id=post.id)
+            item_id = _store(session, config, prepared, now)
+        Dispatcher(config, db.sessions, dialect=db.dialect).run_due(post_id=prepared.post.id)
         with db.sessions() as session:
-            deliveries = session.scalars(select(m.Delivery).where(m.Delivery.post_id == post.id).order_by(m.Delivery.seq)).all()
-            return [{"account": d.account, "language": d.language, "state": d.state, "url": d.remote_url, "error": d.last_error} for d in deliveries], item_id
-    finally:
-        db.engine.dispose()
+            rows = session.scalars(
+                select(m.Delivery).where(m.Delivery.post_id == prepared.post.id).order_by(m.Delivery.seq)
+            ).all()
+            outcomes: list[dict[str, str | None]] = [
+                {"account": d.account, "language": d.language, "state": d.state.value, "url": d.remote_url, "error": d.last_error}
+                for d in rows
+            ]
+    return Published(post_id=prepared.post.id, deliveries=outcomes, review_item=item_id)

@@ -30,7 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.config import Account
+from publisher.platforms.account import Account
+from publisher.platforms.specs import PlatformSpec, spec
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,6 @@ class Platform(ABC):
     """An account on one platform. Subclasses set ``name`` and implement the calls."""
 
     name: ClassVar[str]
-    supports_edit: ClassVar[bool] = False
     default_api_base: ClassVar[str] = ""
 
     def __init__(self, account: Account, env: Mapping[str, str] | None = None, timeout: float = 30.0) -> None:
@@ -130,6 +130,13 @@ class Platform(ABC):
         self._secrets.append(value)
         return value
 
+    def identifier(self, name: str) -> str:
+        """An identifier credential (a Page id, a user id): the account option its record names, else the environment."""
+        for item in self.spec.credentials:
+            if item.name == name and item.option and self.account.option(item.option):
+                return self.account.option(item.option)
+        return self.credential(name)
+
     def redact(self, text: str) -> str:
         """``text`` with every credential this adapter has read replaced by ``***``."""
         for secret in self._secrets:
@@ -142,10 +149,6 @@ class Platform(ABC):
         """Create the post (with media and alt text, as a reply when asked)."""
 
     @abstractmethod
-    def delete(self, post: RemotePost) -> None:
-        """Delete a post this account made."""
-
-    @abstractmethod
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         """The post made for ``request`` since ``since``, if the platform has it.
 
@@ -154,6 +157,25 @@ class Platform(ABC):
         Raise OutcomeUnknown if the platform cannot answer.
         """
 
+    @property
+    def spec(self) -> PlatformSpec:
+        """This platform's record in the platform table."""
+        return spec(self.name)
+
+    def attachable(self, media: tuple[MediaFile, ...]) -> tuple[MediaFile, ...]:
+        """The images this platform takes in one post (``images_per_post``; the media rule reports any beyond)."""
+        cap = self.spec.images_per_post
+        return media if cap is None else media[:cap]
+
+    def alt_text(self, media: MediaFile) -> str:
+        """The image's alt text cut to the platform's limit (the media rule warns before it comes to that)."""
+        limit = self.spec.alt_text_limit
+        return media.alt if limit is None else media.alt[:limit]
+
     def edit(self, post: RemotePost, text: str) -> RemotePost:
-        """Replace the text of a published post (Facebook); others raise NotSupported."""
+        """Replace the text of a published post; only platforms whose record says ``can_edit`` implement it.
+
+        Setting the same text twice leaves the same post, so an edit whose
+        outcome is unknown is simply made again.
+        """
         raise NotSupported(f"{self.name} does not allow editing a published post")

@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from publisher.platforms.base import (
-    NotSupported,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -131,9 +130,9 @@ class Bluesky(Platform):
             record["facets"] = found
         if request.media:
             images = []
-            for media in request.media[:4]:
+            for media in self.attachable(request.media):
                 blob = self._call(self.client.upload_blob, media.path.read_bytes()).blob
-                images.append({"alt": media.alt, "image": blob.model_dump(by_alias=True, exclude_none=True)})
+                images.append({"alt": self.alt_text(media), "image": blob.model_dump(by_alias=True, exclude_none=True)})
             record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
         if request.reply_to is not None:
             parent = {"uri": request.reply_to.extra["uri"], "cid": request.reply_to.extra["cid"]}
@@ -181,11 +180,4 @@ class Bluesky(Platform):
             return None
         return self._remote(rkey, found.uri, found.cid or "", request)
 
-    def delete(self, post: RemotePost) -> None:
-        from atproto import models
 
-        data = models.ComAtprotoRepoDeleteRecord.Data(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=post.id)
-        self._call(self.client.com.atproto.repo.delete_record, data)
-
-    def edit(self, post: RemotePost, text: str) -> RemotePost:
-        raise NotSupported("Bluesky posts cannot be edited; a correction is published as a reply")

@@ -20,14 +20,13 @@ class Facebook(GraphPlatform):
     """A Facebook Page."""
 
     name: ClassVar[str] = "facebook"
-    supports_edit: ClassVar[bool] = True
 
     def token(self) -> str:
         return self.credential("PAGE_TOKEN")
 
     @property
     def page_id(self) -> str:
-        return str(self.account.options.get("page_id") or self.credential("PAGE_ID"))
+        return self.identifier("PAGE_ID")
 
     def _remote(self, post_id: str) -> RemotePost:
         return RemotePost(id=post_id, url=f"https://www.facebook.com/{post_id}")
@@ -39,13 +38,13 @@ class Facebook(GraphPlatform):
         if len(request.media) == 1:
             media = request.media[0]
             with open(media.path, "rb") as handle:
-                body = self.graph("POST", f"{self.page_id}/photos", data={"message": request.text, "alt_text_custom": media.alt},
+                body = self.graph("POST", f"{self.page_id}/photos", data={"message": request.text, "alt_text_custom": self.alt_text(media)},
                                   files={"source": (media.path.name, handle, media.mime_type)})
             return self._remote(str(body.get("post_id") or body["id"]))
         data: dict[str, str] = {"message": request.text}
         for index, media in enumerate(request.media):
             with open(media.path, "rb") as handle:
-                photo = self.graph("POST", f"{self.page_id}/photos", data={"published": "false", "alt_text_custom": media.alt},
+                photo = self.graph("POST", f"{self.page_id}/photos", data={"published": "false", "alt_text_custom": self.alt_text(media)},
                                    files={"source": (media.path.name, handle, media.mime_type)})
             data[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo["id"]}"}}'
         body = self.graph("POST", f"{self.page_id}/feed", data=data)
@@ -55,8 +54,6 @@ class Facebook(GraphPlatform):
         self.graph("POST", post.id, data={"message": text})
         return post
 
-    def delete(self, post: RemotePost) -> None:
-        self.graph("DELETE", post.id)
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)

@@ -31,7 +31,7 @@ class GraphPlatform(Platform):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session = requests.Session()
-        self.version = str(self.account.options.get("graph_version") or DEFAULT_VERSION)
+        self.version = self.account.option("graph_version") or DEFAULT_VERSION
 
     def token(self) -> str:
         raise NotImplementedError

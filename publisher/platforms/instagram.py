@@ -30,7 +30,7 @@ class Instagram(GraphPlatform):
 
     @property
     def user_id(self) -> str:
-        return str(self.account.options.get("ig_user_id") or self.credential("USER_ID"))
+        return self.identifier("USER_ID")
 
     def _wait_until_ready(self, container: str) -> None:
         for _ in range(self.poll_tries):
@@ -44,12 +44,12 @@ class Instagram(GraphPlatform):
 
     def _container(self, request: PublishRequest) -> str:
         urls = []
-        for media in request.media[:10]:
+        for media in self.attachable(request.media):
             if not media.public_url:
                 raise PermanentError(
                     f"account '{self.account.name}': Instagram fetches images from a public URL; set media_base_url on the account"
                 )
-            urls.append((media.public_url, media.alt))
+            urls.append((media.public_url, self.alt_text(media)))
         if len(urls) == 1:
             url, alt = urls[0]
             return str(self.graph("POST", f"{self.user_id}/media", data={"image_url": url, "caption": request.text, "alt_text": alt})["id"])
@@ -73,8 +73,6 @@ class Instagram(GraphPlatform):
         permalink = self.graph("GET", media_id, params={"fields": "permalink"}).get("permalink")
         return RemotePost(id=media_id, url=permalink)
 
-    def delete(self, post: RemotePost) -> None:
-        raise NotSupported("Instagram's API cannot delete a post; delete it in the Instagram app")
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)

@@ -35,7 +35,6 @@ class Mastodon(Platform):
     """A Mastodon account on one instance."""
 
     name: ClassVar[str] = "mastodon"
-    supports_edit: ClassVar[bool] = True
     media_poll_interval: float = 0.5
     media_poll_tries: int = 20
 
@@ -81,7 +80,7 @@ class Mastodon(Platform):
             raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
 
     def _upload(self, media: Any) -> str:
-        attachment = self._call(self.api.media_post, str(media.path), mime_type=media.mime_type, description=media.alt)
+        attachment = self._call(self.api.media_post, str(media.path), mime_type=media.mime_type, description=self.alt_text(media))
         for _ in range(self.media_poll_tries):  # large images are processed asynchronously
             if attachment.get("url"):
                 break
@@ -90,7 +89,7 @@ class Mastodon(Platform):
         return str(attachment["id"])
 
     def publish(self, request: PublishRequest) -> RemotePost:
-        media_ids = [self._upload(media) for media in request.media[:4]]
+        media_ids = [self._upload(media) for media in self.attachable(request.media)]
         status = self._call(
             self.api.status_post, request.text,
             in_reply_to_id=request.reply_to.id if request.reply_to else None,
@@ -103,8 +102,6 @@ class Mastodon(Platform):
         status = self._call(self.api.status_update, post.id, text)
         return RemotePost(id=str(status["id"]), url=status.get("url") or post.url)
 
-    def delete(self, post: RemotePost) -> None:
-        self._call(self.api.status_delete, post.id)
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:

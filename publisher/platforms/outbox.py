@@ -21,7 +21,6 @@ class Outbox(Platform):
     """Writes posts to files: for trying the tool, for CI, and as an audit copy."""
 
     name: ClassVar[str] = "outbox"
-    supports_edit: ClassVar[bool] = True
 
     @property
     def folder(self) -> Path:
@@ -68,10 +67,6 @@ class Outbox(Platform):
         existing = self._existing(request.idempotency_key)
         return self._remote(existing) if existing is not None else None
 
-    def delete(self, post: RemotePost) -> None:
-        existing = self._existing(post.id)
-        if existing is not None:
-            existing.unlink()
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         existing = self._existing(post.id)

@@ -1,7 +1,8 @@
 """Platform name → adapter class, imported only when an account of that platform is used.
 
-Importing lazily keeps tweepy, atproto and Mastodon.py out of commands (and
-processes) that never talk to those platforms.
+The module of each adapter comes from the platform table
+(:mod:`publisher.platforms.specs`). Importing lazily keeps tweepy, atproto and
+Mastodon.py out of commands (and processes) that never talk to those platforms.
 """
 
 from __future__ import annotations
@@ -9,26 +10,19 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-from publisher.config import Account
+from publisher.platforms.account import Account
 from publisher.platforms.base import Platform
-
-MODULES = {
-    "outbox": "publisher.platforms.outbox",
-    "x": "publisher.platforms.x",
-    "facebook": "publisher.platforms.facebook",
-    "instagram": "publisher.platforms.instagram",
-    "bluesky": "publisher.platforms.bluesky",
-    "mastodon": "publisher.platforms.mastodon",
-}
+from publisher.platforms.specs import SPECS
 
 
 def adapter_class(platform: str) -> type[Platform]:
-    """The Platform subclass whose ``name`` is ``platform``."""
-    module = importlib.import_module(MODULES[platform])
+    """The Platform subclass whose ``name`` is ``platform``, from the module its record names."""
+    module_name = SPECS[platform].adapter
+    module = importlib.import_module(module_name)
     for value in vars(module).values():
         if isinstance(value, type) and issubclass(value, Platform) and getattr(value, "name", None) == platform:
             return value
-    raise LookupError(f"no adapter class for platform {platform!r} in {MODULES[platform]}")
+    raise LookupError(f"no adapter class for platform {platform!r} in {module_name}")
 
 
 def make_adapter(account: Account, env: Mapping[str, str] | None = None, timeout: float = 30.0) -> Platform:

@@ -27,7 +27,6 @@ from publisher.platforms.http import parse_reset, raise_for_status, send
 from publisher.platforms.matching import comparable
 
 DEFAULT_API = "https://api.twitter.com"
-MAX_ALT = 1000
 
 
 def _daily_cap_reset(response: requests.Response) -> datetime | None:
@@ -102,11 +101,11 @@ class X(Platform):
                                  data={"media_category": "tweet_image"})
         media_id = str(response.json()["data"]["id"])
         if media.alt:
-            self.call("POST", "/2/media/metadata", json={"id": media_id, "metadata": {"alt_text": {"text": media.alt[:MAX_ALT]}}})
+            self.call("POST", "/2/media/metadata", json={"id": media_id, "metadata": {"alt_text": {"text": self.alt_text(media)}}})
         return media_id
 
     def publish(self, request: PublishRequest) -> RemotePost:
-        media_ids = [self._upload(media) for media in request.media[:4]]
+        media_ids = [self._upload(media) for media in self.attachable(request.media)]
         response = self.client.create_tweet(
             text=request.text,
             media_ids=media_ids or None,
@@ -116,8 +115,6 @@ class X(Platform):
         tweet_id = str(response.data["id"])
         return RemotePost(id=tweet_id, url=self._url(tweet_id))
 
-    def delete(self, post: RemotePost) -> None:
-        self.client.delete_tweet(post.id, user_auth=True)
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:

@@ -11,61 +11,26 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from dataclasses import dataclass
+from contextlib import ExitStack
 from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.queue import models as m
-from publisher.queue.db import DaemonLock, is_sqlite, make_engine, migrate, session_factory, sqlite_path
+from publisher.queue.db import DaemonLock, is_sqlite, open_database, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, utcnow
+from publisher.queue.states import PostState, ReviewState
 from publisher.queue.sync import StatCache, SyncReport, sync_content
+from publisher.workdays import is_working_day, working_days_between
 
 log = logging.getLogger("publisher.daemon")
 
 
 class AlreadyRunning(ConfigError):
     """Another ``publisher run`` holds this SQLite database."""
-
-
-@dataclass
-class Database:
-    """An open, migrated database."""
-
-    sessions: sessionmaker[Session]
-    dialect: str
-    engine: Any
-
-
-LOCK_WAIT_SECONDS = 30.0
-
-
-def open_database(config: Config) -> Database:
-    """Connect and migrate; configuration problems become ConfigError (exit 2).
-
-    Two processes opening a new SQLite database at once (the daemon starting
-    while someone runs ``status``) can meet "database is locked" while one
-    switches it to WAL or migrates it; that is retried, not reported.
-    """
-    import time
-
-    engine = make_engine(config.database, config.root)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            migrate(engine)
-            break
-        except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
-            if "database is locked" in str(exc) and time.monotonic() < deadline:
-                engine.dispose()
-                time.sleep(0.2)
-                continue
-            raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
-    return Database(sessions=session_factory(engine), dialect=engine.dialect.name, engine=engine)
 
 
 def log_sync(report: SyncReport) -> None:
@@ -89,12 +54,14 @@ class Daemon:
     def __init__(self, config: Config, *, env: Any = None, clock: Any = utcnow) -> None:
         self.config = config
         self.clock = clock
-        self.db = open_database(config)
+        self._resources = ExitStack()
+        self.db = self._resources.enter_context(open_database(config))
         self.lock: DaemonLock | None = None
         path = sqlite_path(self.db.engine)
         if path is not None:
             self.lock = DaemonLock(path)
             if not self.lock.acquire():
+                self._resources.close()
                 raise AlreadyRunning(
                     f"another 'publisher run' is already using {path} (lock file {self.lock.path}); "
                     "SQLite allows one daemon per database: stop the other one, or use PostgreSQL to run several"
@@ -109,7 +76,7 @@ class Daemon:
     def close(self) -> None:
         if self.lock is not None:
             self.lock.release()
-        self.db.engine.dispose()
+        self._resources.close()
 
     def sync(self) -> SyncReport:
         report = sync_content(self.config, self.db.sessions, self.clock(), self._stats)
@@ -122,15 +89,17 @@ class Daemon:
 
     def warn_overdue_reviews(self) -> int:
         """Once per working day: a warning for each emergency post whose Welsh review is overdue."""
-        from publisher.emergency.hours import is_working_day, working_days_between
-
         now = self.clock()
         today = now.astimezone(self.config.timezone).date()
         if self._warned_on == today or not is_working_day(self.config, today):
             return 0
         self._warned_on = today
         with self.db.sessions() as session:
-            items = session.scalars(select(m.ReviewItem).where(m.ReviewItem.state == "open", m.ReviewItem.due_at < now).order_by(m.ReviewItem.due_at)).all()
+            items = session.scalars(
+                select(m.ReviewItem)
+                .where(m.ReviewItem.state == ReviewState.OPEN, m.ReviewItem.due_at < now)
+                .order_by(m.ReviewItem.due_at)
+            ).all()
         for item in items:
             log.warning(
                 "review #%d of emergency post %s (%s Welsh) is overdue by %d working day(s): 'publisher review list'",
@@ -140,7 +109,7 @@ class Daemon:
 
     def held_count(self) -> int:
         with self.db.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(m.Post).where(m.Post.state == m.POST_HELD)) or 0)
+            return int(session.scalar(select(func.count()).select_from(m.StoredPost).where(m.StoredPost.state == PostState.HELD)) or 0)
 
     def run_once(self) -> int:
         """Publish everything due now and exit: 0 all well, 1 failures or held posts."""

@@ -1,9 +1,12 @@
-"""Database engine, session factory, migrations and the one-daemon-per-SQLite lock.
+"""The database gateway: every database the publisher opens is opened here (docs/configuration.md).
 
-SQLite is the embedded default: WAL, ``synchronous=FULL`` (a committed
-"published" survives power loss) and ``BEGIN IMMEDIATE`` so a claim takes the
-write lock before it reads. PostgreSQL lets several daemons share one
-database; claims there use ``FOR UPDATE SKIP LOCKED``.
+:func:`open_database` (create and migrate) and :func:`open_existing` (read
+what is there, create nothing) are the only ways in; this module holds the
+only ``create_engine``. SQLite is the embedded default: WAL,
+``synchronous=FULL`` (a committed "published" survives power loss) and
+``BEGIN IMMEDIATE`` so a claim takes the write lock before it reads.
+PostgreSQL lets several daemons share one database; claims there use
+``FOR UPDATE SKIP LOCKED``. Also the one-daemon-per-SQLite lock.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from publisher.config import Config
 from publisher.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -81,7 +89,7 @@ class _WriterTurns:
             self._lock.release()
 
 
-def make_engine(url: str, root: Path) -> Engine:
+def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> Engine:
     """Create the engine for ``url`` with the settings exactly-once publishing needs."""
     resolved = resolve_url(url, root)
     try:
@@ -89,7 +97,7 @@ def make_engine(url: str, root: Path) -> Engine:
     except Exception:  # noqa: BLE001 - any unparseable URL is a config problem
         raise ConfigError(f"'database' = {url!r} is not a database URL (e.g. sqlite:///publisher.db)") from None
     if backend == "sqlite":
-        engine = create_engine(resolved, connect_args={"timeout": 30})
+        engine = create_engine(resolved, connect_args={"timeout": connect_timeout or 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         turns = _WriterTurns()
@@ -98,7 +106,8 @@ def make_engine(url: str, root: Path) -> Engine:
         return engine
     if backend == "postgresql":
         try:
-            return create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            options: dict[str, Any] = {"connect_args": {"connect_timeout": int(connect_timeout)}} if connect_timeout else {}
+            return create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
         except ModuleNotFoundError:
             raise ConfigError("PostgreSQL needs the psycopg driver: pip install 'publisher[postgres]'") from None
     raise ConfigError(f"database {backend!r} is not supported; use sqlite:/// or postgresql+psycopg://")
@@ -157,3 +166,70 @@ def sqlite_path(engine: Engine) -> Path | None:
     if not is_sqlite(engine) or not engine.url.database or engine.url.database == ":memory:":
         return None
     return Path(engine.url.database)
+
+
+@dataclass
+class Database:
+    """An open database: its engine, a session factory and the dialect name."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+LOCK_WAIT_SECONDS = 30.0
+
+
+def _migrated(config: Config) -> Database:
+    """Connect and migrate; configuration problems become ConfigError (exit 2).
+
+    Two processes opening a new SQLite database at once (the daemon starting
+    while someone runs ``status``) can meet "database is locked" while one
+    switches it to WAL or migrates it; that is retried, not reported.
+    """
+    engine = make_engine(config.database, config.root)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            migrate(engine)
+            return Database(engine=engine, sessions=session_factory(engine))
+        except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
+            engine.dispose()
+            if "database is locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            where = engine.url.render_as_string(hide_password=True)
+            raise ConfigError(
+                f"cannot open the database {where}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            ) from None
+
+
+@contextmanager
+def open_database(config: Config) -> Iterator[Database]:
+    """The configured database, created and migrated if need be; closed on leaving."""
+    database = _migrated(config)
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
+
+
+@contextmanager
+def open_existing(config: Config, connect_timeout: float = 3.0) -> Iterator[Database | None]:
+    """The configured database if there is one to read (None otherwise); creates and migrates nothing.
+
+    For commands that only consult the database when it is there (``check``
+    in a content repository's CI, ``preview`` on an editor's laptop).
+    """
+    sqlite_file = config.sqlite_file()
+    if sqlite_file is not None and not sqlite_file.exists():
+        yield None
+        return
+    engine = make_engine(config.database, config.root, connect_timeout=connect_timeout)
+    try:
+        yield Database(engine=engine, sessions=session_factory(engine))
+    finally:
+        engine.dispose()

@@ -1,4 +1,4 @@
-"""Claim due deliveries, call the platforms, record the outcome: exactly once.
+"""Claim due deliveries, call the platforms, record the outcome: exactly once (docs/commands.md "run").
 
 The protocol, and why each step is there:
 
@@ -8,11 +8,13 @@ The protocol, and why each step is there:
    is published are claimable: Welsh first, thread parts in order.
 2. **Attempt row** committed *before* the platform call, fenced on the lease
    version. A crash after it means "the call may have happened".
-3. **Call** the adapter outside any transaction.
+3. **Call** the adapter outside any transaction: publish, or (a correction)
+   edit an earlier delivery's post.
 4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
    a daemon that lost its lease cannot overwrite the new owner's result.
 5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
-   ``unknown``; without one, ``queued`` (nothing was sent).
+   ``unknown``; without one, ``queued`` (nothing was sent). An edit is made
+   again instead: the same text twice leaves the same post.
 6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
    any resend; when the platform cannot answer, the delivery stays ``unknown``
    and is flagged for a person after a few tries.
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import random
 import os
+import random
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -50,11 +52,13 @@ from publisher.platforms.base import (
 from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.audit import record
+from publisher.queue.states import Action, AttemptKind, DeliveryState, PostState
 
 log = logging.getLogger("publisher.dispatcher")
 
 RECONCILE_TRIES_BEFORE_FLAG = 5
 BATCH = 32
+_AUDITED = ("published", "edited", "failed", "reconciled")
 
 
 def utcnow() -> datetime:
@@ -71,7 +75,7 @@ class Claim:
 
     delivery_id: int
     lease_version: int
-    kind: str  # "publish" or "reconcile"
+    kind: AttemptKind
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class Started:
 
     request: PublishRequest
     account: str
+    action: Action
+    edit_of: RemotePost | None  # the post an edit replaces the text of
     first_attempt: datetime | None  # first publish attempt (reconcile searches from here)
     last_attempt: datetime | None  # latest publish attempt (a late request may still land)
     reconciles: int
@@ -139,11 +145,38 @@ class Dispatcher:
 
     # -- leases -------------------------------------------------------------
 
+    def _release(self, session: Session, delivery: m.Delivery, now: datetime) -> None:
+        """Give back an expired lease: unknown if a call may have been made, else queued."""
+        sent = session.scalar(
+            select(
+                exists().where(
+                    m.Attempt.delivery_id == delivery.id,
+                    m.Attempt.lease_version == delivery.lease_version,
+                    m.Attempt.kind == AttemptKind.PUBLISH,
+                )
+            )
+        )
+        delivery.lease_owner = None
+        delivery.lease_until = None
+        delivery.updated_at = now
+        if sent and delivery.action is not Action.EDIT:
+            delivery.state = DeliveryState.UNKNOWN
+            delivery.next_attempt_at = now + self.settings.reconcile_after
+            delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
+            detail = {"outcome": "unknown"}
+            record(session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail=detail)
+        elif sent:  # an edit: making it again leaves the same text
+            delivery.state = DeliveryState.QUEUED
+            delivery.next_attempt_at = now
+        else:
+            delivery.state = DeliveryState.QUEUED
+            delivery.attempts = max(0, delivery.attempts - 1)
+
     def recover(self, all_leases: bool = False) -> int:
         """Release expired leases (all of them when no other daemon can hold one)."""
         now = self.clock()
         with self.sessions.begin() as session:
-            condition = m.Delivery.state == m.PUBLISHING
+            condition = m.Delivery.state == DeliveryState.PUBLISHING
             if not all_leases:
                 condition = and_(condition, m.Delivery.lease_until < now)
             query = select(m.Delivery).where(condition)
@@ -154,24 +187,7 @@ class Dispatcher:
                 query = query.with_for_update(skip_locked=True)
             rows = session.scalars(query).all()
             for delivery in rows:
-                sent = session.scalar(
-                    select(exists().where(
-                        m.Attempt.delivery_id == delivery.id,
-                        m.Attempt.lease_version == delivery.lease_version,
-                        m.Attempt.kind == "publish",
-                    ))
-                )
-                delivery.lease_owner = None
-                delivery.lease_until = None
-                delivery.updated_at = now
-                if sent:
-                    delivery.state = m.UNKNOWN
-                    delivery.next_attempt_at = now + self.settings.reconcile_after
-                    delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
-                    record(session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail={"outcome": "unknown"})
-                else:
-                    delivery.state = m.QUEUED
-                    delivery.attempts = max(0, delivery.attempts - 1)
+                self._release(session, delivery, now)
             return len(rows)
 
     def _claim_query(self, limit: int, one_post: bool) -> Select[tuple[m.Delivery]]:
@@ -182,21 +198,27 @@ class Dispatcher:
             dep = aliased(m.Delivery)
             parent = aliased(m.Delivery)
             ready = and_(
-                m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT)),
+                m.Delivery.state.in_((DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)),
                 m.Delivery.next_attempt_at <= now,
-                or_(m.Delivery.depends_on_id.is_(None), exists().where(dep.id == m.Delivery.depends_on_id, dep.state == m.PUBLISHED)),
-                or_(m.Delivery.reply_to_id.is_(None), exists().where(parent.id == m.Delivery.reply_to_id, parent.state == m.PUBLISHED)),
+                or_(
+                    m.Delivery.depends_on_id.is_(None),
+                    exists().where(dep.id == m.Delivery.depends_on_id, dep.state == DeliveryState.PUBLISHED),
+                ),
+                or_(
+                    m.Delivery.reply_to_id.is_(None),
+                    exists().where(parent.id == m.Delivery.reply_to_id, parent.state == DeliveryState.PUBLISHED),
+                ),
             )
             to_reconcile = and_(
-                m.Delivery.state == m.UNKNOWN,
+                m.Delivery.state == DeliveryState.UNKNOWN,
                 m.Delivery.next_attempt_at <= now,
                 or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now),
             )
+            one = [m.Delivery.post_id == bindparam("post_id")] if one_post else []
             query = (
                 select(m.Delivery)
-                .join(m.Post, m.Post.id == m.Delivery.post_id)
-                .where(or_(ready, to_reconcile), m.Post.state == m.POST_ACTIVE,
-                       *([m.Delivery.post_id == bindparam("post_id")] if one_post else []))
+                .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+                .where(or_(ready, to_reconcile), m.StoredPost.state == PostState.ACTIVE, *one)
                 .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
                 .limit(limit)
             )
@@ -213,13 +235,13 @@ class Dispatcher:
         claims: list[Claim] = []
         with self.sessions.begin() as session:
             for delivery in session.scalars(query, params).all():
-                kind = "reconcile" if delivery.state == m.UNKNOWN else "publish"
+                kind = AttemptKind.RECONCILE if delivery.state == DeliveryState.UNKNOWN else AttemptKind.PUBLISH
                 delivery.lease_owner = self.owner
                 delivery.lease_until = now + self.settings.lease
                 delivery.lease_version += 1
                 delivery.updated_at = now
-                if kind == "publish":
-                    delivery.state = m.PUBLISHING
+                if kind is AttemptKind.PUBLISH:
+                    delivery.state = DeliveryState.PUBLISHING
                     delivery.attempts += 1
                 claims.append(Claim(delivery.id, delivery.lease_version, kind))
         return claims
@@ -229,17 +251,22 @@ class Dispatcher:
         now = self.clock()
         with self.sessions.begin() as session:
             rows = session.scalars(
-                select(m.Delivery).where(m.Delivery.lease_owner == self.owner, m.Delivery.state == m.PUBLISHING)
+                select(m.Delivery)
+                .where(m.Delivery.lease_owner == self.owner, m.Delivery.state == DeliveryState.PUBLISHING)
                 .with_for_update(of=m.Delivery)
             ).all()
             released = 0
             for delivery in rows:
-                sent = session.scalar(select(exists().where(
-                    m.Attempt.delivery_id == delivery.id, m.Attempt.lease_version == delivery.lease_version
-                )))
+                sent = session.scalar(
+                    select(
+                        exists().where(
+                            m.Attempt.delivery_id == delivery.id, m.Attempt.lease_version == delivery.lease_version
+                        )
+                    )
+                )
                 if sent:
                     continue  # recover() will reconcile it
-                delivery.state = m.QUEUED
+                delivery.state = DeliveryState.QUEUED
                 delivery.attempts = max(0, delivery.attempts - 1)
                 delivery.lease_owner = None
                 delivery.lease_until = None
@@ -249,26 +276,32 @@ class Dispatcher:
 
     # -- one delivery -------------------------------------------------------
 
-    def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
+    def _media(self, delivery: m.Delivery) -> tuple[MediaFile, ...]:
         account = self.config.accounts[delivery.account]
-        base_url = str(account.options.get("media_base_url", "") or "")
+        base_url = account.option("media_base_url")
         media = []
         for item in delivery.media:
             path = self.config.content_dir / item["file"]
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             public = base_url.rstrip("/") + "/" + item["file"] if base_url else None
             media.append(MediaFile(path=path, alt=item["alt"], mime_type=mime, public_url=public))
-        reply_to = None
-        if delivery.reply_to_id is not None:
-            parent = session.get(m.Delivery, delivery.reply_to_id)
-            if parent is not None and parent.remote_id:
-                reply_to = RemotePost(id=parent.remote_id, url=parent.remote_url, extra=dict(parent.remote_extra or {}))
+        return tuple(media)
+
+    @staticmethod
+    def _remote_of(session: Session, delivery_id: int | None) -> RemotePost | None:
+        """The platform post an earlier delivery made, if it made one."""
+        other = session.get(m.Delivery, delivery_id) if delivery_id is not None else None
+        if other is None or not other.remote_id:
+            return None
+        return RemotePost(id=other.remote_id, url=other.remote_url, extra=dict(other.remote_extra or {}))
+
+    def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
         return PublishRequest(
             text=delivery.text,
             language=delivery.language,
             idempotency_key=delivery.idempotency_key,
-            media=tuple(media),
-            reply_to=reply_to,
+            media=self._media(delivery),
+            reply_to=self._remote_of(session, delivery.reply_to_id),
         )
 
     def _start(self, claim: Claim) -> Started | None:
@@ -283,18 +316,34 @@ class Dispatcher:
             # The call gets a full lease from here: a claim may have waited in the pool, and a
             # lease expiring mid-call would let another daemon reconcile before the call lands.
             delivery.lease_until = now + self.settings.lease
-            session.add(m.Attempt(
-                delivery_id=delivery.id, lease_version=claim.lease_version, kind=claim.kind,
-                owner=self.owner, started_at=now,
-            ))
+            session.add(
+                m.Attempt(
+                    delivery_id=delivery.id,
+                    lease_version=claim.lease_version,
+                    kind=claim.kind,
+                    owner=self.owner,
+                    started_at=now,
+                )
+            )
             first, last = session.execute(
-                select(func.min(m.Attempt.started_at), func.max(m.Attempt.started_at))
-                .where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "publish")
+                select(func.min(m.Attempt.started_at), func.max(m.Attempt.started_at)).where(
+                    m.Attempt.delivery_id == delivery.id, m.Attempt.kind == AttemptKind.PUBLISH
+                )
             ).one()
             reconciles = session.scalar(
-                select(func.count()).select_from(m.Attempt).where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == "reconcile")
-            ) or 0
-            return Started(self._request(session, delivery), delivery.account, first, last, int(reconciles))
+                select(func.count())
+                .select_from(m.Attempt)
+                .where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == AttemptKind.RECONCILE)
+            )
+            return Started(
+                request=self._request(session, delivery),
+                account=delivery.account,
+                action=delivery.action,
+                edit_of=self._remote_of(session, delivery.edit_of_id),
+                first_attempt=first,
+                last_attempt=last,
+                reconciles=int(reconciles or 0),
+            )
 
     def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
         """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
@@ -311,23 +360,117 @@ class Dispatcher:
             )
             session.execute(
                 update(m.Attempt)
-                .where(m.Attempt.delivery_id == claim.delivery_id, m.Attempt.lease_version == claim.lease_version, m.Attempt.finished_at.is_(None))
+                .where(
+                    m.Attempt.delivery_id == claim.delivery_id,
+                    m.Attempt.lease_version == claim.lease_version,
+                    m.Attempt.finished_at.is_(None),
+                )
                 .values(finished_at=now, outcome=outcome, error=error)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("delivery %s: lease lost before recording %s; the new owner will reconcile", claim.delivery_id, outcome)
                 return False
             delivery = session.get(m.Delivery, claim.delivery_id)
-            if delivery is not None and outcome in ("published", "failed", "reconciled"):
-                record(session, self.owner, outcome, post_id=delivery.post_id, delivery_id=delivery.id,
-                       detail={"account": delivery.account, "language": delivery.language, "part": delivery.part,
-                               "remote_url": delivery.remote_url, "error": error})
+            if delivery is not None and outcome in _AUDITED:
+                detail = {
+                    "account": delivery.account,
+                    "language": delivery.language,
+                    "part": delivery.part,
+                    "remote_url": delivery.remote_url,
+                    "error": error,
+                }
+                record(session, self.owner, outcome, post_id=delivery.post_id, delivery_id=delivery.id, detail=detail)
             return True
 
     def _backoff(self, attempts: int) -> timedelta:
         base = self.settings.retry_base.total_seconds()
         delay = min(self.settings.retry_max.total_seconds(), base * (2 ** max(0, attempts - 1)))
         return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+    def _reconcile(self, claim: Claim, started: Started, adapter: Platform, now: datetime) -> RemotePost | None:
+        """Ask the platform whether an earlier send landed; None when the outcome is already recorded."""
+        since = (started.first_attempt or now) - timedelta(minutes=5)
+        found = adapter.find_recent(started.request, since)
+        if found is not None:
+            return found
+        # A request that timed out may still be waiting in the platform's queue: only
+        # resend once the last attempt is well past its timeout.
+        settled = (started.last_attempt or now) + self.settings.request_timeout + self.settings.reconcile_after
+        if now < settled:
+            message = "not on the platform yet after an unknown outcome; checking again before any resend"
+            self._finish(claim, "not_found_yet", None, state=DeliveryState.UNKNOWN, next_attempt_at=settled, last_error=message)
+        else:
+            message = "not found on the platform after an unknown outcome; sending again"
+            self._finish(claim, "not_found", None, state=DeliveryState.QUEUED, next_attempt_at=now, last_error=message)
+        return None
+
+    def _perform(self, claim: Claim, started: Started, now: datetime) -> tuple[str, RemotePost] | None:
+        """The platform call the claim is for: (outcome, the post), or None when nothing is left to record."""
+        adapter = self.adapter(started.account)
+        if claim.kind is AttemptKind.RECONCILE:
+            found = self._reconcile(claim, started, adapter, now)
+            return None if found is None else ("reconciled", found)
+        if started.action is Action.EDIT:
+            if started.edit_of is None:
+                raise PermanentError("the post to correct has no record on the platform; correct it by hand")
+            return "edited", adapter.edit(started.edit_of, started.request.text)
+        return "published", adapter.publish(started.request)
+
+    def _on_rate_limited(self, claim: Claim, exc: RateLimited, now: datetime, result: CycleResult) -> None:
+        retry_at = exc.retry_at if exc.retry_at and exc.retry_at > now else now + self._backoff(self._attempts(claim))
+        state = DeliveryState.UNKNOWN if claim.kind is AttemptKind.RECONCILE else DeliveryState.RETRY_WAIT
+        self._finish(claim, "rate_limited", exc.message, state=state, next_attempt_at=retry_at, last_error=exc.message)
+        result.add("retried")
+
+    def _on_reconcile_failed(self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult) -> None:
+        flag = started.reconciles + 1 >= RECONCILE_TRIES_BEFORE_FLAG
+        message = ("needs a person: " if flag else "") + f"could not confirm with the platform: {exc.message}"
+        self._finish(
+            claim,
+            "reconcile_failed",
+            exc.message,
+            state=DeliveryState.UNKNOWN,
+            needs_attention=1 if flag else 0,
+            next_attempt_at=now + self._backoff(started.reconciles + 1),
+            last_error=message,
+        )
+        result.add("unknown")
+
+    def _on_unknown(self, claim: Claim, error: str, message: str, now: datetime, result: CycleResult) -> None:
+        next_at = now + self.settings.reconcile_after
+        self._finish(claim, "unknown", error, state=DeliveryState.UNKNOWN, next_attempt_at=next_at, last_error=message)
+        result.add("unknown")
+
+    def _on_transient(self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult) -> None:
+        """A failure that may be retried: reconcile if the send may have landed (edits are simply made again)."""
+        if claim.kind is AttemptKind.RECONCILE:
+            self._on_reconcile_failed(claim, started, exc, now, result)
+            return
+        if isinstance(exc, OutcomeUnknown) and started.action is not Action.EDIT:
+            self._on_unknown(claim, exc.message, exc.message, now, result)
+            return
+        attempts = self._attempts(claim)
+        if attempts >= self.settings.max_attempts:
+            message = f"gave up after {attempts} attempts: {exc.message}"
+            self._finish(claim, "failed", exc.message, state=DeliveryState.FAILED, last_error=message)
+            result.add("failed")
+            return
+        next_at = now + self._backoff(attempts)
+        self._finish(claim, "retry", exc.message, state=DeliveryState.RETRY_WAIT, next_attempt_at=next_at, last_error=exc.message)
+        result.add("retried")
+
+    def _on_permanent(self, claim: Claim, exc: PermanentError, now: datetime, result: CycleResult) -> None:
+        reconciling = claim.kind is AttemptKind.RECONCILE
+        self._finish(
+            claim,
+            "failed",
+            exc.message,
+            state=DeliveryState.UNKNOWN if reconciling else DeliveryState.FAILED,
+            last_error=exc.message,
+            needs_attention=1 if reconciling else 0,
+            next_attempt_at=now + self.settings.retry_max,
+        )
+        result.add("failed")
 
     def execute(self, claim: Claim, result: CycleResult) -> None:
         """Run one claimed delivery to its next state (nothing new starts once stopping)."""
@@ -336,75 +479,36 @@ class Dispatcher:
         started = self._start(claim)
         if started is None:
             return
-        request, account_name, reconciles = started.request, started.account, started.reconciles
         now = self.clock()
         try:
-            adapter = self.adapter(account_name)
-            if claim.kind == "reconcile":
-                since = (started.first_attempt or now) - timedelta(minutes=5)
-                found = adapter.find_recent(request, since)
-                # A request that timed out may still be waiting in the platform's queue: only
-                # resend once the last attempt is well past its timeout.
-                settled = (started.last_attempt or now) + self.settings.request_timeout + self.settings.reconcile_after
-                if found is None and now < settled:
-                    self._finish(claim, "not_found_yet", None, state=m.UNKNOWN, next_attempt_at=settled,
-                                 last_error="not on the platform yet after an unknown outcome; checking again before any resend")
-                    return
-                if found is None:
-                    self._finish(claim, "not_found", None, state=m.QUEUED, next_attempt_at=now,
-                                 last_error="not found on the platform after an unknown outcome; sending again")
-                    return
-                remote = found
-                outcome = "reconciled"
-            else:
-                remote = adapter.publish(request)
-                outcome = "published"
+            done = self._perform(claim, started, now)
         except RateLimited as exc:
-            retry_at = exc.retry_at if exc.retry_at and exc.retry_at > now else now + self._backoff(self._attempts(claim))
-            state = m.UNKNOWN if claim.kind == "reconcile" else m.RETRY_WAIT
-            self._finish(claim, "rate_limited", exc.message, state=state, next_attempt_at=retry_at, last_error=exc.message)
-            result.add("retried")
-            return
+            self._on_rate_limited(claim, exc, now, result)
         except (TransientError, OutcomeUnknown) as exc:
-            if claim.kind == "reconcile":
-                flag = reconciles + 1 >= RECONCILE_TRIES_BEFORE_FLAG
-                self._finish(claim, "reconcile_failed", exc.message, state=m.UNKNOWN, needs_attention=1 if flag else 0,
-                             next_attempt_at=now + self._backoff(reconciles + 1),
-                             last_error=("needs a person: " if flag else "") + f"could not confirm with the platform: {exc.message}")
-                result.add("unknown")
-                return
-            if isinstance(exc, OutcomeUnknown):
-                self._finish(claim, "unknown", exc.message, state=m.UNKNOWN,
-                             next_attempt_at=now + self.settings.reconcile_after, last_error=exc.message)
-                result.add("unknown")
-                return
-            attempts = self._attempts(claim)
-            if attempts >= self.settings.max_attempts:
-                self._finish(claim, "failed", exc.message, state=m.FAILED, last_error=f"gave up after {attempts} attempts: {exc.message}")
-                result.add("failed")
-                return
-            self._finish(claim, "retry", exc.message, state=m.RETRY_WAIT, next_attempt_at=now + self._backoff(attempts), last_error=exc.message)
-            result.add("retried")
-            return
+            self._on_transient(claim, started, exc, now, result)
         except PermanentError as exc:
-            state = m.UNKNOWN if claim.kind == "reconcile" else m.FAILED
-            self._finish(claim, "failed", exc.message, state=state, last_error=exc.message, needs_attention=1 if claim.kind == "reconcile" else 0,
-                         next_attempt_at=now + self.settings.retry_max)
-            result.add("failed")
-            return
+            self._on_permanent(claim, exc, now, result)
         except PlatformError as exc:  # an adapter raised the base class: treat as unknown
-            self._finish(claim, "unknown", exc.message, state=m.UNKNOWN, next_attempt_at=now + self.settings.reconcile_after, last_error=exc.message)
-            result.add("unknown")
-            return
+            self._on_unknown(claim, exc.message, exc.message, now, result)
         except Exception as exc:  # noqa: BLE001 - a bug in an adapter must not lose the delivery
-            log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, account_name)
-            self._finish(claim, "unknown", type(exc).__name__, state=m.UNKNOWN,
-                         next_attempt_at=now + self.settings.reconcile_after,
-                         last_error=f"unexpected {type(exc).__name__} in the adapter; will check the platform before any resend")
-            result.add("unknown")
-            return
-        if self._finish(claim, outcome, None, state=m.PUBLISHED, remote_id=remote.id, remote_url=remote.url,
-                        remote_extra=dict(remote.extra), published_at=self.clock(), last_error=None, needs_attention=0):
+            log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, started.account)
+            message = f"unexpected {type(exc).__name__} in the adapter; will check the platform before any resend"
+            self._on_unknown(claim, type(exc).__name__, message, now, result)
+        else:
+            if done is not None:
+                self._record_done(claim, *done, result)
+
+    def _record_done(self, claim: Claim, outcome: str, remote: RemotePost, result: CycleResult) -> None:
+        values = {
+            "state": DeliveryState.PUBLISHED,
+            "remote_id": remote.id,
+            "remote_url": remote.url,
+            "remote_extra": dict(remote.extra),
+            "published_at": self.clock(),
+            "last_error": None,
+            "needs_attention": 0,
+        }
+        if self._finish(claim, outcome, None, **values):
             result.add("published")
 
     def _attempts(self, claim: Claim) -> int:
@@ -437,13 +541,16 @@ class Dispatcher:
 
     def next_due(self) -> datetime | None:
         """When the next delivery may become due (for the wake-up timer)."""
+        waiting = (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT, DeliveryState.UNKNOWN)
         with self.sessions() as session:
             return session.scalar(
                 select(func.min(m.Delivery.next_attempt_at))
-                .join(m.Post, m.Post.id == m.Delivery.post_id)
-                .where(m.Post.state == m.POST_ACTIVE, m.Delivery.state.in_((m.QUEUED, m.RETRY_WAIT, m.UNKNOWN)))
+                .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+                .where(m.StoredPost.state == PostState.ACTIVE, m.Delivery.state.in_(waiting))
             )
 
     def next_lease_expiry(self) -> datetime | None:
         with self.sessions() as session:
-            return session.scalar(select(func.min(m.Delivery.lease_until)).where(m.Delivery.state == m.PUBLISHING))
+            return session.scalar(
+                select(func.min(m.Delivery.lease_until)).where(m.Delivery.state == DeliveryState.PUBLISHING)
+            )

@@ -2,37 +2,31 @@
 
 APScheduler only wakes the daemon; what is due, claimed, in flight or done
 lives here, so a crash at any moment loses nothing. The migrations in
-``publisher/queue/migrations`` create exactly these tables.
+``publisher/queue/migrations`` create exactly these tables. States are the
+enums of :mod:`publisher.queue.states`, stored as their text.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-# Delivery states (cli.md ``status``).
-QUEUED = "queued"
-PUBLISHING = "publishing"
-RETRY_WAIT = "retry_wait"
-UNKNOWN = "unknown"
-PUBLISHED = "published"
-FAILED = "failed"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-DELIVERY_STATES = (QUEUED, PUBLISHING, RETRY_WAIT, UNKNOWN, PUBLISHED, FAILED, CANCELLED, EXPIRED)
-OPEN_STATES = (QUEUED, PUBLISHING, RETRY_WAIT, UNKNOWN)
+from publisher.queue.states import (
+    Action,
+    AttemptKind,
+    DeliveryState,
+    PostSource,
+    PostState,
+    ReviewState,
+    TranslationSource,
+)
 
-# Post states.
-POST_ACTIVE = "active"  # valid and queued (or done)
-POST_HELD = "held"  # validation errors: not queued until fixed
-POST_CANCELLED = "cancelled"  # file deleted before publishing
-POST_EXPIRED = "expired"  # due more than max_lateness ago, never published
-POST_UNSCHEDULED = "unscheduled"  # names a schedule; waits for a slot
-
+E = TypeVar("E", bound=StrEnum)
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as naive UTC and always returned timezone-aware.
@@ -55,21 +49,38 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+class EnumText(TypeDecorator[E]):
+    """A state stored as its text (``VARCHAR``) and read back as its enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class Post(Base):
-    """A post as last synced from the content (or created by ``emergency``)."""
+class StoredPost(Base):
+    """A post as last synced from the content (or created by ``emergency``, or a recurring occurrence)."""
 
     __tablename__ = "posts"
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     slug: Mapped[str] = mapped_column(String(255))
-    source: Mapped[str] = mapped_column(String(20), default="content")  # content | emergency
+    source: Mapped[PostSource] = mapped_column(EnumText(PostSource), default=PostSource.CONTENT)
     content_hash: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    state: Mapped[str] = mapped_column(String(20), default=POST_ACTIVE)
+    state: Mapped[PostState] = mapped_column(EnumText(PostState), default=PostState.ACTIVE)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     local_time: Mapped[str | None] = mapped_column(String(64), nullable=True)  # as written
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -78,7 +89,9 @@ class Post(Base):
     accounts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     text_cy: Mapped[str] = mapped_column(Text, default="")
     text_en: Mapped[str] = mapped_column(Text, default="")
-    translation_source: Mapped[str] = mapped_column(String(20), default="reviewed")
+    translation_source: Mapped[TranslationSource] = mapped_column(
+        EnumText(TranslationSource), default=TranslationSource.REVIEWED
+    )
     held_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. "changed after publishing"
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -110,7 +123,9 @@ class Delivery(Base):
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default=QUEUED)
+    state: Mapped[DeliveryState] = mapped_column(EnumText(DeliveryState), default=DeliveryState.QUEUED)
+    action: Mapped[Action] = mapped_column(EnumText(Action), default=Action.PUBLISH, server_default=Action.PUBLISH.value)
+    edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)  # action edit: whose post
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -125,7 +140,7 @@ class Delivery(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    post: Mapped[Post] = relationship(back_populates="deliveries")
+    post: Mapped[StoredPost] = relationship(back_populates="deliveries")
 
 
 class Attempt(Base):
@@ -136,7 +151,7 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
     lease_version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # publish | reconcile
+    kind: Mapped[AttemptKind] = mapped_column(EnumText(AttemptKind))
     owner: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -165,8 +180,8 @@ class ReviewItem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), index=True)
-    translation_source: Mapped[str] = mapped_column(String(20))  # template | summary | machine
-    state: Mapped[str] = mapped_column(String(20), default="open")  # open | approved | corrected
+    translation_source: Mapped[TranslationSource] = mapped_column(EnumText(TranslationSource))
+    state: Mapped[ReviewState] = mapped_column(EnumText(ReviewState), default=ReviewState.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reviewer: Mapped[str | None] = mapped_column(String(255), nullable=True)

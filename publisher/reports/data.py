@@ -1,4 +1,4 @@
-"""Report data from the queue database: cadence (policy 7.2.11) and compliance (8.6).
+"""Report data from the queue database: cadence (policy 7.2.11) and compliance (8.6; docs/reports.md).
 
 Everything is computed from deliveries and their publish times, in the
 configured timezone: an ISO week runs Monday 00:00 to Sunday 24:00 local
@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from publisher.config import Config
-from publisher.emergency.hours import working_days_between
+from publisher.workdays import working_days_between
 from publisher.queue import models as m
+from publisher.queue.db import open_database
+from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostState, ReviewState
 
 MIN_PER_WEEK = 2  # policy 7.2.11: post bilingually at least twice a week
 
@@ -74,44 +76,77 @@ def _first(times: list[datetime]) -> datetime | None:
     return min(times) if times else None
 
 
+def _per_account(config: Config, target: str, mine: list[m.Delivery]) -> dict[str, Any]:
+    """One account's side of a post: when each language went out, whether both did."""
+    out = [d for d in mine if d.state == DeliveryState.PUBLISHED and d.published_at]
+    welsh = [d.published_at for d in out if d.language in ("cy", "cy+en") and d.published_at]
+    english = [d.published_at for d in out if d.language in ("en", "cy+en") and d.published_at]
+    all_out = bool(mine) and all(d.state == DeliveryState.PUBLISHED for d in mine)
+    return {
+        "strategy": _strategy(config, target),
+        "welsh_at": _first(welsh),
+        "english_at": _first(english),
+        "bilingual": all_out and bool(welsh) and bool(english),
+        "open": any(d.state in OPEN_STATES for d in mine),
+        "failed": any(d.state == DeliveryState.FAILED for d in mine),
+    }
+
+
+def _order(record: PostRecord) -> None:
+    """Whether the Welsh went first everywhere, and the longest wait for the English."""
+    published = [a for a in record.per_account.values() if a["welsh_at"] or a["english_at"]]
+    record.strategy = ", ".join(sorted({a["strategy"] for a in record.per_account.values()}))
+    record.welsh_at = _first([a["welsh_at"] for a in published if a["welsh_at"]])
+    record.english_at = _first([a["english_at"] for a in published if a["english_at"]])
+    record.bilingual = bool(record.per_account) and all(a["bilingual"] for a in record.per_account.values())
+    both = [a for a in published if a["welsh_at"] and a["english_at"]]
+    if record.welsh_at and record.english_at:
+        record.welsh_first = all(a["welsh_at"] <= a["english_at"] for a in both)
+        record.delay_seconds = max((a["english_at"] - a["welsh_at"]).total_seconds() for a in both)
+
+
+def _review(config: Config, record: PostRecord, review: m.ReviewItem | None, now: datetime) -> None:
+    if review is None:
+        return
+    record.review_state = review.state.value
+    record.review_delay_working_days = working_days_between(config, review.created_at, review.resolved_at or now)
+    record.review_overdue = review.state == ReviewState.OPEN and now > review.due_at
+
+
+def _record(config: Config, post: m.StoredPost, review: m.ReviewItem | None, now: datetime) -> PostRecord:
+    # Corrections are not the post: only what was published as the post counts.
+    current = [d for d in post.deliveries if d.revision == post.revision and d.action is Action.PUBLISH]
+    record = PostRecord(
+        id=post.id,
+        source=post.source.value,
+        state=post.state.value,
+        accounts=list(post.accounts or []),
+        scheduled_at=post.scheduled_at,
+        translation_source=post.translation_source.value,
+        held_codes=list(post.held_codes or []),
+    )
+    for target in record.accounts:
+        record.per_account[target] = _per_account(config, target, [d for d in current if d.target == target])
+    _order(record)
+    _review(config, record, review, now)
+    return record
+
+
 def load_posts(config: Config, session: Session, now: datetime) -> list[PostRecord]:
     """Every post in the database with what the reports need."""
-    posts = session.scalars(select(m.Post).options(selectinload(m.Post.deliveries)).order_by(m.Post.scheduled_at, m.Post.id)).all()
+    posts = session.scalars(
+        select(m.StoredPost)
+        .options(selectinload(m.StoredPost.deliveries))
+        .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
+    ).all()
     reviews = {r.post_id: r for r in session.scalars(select(m.ReviewItem)).all()}
-    records = []
-    for post in posts:
-        current = [d for d in post.deliveries if d.revision == post.revision]
-        record = PostRecord(
-            id=post.id, source=post.source, state=post.state, accounts=list(post.accounts or []),
-            scheduled_at=post.scheduled_at, translation_source=post.translation_source, held_codes=list(post.held_codes or []),
-        )
-        for target in record.accounts:
-            mine = [d for d in current if d.target == target]
-            welsh = [d.published_at for d in mine if d.language in ("cy", "cy+en") and d.state == m.PUBLISHED and d.published_at]
-            english = [d.published_at for d in mine if d.language in ("en", "cy+en") and d.state == m.PUBLISHED and d.published_at]
-            all_out = bool(mine) and all(d.state == m.PUBLISHED for d in mine)
-            record.per_account[target] = {
-                "strategy": _strategy(config, target), "welsh_at": _first(welsh), "english_at": _first(english),
-                "bilingual": all_out and bool(welsh) and bool(english),
-                "open": any(d.state in m.OPEN_STATES for d in mine),
-                "failed": any(d.state == m.FAILED for d in mine),
-            }
-        published = [a for a in record.per_account.values() if a["welsh_at"] or a["english_at"]]
-        record.strategy = ", ".join(sorted({a["strategy"] for a in record.per_account.values()}))
-        record.welsh_at = _first([a["welsh_at"] for a in published if a["welsh_at"]])
-        record.english_at = _first([a["english_at"] for a in published if a["english_at"]])
-        record.bilingual = bool(record.per_account) and all(a["bilingual"] for a in record.per_account.values())
-        if record.welsh_at and record.english_at:
-            record.welsh_first = all(a["welsh_at"] <= a["english_at"] for a in published if a["welsh_at"] and a["english_at"])
-            record.delay_seconds = max((a["english_at"] - a["welsh_at"]).total_seconds() for a in published if a["welsh_at"] and a["english_at"])
-        review = reviews.get(post.id)
-        if review is not None:
-            record.review_state = review.state
-            end = review.resolved_at or now
-            record.review_delay_working_days = working_days_between(config, review.created_at, end)
-            record.review_overdue = review.state == "open" and now > review.due_at
-        records.append(record)
-    return records
+    return [_record(config, post, reviews.get(post.id), now) for post in posts]
+
+
+def load_records(config: Config, now: datetime) -> list[PostRecord]:
+    """Every post's record, from the configured database."""
+    with open_database(config) as db, db.sessions() as session:
+        return load_posts(config, session, now)
 
 
 @dataclass
@@ -136,7 +171,7 @@ def cadence(config: Config, records: list[PostRecord], now: datetime, weeks: int
         for target, info in record.per_account.items():
             if info["bilingual"] and info["welsh_at"]:
                 published[(target, week_start(info["welsh_at"].astimezone(tz).date()))] += 1
-            elif info["open"] and record.scheduled_at and record.state == m.POST_ACTIVE:
+            elif info["open"] and record.scheduled_at and record.state == PostState.ACTIVE:
                 scheduled[(target, week_start(record.scheduled_at.astimezone(tz).date()))] += 1
     rows = []
     for account in accounts:
@@ -179,7 +214,7 @@ def compliance(config: Config, records: list[PostRecord], start: date | None, en
     """Published posts in the range, and the totals the Commissioner asks about."""
     chosen = [r for r in records if in_range(r, start, end, config)]
     published = [r for r in chosen if r.welsh_at or r.english_at]
-    held = [r for r in chosen if r.state == m.POST_HELD]
+    held = [r for r in chosen if r.state == PostState.HELD]
     reasons: dict[str, int] = defaultdict(int)
     for record in held:
         for code in record.held_codes:
@@ -206,7 +241,7 @@ def month_calendar(config: Config, records: list[PostRecord], month: date) -> li
             continue
         local = moment.astimezone(tz)
         for target, info in record.per_account.items():
-            if record.state == m.POST_HELD:
+            if record.state == PostState.HELD:
                 state = "held"
             elif info["failed"]:  # e.g. the Welsh failed and the English waits behind it
                 state = "failed"
@@ -215,7 +250,7 @@ def month_calendar(config: Config, records: list[PostRecord], month: date) -> li
             elif info["open"]:
                 state = "scheduled"
             else:
-                state = record.state if record.state != m.POST_ACTIVE else "failed"
+                state = record.state if record.state != PostState.ACTIVE else "failed"
             by_day[local.date()].append({"post": record.id, "account": target, "state": state, "time": local.strftime("%H:%M")})
     weeks: list[list[dict[str, Any]]] = []
     day = week_start(first)

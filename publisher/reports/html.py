@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
-from publisher.reports.data import ComplianceTotals, PostRecord, month_calendar
+from publisher.reports.data import month_calendar
+from publisher.reports.service import ComplianceReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -26,11 +27,11 @@ def _minutes(seconds: float | None) -> str | None:
     return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
-def render_html(config: Config, records: list[PostRecord], posts: list[PostRecord], totals: ComplianceTotals,
-                first: date | None, last: date | None, now: datetime) -> str:
+def render_html(config: Config, report: ComplianceReport, now: datetime) -> str:
     """The report: totals, a month calendar per month of the period, and the per-post table."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    records, posts, totals, first, last = report.records, report.posts, report.totals, report.first, report.last
     today = now.astimezone(config.timezone).date()
     start, end = first or last or today, last or first or today
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))

@@ -1,7 +1,9 @@
-"""The validation rules: one module per rule code (content.md "Rule codes").
+"""The validation rules: one module per rule code (docs/content.md "Rule codes").
 
-Each module has ``RULE`` (code, severity, fix hint) and ``check(post, ctx)``
-yielding findings. ``ALL`` fixes the order in which they run and are listed.
+Each per-post module has ``RULE`` (code, severity, fix hint) and
+``check(post, ctx)`` yielding findings; ``ALL`` fixes the order in which they
+run and are listed. Cross-post checks (schedules, word bank templates) run
+once per check over many files, not per post.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from publisher.rules import (
     pair_missing,
     personal_data,
     rights_missing,
+    schedule_empty,
     schedule_invalid,
     too_long,
     translation_unreviewed,
     welsh_parity,
 )
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context, build_context
 
 ALL: tuple[ModuleType, ...] = (
     pair_missing,
@@ -50,8 +54,6 @@ ALL: tuple[ModuleType, ...] = (
     personal_data,
 )
 
-from publisher.rules import schedule_empty  # noqa: E402 - a cross-post rule: run by the check, not per post
-
 BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}
 
 
@@ -61,4 +63,4 @@ def run(post: Post, ctx: Context) -> Iterator[Finding]:
         yield from module.check(post, ctx)
 
 
-__all__ = ["ALL", "BY_CODE", "Context", "Rule", "run"]
+__all__ = ["ALL", "BY_CODE", "Context", "Rule", "build_context", "run"]

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("account-unknown", "error", "use an account name from [accounts] in config/publisher.toml")
 

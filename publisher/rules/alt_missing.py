@@ -7,7 +7,8 @@ from pathlib import PurePosixPath
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("alt-missing", "error", "describe the image in 'alt' in each file's own language")
 _NAMES = {"cy": "Welsh", "en": "English"}

@@ -1,23 +1,19 @@
-"""What every rule module shares: its code, severity and fix hint, and the check context."""
+"""What every rule module shares: its code, severity and fix hint (docs/content.md "Rule codes")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from publisher.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from publisher.config import Config
-    from publisher.content.consent import ConsentForm
     from publisher.content.post import Post, PostFile
-    from publisher.content.wordbank import WordBank
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule's identity: its code (content.md), severity and a one-line fix hint."""
+    """A rule's identity: its code (docs/content.md), severity and a one-line fix hint."""
 
     code: str
     severity: Severity
@@ -27,19 +23,3 @@ class Rule:
         """A finding of this rule in ``where`` (a post file or a display path) at ``line``."""
         file = where if isinstance(where, str) else where.display
         return Finding(file=file, line=max(1, line), code=self.code, severity=self.severity, post=post.id, message=message)
-
-
-@dataclass
-class Context:
-    """Everything a rule may consult besides the post itself."""
-
-    config: Config
-    now: datetime
-    consent: dict[str, ConsentForm] = field(default_factory=dict)
-    wordbank: WordBank | None = None
-    schedules: frozenset[str] = frozenset()
-    published: frozenset[str] = frozenset()  # post ids already published (not "late")
-
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.config.timezone).date()

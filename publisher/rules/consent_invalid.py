@@ -9,7 +9,8 @@ from publisher.content.consent import NOT_REQUIRED
 from publisher.content.post import Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("consent-invalid", "error", "use a current reference from the consent register, or remove the image")
 

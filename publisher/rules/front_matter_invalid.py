@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("front-matter-invalid", "error", "fix the front matter between the '---' lines as the message says (see the content format in the README)")
 

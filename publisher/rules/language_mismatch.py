@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 from publisher.text.language import detect
 
 RULE = Rule("language-mismatch", "error", "put Welsh text in the .cy.md file and English text in the .en.md file")

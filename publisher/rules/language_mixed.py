@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 from publisher.text.language import detect, foreign_runs
 
 RULE = Rule("language-mixed", "warning", "translate the run, or add a proper name to the word bank's 'names'")

@@ -12,19 +12,15 @@ from pathlib import Path
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.platforms.specs import SPECS
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
-RULE = Rule("media-missing", "error", "put the image (JPEG, PNG, GIF or WebP) inside the content folder and give its path relative to the post")
-
-# Largest image each platform accepts, in bytes.
-MAX_BYTES = {
-    "x": 5 * 1024 * 1024,
-    "bluesky": 1_000_000,
-    "mastodon": 16 * 1024 * 1024,
-    "instagram": 8 * 1024 * 1024,
-    "facebook": 10 * 1024 * 1024,
-}
-
+RULE = Rule(
+    "media-missing",
+    "error",
+    "put the image (JPEG, PNG, GIF or WebP) inside the content folder and give its path relative to the post",
+)
 
 def image_kind(head: bytes) -> str | None:
     """The image format from the file's first bytes (never trust the extension)."""
@@ -58,6 +54,40 @@ def _platforms(post: Post, ctx: Context) -> set[str]:
     return platforms
 
 
+def _platform_limits(label: str, name: str, kind: str, size: int, platforms: set[str]) -> Iterator[str]:
+    """Messages for each target platform that refuses this image's format or size (the platform table)."""
+    for platform in sorted(platforms):
+        record = SPECS[platform]
+        if kind not in record.image_formats:
+            accepted = ", ".join(sorted(f.upper() for f in record.image_formats))
+            yield f"{label}: '{name}' is {kind.upper()}, but {record.title} accepts only {accepted}; export it as {accepted}"
+    for platform in sorted(platforms):
+        limit = SPECS[platform].image_max_bytes
+        if limit is not None and size > limit:
+            yield (
+                f"{label}: '{name}' is {size / 1_000_000:.1f} MB, over {platform}'s limit of "
+                f"{limit / 1_000_000:.1f} MB; make it smaller"
+            )
+
+
+def _file_problem(label: str, name: str, real: Path | None, post_file_display: str) -> tuple[str | None, str | None, int]:
+    """(problem, image kind, size) of the media file at ``real``."""
+    if real is None:
+        return f"{label}: '{name}' lies outside the content folder; copy the image into the content folder and give a relative path", None, 0
+    if not real.is_file():
+        return f"{label}: '{name}' does not exist; check the file name (relative to {post_file_display})", None, 0
+    try:
+        with real.open("rb") as handle:
+            head = handle.read(16)
+        size = real.stat().st_size
+    except OSError as exc:
+        return f"{label}: '{name}' cannot be read ({exc.strerror})", None, 0
+    kind = image_kind(head)
+    if kind is None:
+        return f"{label}: '{name}' is not a JPEG, PNG, GIF or WebP image; export it in one of those formats", None, 0
+    return None, kind, size
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for index, _ in enumerate(post.media_pairs()):
         name, post_file, line = post.media_shared(index, "file")
@@ -68,26 +98,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             yield RULE.at(post, post_file, line, f"{label} has no 'file': give the image's path relative to the post")
             continue
         real = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
-        if real is None:
-            yield RULE.at(post, post_file, line, f"{label}: '{name}' lies outside the content folder; copy the image into the content folder and give a relative path")
+        problem, kind, size = _file_problem(label, name, real, post_file.display)
+        if problem is not None or kind is None:
+            yield RULE.at(post, post_file, line, problem or label)
             continue
-        if not real.is_file():
-            yield RULE.at(post, post_file, line, f"{label}: '{name}' does not exist; check the file name (relative to {post_file.display})")
-            continue
-        try:
-            with real.open("rb") as handle:
-                head = handle.read(16)
-            size = real.stat().st_size
-        except OSError as exc:
-            yield RULE.at(post, post_file, line, f"{label}: '{name}' cannot be read ({exc.strerror})")
-            continue
-        kind = image_kind(head)
-        if kind is None:
-            yield RULE.at(post, post_file, line, f"{label}: '{name}' is not a JPEG, PNG, GIF or WebP image; export it in one of those formats")
-            continue
-        platforms = _platforms(post, ctx)
-        if "instagram" in platforms and kind != "jpeg":
-            yield RULE.at(post, post_file, line, f"{label}: '{name}' is {kind.upper()}, but Instagram accepts only JPEG; export it as JPEG")
-        for platform in sorted(platforms & MAX_BYTES.keys()):
-            if size > MAX_BYTES[platform]:
-                yield RULE.at(post, post_file, line, f"{label}: '{name}' is {size / 1_000_000:.1f} MB, over {platform}'s limit of {MAX_BYTES[platform] / 1_000_000:.1f} MB; make it smaller")
+        for message in _platform_limits(label, name, kind, size, _platforms(post, ctx)):
+            yield RULE.at(post, post_file, line, message)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from publisher.content.post import Post
 from publisher.content.schema import SHARED_KEYS
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("pair-mismatch", "error", "make the shared key equal in both files, or keep it in one file only")
 

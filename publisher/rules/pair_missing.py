@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("pair-missing", "error", "create the partner file <slug>.cy.md or <slug>.en.md in the same folder")
 

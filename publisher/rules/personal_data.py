@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("personal-data", "warning", "remove personal contact details; give a service phone number or mailbox instead")
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("rights-missing", "error", "add 'rights: own' or the owner and licence, e.g. 'rights: CC-BY-4.0 Jane Doe'")
 

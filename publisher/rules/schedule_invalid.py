@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from publisher.content.post import Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("schedule-invalid", "error", "give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/")
 

@@ -7,7 +7,8 @@ from datetime import date
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 
 RULE = Rule("translation-unreviewed", "error", "have the Translation Team check the Welsh, then set 'translation: {reviewed: true, reviewer: NAME, reviewed_on: DATE}' in the .cy.md file")
 

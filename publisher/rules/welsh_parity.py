@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
-from publisher.rules.base import Context, Rule
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
 from publisher.text.length import hashtags, urls
 
 RULE = Rule("welsh-parity", "warning", "give the Welsh the same links and hashtags as the English and a full translation, not a summary")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from publisher.config import Account, Config
+from publisher.config import Config
+from publisher.platforms.account import Account
 from publisher.content.post import Post
 from publisher.content.schema import MediaItem
 from publisher.text.length import Measure, fits, measure

@@ -1,10 +1,11 @@
-"""Count a text's length the way each platform does, and know each platform's limits.
+"""Count a text's length the way each platform does, against the limit in the platform table.
 
-X weighs characters and counts every URL as 23 (twitter-text-parser);
-Bluesky counts graphemes; Mastodon counts characters with every URL as 23
-and a remote mention as its local part; Instagram and Facebook count
-characters. Counting our way instead of the platform's is how posts that
-"fit" get rejected at 3 a.m.
+How a platform counts and what its limit is come from
+:mod:`publisher.platforms.specs`: X weighs characters and counts every URL
+as 23 (twitter-text-parser); Bluesky counts graphemes; Mastodon counts
+characters with every URL as 23 and a remote mention as its local part;
+others count characters. Counting our way instead of the platform's is how
+posts that "fit" get rejected at 3 a.m.
 """
 
 from __future__ import annotations
@@ -14,17 +15,9 @@ from dataclasses import dataclass
 
 import regex
 
+from publisher.platforms.specs import Counting, spec
 from publisher.text.language import HASHTAG, URL
 
-LIMITS: dict[str, int | None] = {
-    "x": 280,
-    "bluesky": 300,
-    "mastodon": 500,
-    "instagram": 2200,
-    "facebook": 63206,
-    "outbox": None,
-}
-INSTAGRAM_MAX_HASHTAGS = 5
 _REMOTE_MENTION = re.compile(r"(@\w+)@[\w.-]+\w")
 
 
@@ -42,22 +35,24 @@ class Measure:
 
 def count(platform: str, text: str) -> int:
     """The length of ``text`` as ``platform`` counts it."""
-    if platform == "x":
+    counting = spec(platform).counting
+    if counting is Counting.X_WEIGHTED:
         light = _x_light_count(text)
         if light is not None:
             return light
         from twitter_text import parse_tweet
 
         return int(parse_tweet(text).weightedLength)
-    if platform == "bluesky":
+    if counting is Counting.GRAPHEMES:
         return len(regex.findall(r"\X", text))
-    if platform == "mastodon":
+    if counting is Counting.MASTODON:
         return len(URL.sub("x" * 23, _REMOTE_MENTION.sub(r"\1", text)))
     return len(text)
 
 
 def measure(platform: str, text: str) -> Measure:
-    return Measure(count(platform, text), LIMITS.get(platform))
+    """``text``'s length as ``platform`` counts it, with the platform's limit."""
+    return Measure(count(platform, text), spec(platform).text_limit)
 
 
 # Characters X weighs 1 (its config v3 ranges, less (C) and (R), which it counts as emoji); others weigh 2.
@@ -81,14 +76,15 @@ def _x_light_count(text: str) -> int | None:
 
 def fits(platform: str, text: str) -> bool:
     """Whether ``text`` is within ``platform``'s limit, counted the platform's way."""
-    limit = LIMITS.get(platform)
+    limit = spec(platform).text_limit
     return limit is None or count(platform, text) <= limit
 
 
 def hashtags(text: str) -> list[str]:
-    """The #hashtags in ``text`` (Instagram allows at most five per post)."""
+    """The #hashtags in ``text`` (some platforms cap them: ``hashtag_cap``)."""
     return HASHTAG.findall(text)
 
 
 def urls(text: str) -> list[str]:
+    """The links in ``text`` (some platforms cap them: ``link_cap``)."""
     return URL.findall(text)

@@ -1,8 +1,10 @@
-"""When the Translation Team works (config ``[translation_team]``), and working days.
+"""Working days, Welsh bank holidays and the Translation Team's hours (docs/configuration.md).
 
-Out of hours is: outside the configured hours in the configured timezone,
-any day without hours, and bank holidays in Wales (``holidays`` package,
-GB subdivision WLS, observed days included).
+Shared by the emergency path (out of hours, review deadlines), schedules
+(``skip_bank_holidays``), the reports and the daemon. Out of hours is:
+outside the configured hours in the configured timezone, any day without
+hours, and bank holidays in Wales (``holidays`` package, GB subdivision WLS,
+observed days included).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from publisher.config import WEEKDAYS, Config
 
 
 @lru_cache(maxsize=16)
-def _bank_holidays(year: int) -> dict[date, str]:
+def bank_holidays(year: int) -> dict[date, str]:
+    """Bank holidays in Wales in ``year`` (observed days included), by date."""
     import holidays
 
     return dict(holidays.country_holidays("GB", subdiv="WLS", years=[year]))
@@ -24,10 +27,11 @@ def bank_holiday(config: Config, day: date) -> str | None:
     """The name of the Welsh bank holiday on ``day``, if the team observes them."""
     if not config.translation_team.holidays:
         return None
-    return _bank_holidays(day.year).get(day)
+    return bank_holidays(day.year).get(day)
 
 
 def is_working_day(config: Config, day: date) -> bool:
+    """A day the Translation Team has hours on that is not a Welsh bank holiday."""
     return WEEKDAYS[day.weekday()] in config.translation_team.hours and bank_holiday(config, day) is None
 
 

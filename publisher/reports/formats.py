@@ -1,0 +1,61 @@
+"""The reports as JSON and CSV (docs/reports.md); the HTML report is :mod:`publisher.reports.html`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+from publisher.reports.data import MIN_PER_WEEK, CadenceRow
+from publisher.reports.service import ComplianceReport
+
+CADENCE_COLUMNS = ["account", "week", "week_start", "published", "scheduled", "flagged"]
+COMPLIANCE_COLUMNS = [
+    "id",
+    "accounts",
+    "strategy",
+    "welsh_at",
+    "english_at",
+    "welsh_first",
+    "delay_seconds",
+    "bilingual",
+    "source",
+    "translation_source",
+    "review_state",
+    "review_delay_working_days",
+    "review_overdue",
+]
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def cadence_json(rows: list[CadenceRow], weeks: int) -> str:
+    data = {"min_per_week": MIN_PER_WEEK, "weeks": weeks, "rows": [asdict(r) for r in rows]}
+    return json.dumps(data, indent=2)
+
+
+def cadence_csv(rows: list[CadenceRow]) -> str:
+    return csv_text([asdict(r) for r in rows], CADENCE_COLUMNS)
+
+
+def compliance_json(report: ComplianceReport) -> str:
+    data = {
+        "from": report.first.isoformat() if report.first else None,
+        "to": report.last.isoformat() if report.last else None,
+        "totals": asdict(report.totals),
+        "posts": [p.as_json() for p in report.posts],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def compliance_csv(report: ComplianceReport) -> str:
+    rows = [p.as_json() | {"accounts": " ".join(p.accounts)} for p in report.posts]
+    return csv_text(rows, COMPLIANCE_COLUMNS)

@@ -1,0 +1,32 @@
+"""The reports as the front-ends ask for them: one call each (docs/reports.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from publisher.config import Config
+from publisher.reports.data import CadenceRow, ComplianceTotals, PostRecord, cadence, compliance, load_records
+
+
+def cadence_report(config: Config, now: datetime, weeks: int) -> list[CadenceRow]:
+    """Per account and ISO week: bilingual posts published, and the next two weeks' scheduled posts."""
+    return cadence(config, load_records(config, now), now, weeks)
+
+
+@dataclass
+class ComplianceReport:
+    """Published posts in the period with their Welsh/English evidence, the totals, and every record (for the calendar)."""
+
+    first: date | None
+    last: date | None
+    records: list[PostRecord]
+    posts: list[PostRecord]
+    totals: ComplianceTotals
+
+
+def compliance_report(config: Config, now: datetime, first: date | None, last: date | None) -> ComplianceReport:
+    """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive)."""
+    records = load_records(config, now)
+    posts, totals = compliance(config, records, first, last)
+    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals)

@@ -1,0 +1,44 @@
+"""What a rule may consult besides the post itself, and how ``check``, the daemon and the emergency path build it.
+
+One builder for all three, so a post is judged the same way wherever it is
+judged (docs/content.md "Rule codes").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from publisher.config import Config
+from publisher.content.consent import ConsentForm, load_register
+from publisher.content.schedules import schedule_names
+from publisher.content.wordbank import WordBank, load_wordbank
+
+
+@dataclass
+class Context:
+    """Everything a rule may consult besides the post itself."""
+
+    config: Config
+    now: datetime
+    consent: dict[str, ConsentForm] = field(default_factory=dict)
+    wordbank: WordBank | None = None
+    schedules: frozenset[str] = frozenset()
+    published: frozenset[str] = frozenset()  # post ids already published (not "late")
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.config.timezone).date()
+
+
+def build_context(config: Config, now: datetime | None = None, published: Iterable[str] = ()) -> Context:
+    """The context rules consult: consent register, word bank, schedules, the time, what is already published."""
+    return Context(
+        config=config,
+        now=now or datetime.now(timezone.utc),
+        consent=load_register(config.consent_register),
+        wordbank=load_wordbank(config.wordbank),
+        schedules=schedule_names(config.schedules_dir),
+        published=frozenset(published),
+    )

@@ -1,0 +1,328 @@
+"""``publisher check``: read the content, run every rule, collect findings (docs/commands.md "check").
+
+Reading is separated from judging (see :mod:`publisher.content.discovery`),
+and each post's verdict is cached by content hash
+(:mod:`publisher.services.verdict_cache`), so CI and pre-commit runs on an
+unchanged tree are near-instant. A cold check of thousands of posts is
+judged on every core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from publisher import rules
+from publisher.config import Config
+from publisher.content.discovery import FoundFile, display_path, find_files, pair, read_file
+from publisher.content.post import Post
+from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.findings import Finding
+from publisher.rules.context import Context
+from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CheckResult:
+    """All findings of one check, and how many posts were checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    posts: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def _digest_of_file(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def _code_fingerprint() -> str:
+    """Changes whenever the publisher's own code changes, so old verdicts are not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def published_post_ids(config: Config) -> frozenset[str]:
+    """Ids of posts the database records as published, so they are not reported as late.
+
+    ``check`` runs where there may be no database (a content repo's CI): then
+    nothing is known to be published, and SQLAlchemy is not even imported. An
+    unreachable database is treated the same way rather than failing the check.
+    """
+    sqlite_file = config.sqlite_file()
+    if sqlite_file is not None and not sqlite_file.exists():
+        return frozenset()
+    from publisher.queue import queries
+    from publisher.queue.db import open_existing
+
+    try:
+        with open_existing(config) as db:
+            if db is None:
+                return frozenset()
+            with db.sessions() as session:
+                return queries.published_post_ids(session)
+    except Exception:  # noqa: BLE001 - no usable database: nothing is known to be published
+        return frozenset()
+
+
+def _environment(config: Config, ctx: Context) -> str:
+    schedule_files = sorted(config.schedules_dir.glob("*.y*ml")) if config.schedules_dir.is_dir() else []
+    parts = [
+        config.fingerprint,
+        _digest_of_file(config.consent_register),
+        _digest_of_file(config.wordbank),
+        ",".join(sorted(ctx.schedules)),
+        ",".join(_digest_of_file(p) for p in schedule_files),
+        ",".join(sorted(ctx.published)),
+        os.getcwd(),
+        _code_fingerprint(),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _next_midnight(ctx: Context) -> float:
+    tz = ctx.config.timezone
+    return datetime.combine(ctx.now.astimezone(tz).date() + timedelta(days=1), time(0), tz).timestamp()
+
+
+def _valid_until(post: Post, ctx: Context) -> float:
+    """When this post's verdict may change with time alone: next local midnight or its lateness deadline."""
+    until = _next_midnight(ctx)
+    value = post.shared("publish_at")
+    if value:
+        try:
+            deadline = (parse_publish_at(value, ctx.config.timezone).utc + ctx.config.max_lateness).timestamp()
+        except PublishTimeError:
+            return until
+        if deadline > ctx.now.timestamp():
+            until = min(until, deadline)
+    return until
+
+
+def _media_used(post: Post) -> list[tuple[str, int, int]]:
+    used = []
+    for index, _ in enumerate(post.media_pairs()):
+        name, post_file, _ = post.media_shared(index, "file")
+        if name and post_file is not None:
+            used.append(media_stat(post_file.path.parent / name))
+    return used
+
+
+def _read_raw(item: FoundFile) -> bytes | None:
+    """Raw bytes for hashing; None when the file must not (or cannot) be read."""
+    if not item.inside_root:
+        return None
+    try:
+        fd = os.open(item.location, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 1024 * 1024 + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+Pending = tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]
+ProgressCallback = Callable[[int, int], None]  # (posts judged so far, posts to judge)
+PARALLEL_FROM = 400  # below this many unchecked posts, starting workers costs more than it saves
+_worker_ctx: Context | None = None
+
+
+def _verdict(pending: Pending, ctx: Context) -> tuple[str, Entry]:
+    """Read, pair and run every rule on one post; the result is what the cache stores."""
+    key, slug, items, raw = pending
+    files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+    post = pair(files, {item.path: slug for item in items.values()})[0]
+    return key, Entry(
+        findings=[f.as_json() for f in rules.run(post, ctx)],
+        ref=ref(post).__dict__,
+        media=_media_used(post),
+        valid_until=_valid_until(post, ctx),
+    )
+
+
+def _verdict_chunk(chunk: list[Pending]) -> list[tuple[str, Entry]]:
+    assert _worker_ctx is not None
+    return [_verdict(item, _worker_ctx) for item in chunk]
+
+
+def _preload() -> None:
+    """Load lingua's Welsh and English models and twitter-text once, before forking.
+
+    Each forked worker would otherwise spend about half a second loading them itself.
+    """
+    import twitter_text.extract_urls  # noqa: F401 - imported for its side effect of being loaded
+
+    from publisher.text.language import foreign_runs
+
+    foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
+
+
+def _verdicts_in_parallel(pending: list[Pending], ctx: Context, report: ProgressCallback, workers: int) -> list[tuple[str, Entry]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _preload()
+    global _worker_ctx
+    _worker_ctx = ctx  # inherited by the forked workers
+    total = len(pending)
+    # Small enough chunks that progress moves in steps of about 2 %, large enough that pickling stays cheap.
+    size = max(50, total // (workers * 25))
+    chunks = [pending[i : i + size] for i in range(0, total, size)]
+    results: list[tuple[str, Entry]] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for chunk in pool.map(_verdict_chunk, chunks):
+                results.extend(chunk)
+                report(len(results), total)
+        return results
+    finally:
+        _worker_ctx = None
+
+
+def _verdicts(pending: list[Pending], ctx: Context, progress: ProgressCallback | None = None) -> list[tuple[str, Entry]]:
+    """Judge ``pending`` posts, on every core when there are many (a cold cache in CI).
+
+    ``progress`` hears how far judging has gone, so a person at a terminal
+    sees a cold check of thousands of posts move instead of a silent wait.
+    """
+    report = progress or (lambda done, total: None)
+    total = len(pending)
+    report(0, total)
+    workers = min(os.cpu_count() or 1, 8)
+    if total >= PARALLEL_FROM and workers >= 2:
+        return _verdicts_in_parallel(pending, ctx, report, workers)
+    results: list[tuple[str, Entry]] = []
+    for item in pending:
+        results.append(_verdict(item, ctx))
+        report(len(results), total)
+    return results
+
+
+@dataclass
+class _Run:
+    """One check's shared state: the cache, its environment key, the keys still in use."""
+
+    config: Config
+    ctx: Context
+    cache: CheckCache | None
+    environment: str
+    used_keys: set[str] = field(default_factory=set)
+
+    def cached(self, key: str) -> Entry | None:
+        self.used_keys.add(key)
+        return self.cache.get(key, self.ctx.now.timestamp()) if self.cache else None
+
+    def store(self, key: str, entry: Entry) -> None:
+        if self.cache:
+            self.cache.put(key, entry)
+
+
+def _template_findings(run: _Run) -> list[Finding]:
+    """The word bank's templates, checked once per word bank content (cached like a post)."""
+    ctx = run.ctx
+    if ctx.wordbank is None or not ctx.wordbank.templates:
+        return []
+    key = post_key(run.environment, "wordbank-templates", None, None)
+    entry = run.cached(key)
+    if entry is None:
+        from publisher.rules.wordbank_templates import check_templates
+
+        text = run.config.wordbank.read_text("utf-8")
+        found = check_templates(ctx.wordbank.templates, text, display_path(run.config.wordbank))
+        entry = Entry(findings=[f.as_json() for f in found], ref={}, valid_until=float("inf"))
+        run.store(key, entry)
+    return [Finding(**f) for f in entry.findings]
+
+
+def _schedule_findings(run: _Run, refs: list[PostRef]) -> list[Finding]:
+    """Schedule files and gaps in their slots, cached per schedule contents and waiting posts, until midnight."""
+    ctx = run.ctx
+    if not ctx.schedules:
+        return []
+    waiting: dict[str, int] = {}
+    for item in refs:
+        if item.schedule and item.id not in ctx.published:
+            waiting[item.schedule] = waiting.get(item.schedule, 0) + 1
+    key = post_key(run.environment, "schedules:" + json.dumps(waiting, sort_keys=True), None, None)
+    entry = run.cached(key)
+    if entry is None:
+        from publisher.content.schedules import load_schedules
+        from publisher.rules.schedule_empty import check_schedules
+
+        schedules = load_schedules(run.config.schedules_dir, run.config).values()
+        found = check_schedules(run.config, schedules, waiting, ctx.now)
+        entry = Entry(findings=[f.as_json() for f in found], ref={}, valid_until=_next_midnight(ctx))
+        run.store(key, entry)
+    return [Finding(**f) for f in entry.findings]
+
+
+def _post_findings(run: _Run, by_slug: dict[str, dict[str, FoundFile]], progress: ProgressCallback | None) -> tuple[list[Finding], list[PostRef]]:
+    """Every post's findings, from the cache where its files are unchanged, judged otherwise."""
+    findings: list[Finding] = []
+    refs: list[PostRef] = []
+    pending: list[Pending] = []
+    for slug in sorted(by_slug):
+        items = by_slug[slug]
+        raw = {lang: _read_raw(item) for lang, item in items.items()}
+        key = post_key(run.environment, slug, raw.get("cy"), raw.get("en"))
+        entry = run.cached(key)
+        if entry is None:
+            pending.append((key, slug, items, raw))
+        else:
+            findings.extend(Finding(**f) for f in entry.findings)
+            refs.append(PostRef(**entry.ref))
+    for key, entry in _verdicts(pending, run.ctx, progress):
+        run.store(key, entry)
+        findings.extend(Finding(**f) for f in entry.findings)
+        refs.append(PostRef(**entry.ref))
+    return findings, refs
+
+
+def check_content(
+    config: Config,
+    targets: Sequence[Path] = (),
+    now: datetime | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> CheckResult:
+    """Check the content root (or only ``targets``) and return every finding.
+
+    ``progress`` is called with (judged, to judge) as posts the cache could not answer are judged.
+    """
+    ctx = rules.build_context(config, now, published=published_post_ids(config))
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in find_files(config.content_dir, targets):
+        by_slug.setdefault(item.slug, {})[item.language] = item
+    cache = CheckCache(config.root / CACHE_DIR) if use_cache else None
+    run = _Run(config=config, ctx=ctx, cache=cache, environment=_environment(config, ctx))
+    findings, refs = _post_findings(run, by_slug, progress)
+    findings.extend(duplicate_ids(refs))
+    findings.extend(_template_findings(run))
+    findings.extend(_schedule_findings(run, refs))
+    if cache:
+        cache.save(run.used_keys)
+    findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
+    return CheckResult(findings=findings, posts=len(by_slug))

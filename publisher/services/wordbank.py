@@ -1,0 +1,28 @@
+"""``publisher wordbank search``: Welsh phrases and pre-translated templates (policy 8.4; docs/commands.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from publisher.config import Config
+from publisher.content.post import normalise
+from publisher.content.wordbank import Phrase, Template, load_wordbank
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What the word bank holds for a search."""
+
+    phrases: list[Phrase]
+    templates: list[Template]
+
+
+def search(config: Config, text: str) -> Matches:
+    """Phrases and templates containing ``text`` in Welsh or English (names and descriptions too)."""
+    bank = load_wordbank(config.wordbank)
+    needle = normalise(text).casefold()
+    phrases = [p for p in bank.phrases if needle in p.en.casefold() or needle in p.cy.casefold()]
+    templates = [
+        t for t in bank.templates.values() if any(needle in v.casefold() for v in (t.name, t.description, t.en, t.cy))
+    ]
+    return Matches(phrases=phrases, templates=templates)

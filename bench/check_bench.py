@@ -76,11 +76,16 @@ def generate(root: Path, count: int) -> None:
         cy = " ".join(CY_SENTENCES[i] for i in picks) + f" Rhif {index}: https://www.example.gov.uk/n/{index} #Powys"
         en = " ".join(EN_SENTENCES[i] for i in picks) + f" Number {index}: https://www.example.gov.uk/n/{index} #Powys"
         day = 1 + index % 28
-        front = f"publish_at: 2027-02-{day:02d}T10:{index % 60:02d}\naccounts: [{'local' if index % 2 else 'powys-x'}]\n"
+        front = (
+            f"publish_at: 2027-02-{day:02d}T10:{index % 60:02d}\naccounts: [{'local' if index % 2 else 'powys-x'}]\n"
+        )
         media_cy = media_en = ""
         if index % 10 == 0:
             depth = "../../media/photo.jpg"
-            media_cy = f"media:\n  - file: {depth}\n    alt: Llun o'r parc yn y gaeaf gyda choed ac eira.\n    consent: not-required\n    rights: own\n"
+            media_cy = (
+                f"media:\n  - file: {depth}\n    alt: Llun o'r parc yn y gaeaf gyda choed ac eira.\n"
+                "    consent: not-required\n    rights: own\n"
+            )
             media_en = f"media:\n  - file: {depth}\n    alt: A photo of the park in winter with trees and snow.\n"
         review = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
         (folder / f"post-{index}.cy.md").write_text(f"---\n{front}{media_cy}{review}---\n{cy}\n", "utf-8")
@@ -107,12 +112,20 @@ def floor_pure_python(root: Path) -> float:
 
 
 def language_detection(root: Path) -> float:
-    """The two lingua calls the language rules make on every body, alone: the part of a check no cache can skip on a cold run."""
+    """The two lingua calls the language rules make on every body, alone.
+
+    That is the part of a check no cache can skip on a cold run.
+    """
     from publisher.text.language import detect, foreign_runs
 
     bodies = []
     for path in sorted((root / "content").rglob("*.md")):
-        bodies.append((frontmatter.split_front_matter(decode(path.read_bytes())).body, "cy" if path.name.endswith(".cy.md") else "en"))
+        bodies.append(
+            (
+                frontmatter.split_front_matter(decode(path.read_bytes())).body,
+                "cy" if path.name.endswith(".cy.md") else "en",
+            )
+        )
     foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")  # load the models first
     started = time.perf_counter()
     for body, language in bodies:
@@ -123,7 +136,9 @@ def language_detection(root: Path) -> float:
 
 def check(root: Path) -> tuple[float, dict[str, int]]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "publisher", "check", "--format", "json"], cwd=root, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher", "check", "--format", "json"], cwd=root, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     data = json.loads(result.stdout)
     return elapsed, {"posts": data["posts"], "errors": data["errors"], "warnings": data["warnings"]}
@@ -143,11 +158,15 @@ def main() -> None:
         second, again = check(root)
     assert counts == again, "the cached run must report the same"
     print(f"posts: {counts['posts']} pairs ({counts['errors']} errors, {counts['warnings']} warnings)")
-    print(f"check: {first:.2f} s  floor (read + YAML): {floor_time:.2f} s  ratio: {first / floor_time:.1f}  unchanged re-run: {second:.2f} s")
+    print(
+        f"check: {first:.2f} s  floor (read + YAML): {floor_time:.2f} s  "
+        f"ratio: {first / floor_time:.1f}  unchanged re-run: {second:.2f} s"
+    )
     print(f"(floor with PyYAML's pure-Python loader: {pure_floor:.2f} s, ratio {first / pure_floor:.1f})")
     cores = os.cpu_count() or 1
     print(
-        f"language detection alone (lingua on every body, one core): {lingua_time:.2f} s, {lingua_time / floor_time:.1f}x the floor; "
+        "language detection alone (lingua on every body, one core): "
+        f"{lingua_time:.2f} s, {lingua_time / floor_time:.1f}x the floor; "
         f"spread over {cores} cores at best {lingua_time / cores:.2f} s"
     )
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,15 +59,19 @@ def write_posts(content: Path, account: str, times: list[datetime]) -> None:
         folder = content / f"{index // 500:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         front = f"publish_at: {when.isoformat(timespec='milliseconds')}\naccounts: [{account}]\n{REVIEWED}"
-        (folder / f"b{index:05d}.cy.md").write_text(f"---\n{front}---\nBydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol (neges {index}).\n", "utf-8")
-        (folder / f"b{index:05d}.en.md").write_text(f"---\n---\nThe library will be closed on Monday because of electrical work (message {index}).\n", "utf-8")
+        (folder / f"b{index:05d}.cy.md").write_text(
+            f"---\n{front}---\nBydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol (neges {index}).\n", "utf-8"
+        )
+        (folder / f"b{index:05d}.en.md").write_text(
+            f"---\n---\nThe library will be closed on Monday because of electrical work (message {index}).\n", "utf-8"
+        )
 
 
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def lateness(database_url: str, ids: list[str]) -> list[float]:
@@ -86,7 +90,9 @@ def lateness(database_url: str, ids: list[str]) -> list[float]:
         ).all()
     engine.dispose()
     wanted = set(ids)
-    return [(published - scheduled).total_seconds() * 1000 for post_id, scheduled, published in rows if post_id in wanted]
+    return [
+        (published - scheduled).total_seconds() * 1000 for post_id, scheduled, published in rows if post_id in wanted
+    ]
 
 
 def main() -> None:
@@ -94,11 +100,15 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--platform", choices=["mastodon", "x", "facebook"], default="mastodon")
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in the temp project)")
-    parser.add_argument("--lead", type=float, default=0, help="seconds before the burst (default: estimated from the post count)")
+    parser.add_argument(
+        "--lead", type=float, default=0, help="seconds before the burst (default: estimated from the post count)"
+    )
     args = parser.parse_args()
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fakeplatform.py"), str(port)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fakeplatform.py"), str(port)], stdout=subprocess.PIPE, text=True
+    )
     server.stdout.readline()  # type: ignore[union-attr]
     server_url = f"http://127.0.0.1:{port}"
     set_faults(server_url)
@@ -107,23 +117,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         project = Path(tmp)
         (project / "config").mkdir()
-        config = fake_config(server_url, DAEMON, args.database).replace('strategy = "separate"', 'strategy = "combined"')
+        config = fake_config(server_url, DAEMON, args.database).replace(
+            'strategy = "separate"', 'strategy = "combined"'
+        )
         (project / "config" / "publisher.toml").write_text(config, "utf-8")
         lead = args.lead or 40 + args.posts * 0.012
-        burst_at = datetime.now(timezone.utc) + timedelta(seconds=lead)
+        burst_at = datetime.now(UTC) + timedelta(seconds=lead)
         spread_start = burst_at + timedelta(seconds=40 + half * 0.012)  # the burst drains before the spread begins
-        times = [burst_at] * half + [spread_start + timedelta(seconds=60 * i / max(1, args.posts - half)) for i in range(args.posts - half)]
+        times = [burst_at] * half + [
+            spread_start + timedelta(seconds=60 * i / max(1, args.posts - half)) for i in range(args.posts - half)
+        ]
         write_posts(project / "content", account, times)
         env = fake_env()
         started = time.monotonic()
-        queued = subprocess.run([sys.executable, "-m", "publisher", "run", "--once"], cwd=project, env=env, capture_output=True, text=True)
-        print(f"queued {args.posts} posts with 'run --once' in {time.monotonic() - started:.1f} s (exit {queued.returncode})")
-        if datetime.now(timezone.utc) > burst_at - timedelta(seconds=5):
+        queued = subprocess.run(
+            [sys.executable, "-m", "publisher", "run", "--once"], cwd=project, env=env, capture_output=True, text=True
+        )
+        print(
+            f"queued {args.posts} posts with 'run --once' in "
+            f"{time.monotonic() - started:.1f} s (exit {queued.returncode})"
+        )
+        if datetime.now(UTC) > burst_at - timedelta(seconds=5):
             sys.exit(f"queueing took longer than the lead time; rerun with --lead {lead * 2:.0f}")
         env["PUBLISHER_LOG_LEVEL"] = "WARNING"
-        daemon = subprocess.Popen([sys.executable, "-m", "publisher", "run"], cwd=project, env=env, stderr=subprocess.PIPE, text=True)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "publisher", "run"], cwd=project, env=env, stderr=subprocess.PIPE, text=True
+        )
         try:
-            time.sleep(max(0.0, (burst_at - datetime.now(timezone.utc)).total_seconds() - 12))
+            time.sleep(max(0.0, (burst_at - datetime.now(UTC)).total_seconds() - 12))
             cpu0, wall0 = cpu_seconds(daemon.pid), time.monotonic()
             time.sleep(8)
             idle_before = (cpu_seconds(daemon.pid) - cpu0) / (time.monotonic() - wall0) * 100
@@ -131,9 +152,9 @@ def main() -> None:
             database = args.database or f"sqlite:///{project / 'publisher.db'}"
             burst_ids = [f"{i // 500:03d}/b{i:05d}" for i in range(half)]
             spread_ids = [f"{i // 500:03d}/b{i:05d}" for i in range(half, args.posts)]
-            while len(lateness(database, burst_ids)) < half and datetime.now(timezone.utc) < spread_start - timedelta(seconds=8):
+            while len(lateness(database, burst_ids)) < half and datetime.now(UTC) < spread_start - timedelta(seconds=8):
                 time.sleep(0.5)
-            gap = (spread_start - datetime.now(timezone.utc)).total_seconds()
+            gap = (spread_start - datetime.now(UTC)).total_seconds()
             idle_between = float("nan")
             if gap > 3:
                 time.sleep(1)
@@ -141,7 +162,7 @@ def main() -> None:
                 time.sleep(gap - 2)
                 idle_between = (cpu_seconds(daemon.pid) - cpu0) / (time.monotonic() - wall0) * 100
             end = spread_start + timedelta(seconds=75)
-            while len(lateness(database, spread_ids)) < len(spread_ids) and datetime.now(timezone.utc) < end:
+            while len(lateness(database, spread_ids)) < len(spread_ids) and datetime.now(UTC) < end:
                 time.sleep(0.5)
             rss = peak_rss_mb(daemon.pid)
             burst = lateness(database, burst_ids)
@@ -150,14 +171,19 @@ def main() -> None:
             daemon.send_signal(signal.SIGTERM)
             daemon.communicate(timeout=60)
             server.terminate()
-    print(f"platform: {args.platform} (fake, zero latency); database: {'SQLite' if not args.database else args.database.split(':')[0]}")
+    print(
+        f"platform: {args.platform} (fake, zero latency); database: "
+        f"{'SQLite' if not args.database else args.database.split(':')[0]}"
+    )
     for name, values, expected in (("burst", burst, half), ("spread over 60 s", spread, args.posts - half)):
         print(
             f"{name:>17}: {len(values)}/{expected} published; lateness p50 {percentile(values, 0.5):.0f} ms, "
             f"p99 {percentile(values, 0.99):.0f} ms, max {max(values, default=float('nan')):.0f} ms"
             + (f", mean {statistics.fmean(values):.0f} ms" if values else "")
         )
-    print(f"idle CPU: {idle_before:.2f} % before the burst, {idle_between:.2f} % between burst and spread (of one core)")
+    print(
+        f"idle CPU: {idle_before:.2f} % before the burst, {idle_between:.2f} % between burst and spread (of one core)"
+    )
     print(f"peak RSS: {rss:.0f} MB")
 
 

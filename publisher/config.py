@@ -293,6 +293,10 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
             f"{path}: account '{name}' has unknown strategy {strategy!r}"
             f"{_suggest(strategy, set(STRATEGIES))}; use one of: {', '.join(STRATEGIES)}"
         )
+    if platform is not None and strategy == "thread" and not SPECS[platform].can_reply:
+        raise ConfigError(
+            f"{path}: account '{name}': {platform} cannot reply to a post, so it cannot take strategy 'thread'"
+        )
     allow_split = raw.get("allow_split", False)
     if not isinstance(allow_split, bool):
         raise ConfigError(f"{path}: '{where}allow_split' must be true or false")
@@ -373,7 +377,7 @@ def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
     if holidays_name not in ("GB-WLS", ""):
         raise ConfigError(
             f"{path}: 'translation_team.holidays' = {holidays_name!r}: only \"GB-WLS\" "
-            "(bank holidays in Wales) or \"\" (none) are supported"
+            '(bank holidays in Wales) or "" (none) are supported'
         )
     return TranslationTeam(
         hours=_parse_hours(team_raw.get("hours", DEFAULT_HOURS), path),
@@ -390,7 +394,7 @@ def _parse_machine_translation(raw: dict[str, Any], path: Path) -> MachineTransl
         raise ConfigError(
             f"{path}: 'machine_translation.provider' = {provider!r} is refused: the social media "
             "policy (section 8.5) allows only Microsoft translator, on the emergency "
-            "public-safety path, and forbids Google Translate. Set provider = \"microsoft\"."
+            'public-safety path, and forbids Google Translate. Set provider = "microsoft".'
         )
     where = "machine_translation."
     mt = MachineTranslation(
@@ -421,7 +425,7 @@ def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
     try:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{path}: unknown timezone {tz_name!r} (e.g. \"Europe/London\")") from None
+        raise ConfigError(f'{path}: unknown timezone {tz_name!r} (e.g. "Europe/London")') from None
 
 
 def _parse_max_lateness(raw: dict[str, Any], path: Path) -> timedelta:
@@ -440,7 +444,9 @@ def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
         data_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path} (run from your project folder, or pass --config PATH)") from None
+        raise ConfigError(
+            f"config file not found: {path} (run from your project folder, or pass --config PATH)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     try:

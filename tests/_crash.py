@@ -21,10 +21,24 @@ def fake_config(server_url: str, daemon: str, database: str | None = None) -> st
     """A config whose X, Facebook and Mastodon accounts all point at the fake server."""
     lines = [
         f'database = "{database}"' if database else "",
-        "[accounts.fake-x]", 'platform = "x"', 'strategy = "separate"', 'credentials_env = "FAKE_X"', f'api_base = "{server_url}"',
-        "[accounts.fake-facebook]", 'platform = "facebook"', 'strategy = "separate"', 'credentials_env = "FAKE_FB"', f'api_base = "{server_url}"', 'page_id = "1234"',
-        "[accounts.fake-mastodon]", 'platform = "mastodon"', 'strategy = "separate"', 'credentials_env = "FAKE_MASTODON"', f'api_base = "{server_url}"',
-        "[daemon]", daemon,
+        "[accounts.fake-x]",
+        'platform = "x"',
+        'strategy = "separate"',
+        'credentials_env = "FAKE_X"',
+        f'api_base = "{server_url}"',
+        "[accounts.fake-facebook]",
+        'platform = "facebook"',
+        'strategy = "separate"',
+        'credentials_env = "FAKE_FB"',
+        f'api_base = "{server_url}"',
+        'page_id = "1234"',
+        "[accounts.fake-mastodon]",
+        'platform = "mastodon"',
+        'strategy = "separate"',
+        'credentials_env = "FAKE_MASTODON"',
+        f'api_base = "{server_url}"',
+        "[daemon]",
+        daemon,
     ]
     return "\n".join(lines) + "\n"
 
@@ -33,10 +47,16 @@ def fake_env() -> dict[str, str]:
     """Credentials for the fake accounts (the fake server accepts any)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    env.update({
-        "FAKE_X_API_KEY": "k", "FAKE_X_API_SECRET": "s", "FAKE_X_ACCESS_TOKEN": "t", "FAKE_X_ACCESS_TOKEN_SECRET": "ts",
-        "FAKE_FB_PAGE_TOKEN": "fb-token", "FAKE_MASTODON_ACCESS_TOKEN": "m-token",
-    })
+    env.update(
+        {
+            "FAKE_X_API_KEY": "k",
+            "FAKE_X_API_SECRET": "s",
+            "FAKE_X_ACCESS_TOKEN": "t",
+            "FAKE_X_ACCESS_TOKEN_SECRET": "ts",
+            "FAKE_FB_PAGE_TOKEN": "fb-token",
+            "FAKE_MASTODON_ACCESS_TOKEN": "m-token",
+        }
+    )
     return env
 
 
@@ -57,5 +77,10 @@ def server_posts(server_url: str) -> list[dict[str, Any]]:
 
 
 def set_faults(server_url: str, **faults: Any) -> None:
-    request = urllib.request.Request(f"{server_url}/_faults", data=json.dumps(faults).encode(), headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{server_url}/_faults",
+        data=json.dumps(faults).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=10).read()

@@ -6,17 +6,19 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from publisher.services.validation import CheckResult, check_content
 from publisher.config import Config, load_config
 from publisher.queue.db import Database, open_database
+from publisher.services.validation import CheckResult, check_content
+
+from fakeplatform import FakeServer
 
 # A fixed "now" for rule tests: every example date below is in its future.
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 BASE_CONFIG = """\
 timezone = "Europe/London"
@@ -141,19 +143,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     return proj
 
 
-@pytest.fixture
-def make_project(tmp_path: Path) -> Callable[[str], Project]:
-    """Factory for extra projects (e.g. to compare two configs)."""
-
-    def factory(name: str) -> Project:
-        proj = Project(tmp_path / name)
-        proj.write("config/publisher.toml", BASE_CONFIG)
-        proj.content.mkdir(parents=True, exist_ok=True)
-        return proj
-
-    return factory
-
-
 @pytest.fixture(scope="session")
 def postgres_server():  # type: ignore[no-untyped-def]
     """A PostgreSQL server for the session, or a skip saying why there is none."""
@@ -172,3 +161,11 @@ def open_db() -> Iterator[Callable[[Config], Database]]:
     """Open (and migrate) a project's database for the test; closed at teardown."""
     with ExitStack() as stack:
         yield lambda config: stack.enter_context(open_database(config))
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    """The fake platform server (X, Graph, Mastodon shapes) on 127.0.0.1, for end-to-end runs."""
+    server = FakeServer().start()
+    yield server
+    server.stop()

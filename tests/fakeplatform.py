@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,7 +54,7 @@ class FakeState:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class IncompleteBody(Exception):
@@ -70,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
     # client's delayed ACK add ~40 ms to every answer, and the fake is meant to be zero-latency.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     # -- plumbing ---------------------------------------------------------
@@ -95,7 +95,11 @@ class Handler(BaseHTTPRequestHandler):
                 if part.get_filename():
                     files[name] = part.get_payload(decode=True)
                 else:
-                    fields[name] = part.get_content().strip() if isinstance(part.get_content(), str) else part.get_payload(decode=True).decode()
+                    fields[name] = (
+                        part.get_content().strip()
+                        if isinstance(part.get_content(), str)
+                        else part.get_payload(decode=True).decode()
+                    )
         elif raw:
             for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
                 fields[key] = values if key.endswith("[]") else values[0]
@@ -130,12 +134,31 @@ class Handler(BaseHTTPRequestHandler):
     def _rate_limited(self, platform: str, reset_in: float) -> None:
         reset = int(time.time() + reset_in)
         if platform == "x":
-            self._send(429, {"title": "Too Many Requests", "detail": "Too Many Requests"}, {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
+            self._send(
+                429,
+                {"title": "Too Many Requests", "detail": "Too Many Requests"},
+                {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+            )
         elif platform == "mastodon":
-            iso = datetime.fromtimestamp(reset, timezone.utc).isoformat()
-            self._send(429, {"error": "Too many requests"}, {"X-RateLimit-Reset": iso, "X-RateLimit-Remaining": "0", "Retry-After": str(int(reset_in) or 1)})
+            iso = datetime.fromtimestamp(reset, UTC).isoformat()
+            self._send(
+                429,
+                {"error": "Too many requests"},
+                {"X-RateLimit-Reset": iso, "X-RateLimit-Remaining": "0", "Retry-After": str(int(reset_in) or 1)},
+            )
         else:
-            self._send(429, {"error": {"message": "Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": True}}, {"Retry-After": str(int(reset_in) or 1)})
+            self._send(
+                429,
+                {
+                    "error": {
+                        "message": "Application request limit reached",
+                        "type": "OAuthException",
+                        "code": 4,
+                        "is_transient": True,
+                    }
+                },
+                {"Retry-After": str(int(reset_in) or 1)},
+            )
 
     def _create(self, platform: str, post: dict[str, Any], render: Any, idem: str | None = None) -> None:
         """Create ``post`` unless a fault says otherwise, then answer with ``render(post)``."""
@@ -152,7 +175,12 @@ class Handler(BaseHTTPRequestHandler):
             self._rate_limited(platform, float(action.get("reset_in", 1)))
             return
         if isinstance(action, dict) and action.get("status", 200) >= 500:
-            self._send(int(action["status"]), {"error": {"message": "Internal error", "code": 2, "is_transient": True}} if platform == "graph" else {"error": "Internal Server Error"})
+            self._send(
+                int(action["status"]),
+                {"error": {"message": "Internal error", "code": 2, "is_transient": True}}
+                if platform == "graph"
+                else {"error": "Internal Server Error"},
+            )
             return
         with state.lock:
             post.update(id=state.new_id(), created_at=_now(), platform=platform)
@@ -170,33 +198,43 @@ class Handler(BaseHTTPRequestHandler):
     def _new_media(self, fields: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         state = self.server.state
         with state.lock:
-            media = {"id": state.new_id(), "description": fields.get("description"), "size": len(next(iter(files.values()), b"") or b"")}
+            media = {
+                "id": state.new_id(),
+                "description": fields.get("description"),
+                "size": len(next(iter(files.values()), b"") or b""),
+            }
             state.media[media["id"]] = media
         return media
 
     # -- routing ------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self._route("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._route("POST")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._route("DELETE")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._route("PUT")
 
     def _route(self, method: str) -> None:
         path = urlparse(self.path).path
         try:
-            fields, files = self._body() if method in ("POST", "PUT", "DELETE") else ({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}, {})
+            fields, files = (
+                self._body()
+                if method in ("POST", "PUT", "DELETE")
+                else ({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}, {})
+            )
         except IncompleteBody:
             self.close_connection = True
             return
         with self.server.state.lock:
-            self.server.state.requests.append({"method": method, "path": path, "fields": {k: v for k, v in fields.items() if k != "access_token"}})
+            self.server.state.requests.append(
+                {"method": method, "path": path, "fields": {k: v for k, v in fields.items() if k != "access_token"}}
+            )
         try:
             if path.startswith("/_"):
                 return self._control(method, path, fields)
@@ -256,7 +294,9 @@ class Handler(BaseHTTPRequestHandler):
                 mine = [p for p in self.server.state.posts if p["platform"] == "x" and p["created_at"] >= start]
             offset = int(fields.get("pagination_token") or 0)
             size = int(fields.get("max_results", 100))
-            page = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in reversed(mine)][offset : offset + size]
+            page = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in reversed(mine)][
+                offset : offset + size
+            ]
             meta: dict[str, Any] = {"result_count": len(page)}
             if offset + size < len(mine):
                 meta["next_token"] = str(offset + size)
@@ -273,7 +313,9 @@ class Handler(BaseHTTPRequestHandler):
             media_id = str(fields.get("id"))
             with self.server.state.lock:
                 if media_id in self.server.state.media:
-                    self.server.state.media[media_id]["description"] = ((fields.get("metadata") or {}).get("alt_text") or {}).get("text")
+                    self.server.state.media[media_id]["description"] = (
+                        (fields.get("metadata") or {}).get("alt_text") or {}
+                    ).get("text")
             return self._send(200, {"data": {"id": media_id, "associated_metadata": fields.get("metadata")}})
         self._send(404, {"title": "Not Found", "detail": f"no route {method} {path}"})
 
@@ -289,19 +331,44 @@ class Handler(BaseHTTPRequestHandler):
             if parts[1] == "photos" and str(fields.get("published", "true")).lower() == "false":
                 media = self._new_media({"description": fields.get("alt_text_custom")}, files)
                 return self._send(200, {"id": media["id"]})
-            return self._create("graph", {"text": fields.get("message", ""), "page": parts[0], "alt": fields.get("alt_text_custom"), "reply_to": None}, render)
+            return self._create(
+                "graph",
+                {
+                    "text": fields.get("message", ""),
+                    "page": parts[0],
+                    "alt": fields.get("alt_text_custom"),
+                    "reply_to": None,
+                },
+                render,
+            )
         if method == "POST" and len(parts) == 2 and parts[1] == "comments":
-            return self._create("graph", {"text": fields.get("message", ""), "reply_to": parts[0]}, lambda p: {"id": p["id"]})
+            return self._create(
+                "graph", {"text": fields.get("message", ""), "reply_to": parts[0]}, lambda p: {"id": p["id"]}
+            )
         if method == "GET" and len(parts) == 2 and parts[1] in ("posts", "feed", "published_posts"):
-            since = datetime.fromtimestamp(float(fields.get("since") or 0), timezone.utc).isoformat().replace("+00:00", "Z")
+            since = datetime.fromtimestamp(float(fields.get("since") or 0), UTC).isoformat().replace("+00:00", "Z")
             with self.server.state.lock:
-                mine = [p for p in self.server.state.posts if p["platform"] == "graph" and p.get("reply_to") is None and p["created_at"] >= since]
-            data = [{"id": p["id"], "message": p["text"], "created_time": p["created_at"].replace("Z", "+0000"), "permalink_url": f"https://facebook.example/{p['id']}"} for p in reversed(mine)]
+                mine = [
+                    p
+                    for p in self.server.state.posts
+                    if p["platform"] == "graph" and p.get("reply_to") is None and p["created_at"] >= since
+                ]
+            data = [
+                {
+                    "id": p["id"],
+                    "message": p["text"],
+                    "created_time": p["created_at"].replace("Z", "+0000"),
+                    "permalink_url": f"https://facebook.example/{p['id']}",
+                }
+                for p in reversed(mine)
+            ]
             return self._send(200, {"data": data})
         if len(parts) == 1:
             post = self._find(parts[0])
             if post is None:
-                return self._send(404, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}})
+                return self._send(
+                    404, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}}
+                )
             if method == "POST":
                 with self.server.state.lock:
                     post.setdefault("edits", []).append(post["text"])
@@ -311,26 +378,58 @@ class Handler(BaseHTTPRequestHandler):
                 with self.server.state.lock:
                     self.server.state.posts.remove(post)
                 return self._send(200, {"success": True})
-            return self._send(200, {"id": post["id"], "message": post["text"], "permalink_url": f"https://facebook.example/{post['id']}", "created_time": post["created_at"]})
-        self._send(404, {"error": {"message": f"no route {method} {path}", "type": "GraphMethodException", "code": 100}})
+            return self._send(
+                200,
+                {
+                    "id": post["id"],
+                    "message": post["text"],
+                    "permalink_url": f"https://facebook.example/{post['id']}",
+                    "created_time": post["created_at"],
+                },
+            )
+        self._send(
+            404, {"error": {"message": f"no route {method} {path}", "type": "GraphMethodException", "code": 100}}
+        )
 
     # -- Mastodon ---------------------------------------------------------------
 
     def _status(self, post: dict[str, Any]) -> dict[str, Any]:
         base = f"http://{self.headers.get('Host')}"
         return {
-            "id": post["id"], "uri": f"{base}/users/cyngor/statuses/{post['id']}", "url": f"{base}/@cyngor/{post['id']}",
-            "content": f"<p>{post['text']}</p>", "text": post["text"], "created_at": post["created_at"], "language": post.get("language"),
-            "in_reply_to_id": post.get("reply_to"), "visibility": "public", "media_attachments": [], "account": {"id": "7", "username": "cyngor", "acct": "cyngor"},
-            "spoiler_text": "", "sensitive": False, "mentions": [], "tags": [], "emojis": [], "reblog": None, "edited_at": None,
+            "id": post["id"],
+            "uri": f"{base}/users/cyngor/statuses/{post['id']}",
+            "url": f"{base}/@cyngor/{post['id']}",
+            "content": f"<p>{post['text']}</p>",
+            "text": post["text"],
+            "created_at": post["created_at"],
+            "language": post.get("language"),
+            "in_reply_to_id": post.get("reply_to"),
+            "visibility": "public",
+            "media_attachments": [],
+            "account": {"id": "7", "username": "cyngor", "acct": "cyngor"},
+            "spoiler_text": "",
+            "sensitive": False,
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "reblog": None,
+            "edited_at": None,
         }
 
     def _mastodon(self, method: str, path: str, fields: dict[str, Any], files: dict[str, Any]) -> None:
         if method == "GET" and path in ("/api/v1/instance", "/api/v2/instance"):
-            return self._send(200, {"uri": "fake", "title": "fake", "version": "4.3.0", "domain": "fake", "api_versions": {"mastodon": 2}})
+            return self._send(
+                200,
+                {"uri": "fake", "title": "fake", "version": "4.3.0", "domain": "fake", "api_versions": {"mastodon": 2}},
+            )
         if method == "POST" and path == "/api/v1/statuses":
             media_ids = fields.get("media_ids[]") or fields.get("media_ids") or []
-            post = {"text": fields.get("status", ""), "language": fields.get("language"), "reply_to": fields.get("in_reply_to_id"), "media": media_ids}
+            post = {
+                "text": fields.get("status", ""),
+                "language": fields.get("language"),
+                "reply_to": fields.get("in_reply_to_id"),
+                "media": media_ids,
+            }
             return self._create("mastodon", post, self._status, idem=self.headers.get("Idempotency-Key"))
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
             return self._send(200, {"id": "7", "username": "cyngor", "acct": "cyngor", "display_name": "Cyngor"})
@@ -341,10 +440,25 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, [self._status(p) for p in reversed(mine)][: int(fields.get("limit", 40))])
         if method == "POST" and path in ("/api/v2/media", "/api/v1/media"):
             media = self._new_media(fields, files)
-            return self._send(200, {"id": media["id"], "type": "image", "url": f"http://{self.headers.get('Host')}/media/{media['id']}", "description": media["description"]})
+            return self._send(
+                200,
+                {
+                    "id": media["id"],
+                    "type": "image",
+                    "url": f"http://{self.headers.get('Host')}/media/{media['id']}",
+                    "description": media["description"],
+                },
+            )
         match = re.match(r"^/api/v1/media/(\w+)$", path)
         if match:
-            return self._send(200, {"id": match.group(1), "type": "image", "url": f"http://{self.headers.get('Host')}/media/{match.group(1)}"})
+            return self._send(
+                200,
+                {
+                    "id": match.group(1),
+                    "type": "image",
+                    "url": f"http://{self.headers.get('Host')}/media/{match.group(1)}",
+                },
+            )
         match = re.match(r"^/api/v1/statuses/(\w+)$", path)
         if match:
             post = self._find(match.group(1))

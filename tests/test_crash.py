@@ -15,19 +15,19 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
+
+from publisher.queue import models as m
+from publisher.queue.db import resolve_url
+from publisher.queue.states import DeliveryState
 
 from _crash import CY_WORDS, EN_WORDS, PUBLISHER, fake_config, fake_env, server_posts, set_faults, write_posts
 from conftest import Project
 from fakeplatform import FakeServer
-from publisher.queue import models as m
-from publisher.queue.states import DeliveryState
-from publisher.queue.db import resolve_url
 
 POSTS = 500
 DAEMON = """lease = "3s"
@@ -45,16 +45,23 @@ def _published(url: str) -> tuple[int, int]:
     try:
         with Session(engine) as session:
             total = session.scalar(select(func.count()).select_from(m.Delivery)) or 0
-            done = session.scalar(select(func.count()).select_from(m.Delivery).where(m.Delivery.state == DeliveryState.PUBLISHED)) or 0
+            done = (
+                session.scalar(
+                    select(func.count()).select_from(m.Delivery).where(m.Delivery.state == DeliveryState.PUBLISHED)
+                )
+                or 0
+            )
         return int(done), int(total)
-    except Exception:  # noqa: BLE001 - the schema may not exist yet before the first start
+    except Exception:
         return 0, -1
     finally:
         engine.dispose()
 
 
 def _start(project: Project) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _crash_run(project: Project, server: FakeServer, url: str, instances: int, seed: int) -> dict[str, Any]:
@@ -92,12 +99,19 @@ def _assert_exactly_once(server: FakeServer) -> None:
     posts = server_posts(server.url)
     texts = Counter(post["text"] for post in posts)
     duplicates = {t: n for t, n in texts.items() if n > 1}
-    assert not duplicates, f"{len(duplicates)} texts published more than once: " + "; ".join(
-        f"{post['platform']} #{post['id']} at {post['created_at']}: {post['text'][-14:]}" for post in posts if post["text"] in duplicates
-    )[:2000]
+    assert not duplicates, (
+        f"{len(duplicates)} texts published more than once: "
+        + "; ".join(
+            f"{post['platform']} #{post['id']} at {post['created_at']}: {post['text'][-14:]}"
+            for post in posts
+            if post["text"] in duplicates
+        )[:2000]
+    )
     assert len(posts) == 2 * POSTS, f"{len(posts)} posts on the server, expected {2 * POSTS}"
     order = {post["text"]: int(post["id"]) for post in posts}
-    expected = {f"{CY_WORDS} (rhif {i}).": i for i in range(POSTS)} | {f"{EN_WORDS} (number {i}).": i for i in range(POSTS)}
+    expected = {f"{CY_WORDS} (rhif {i}).": i for i in range(POSTS)} | {
+        f"{EN_WORDS} (number {i}).": i for i in range(POSTS)
+    }
     unexpected = [post for post in posts if post["text"] not in expected]
     assert not unexpected, f"texts that are no delivery's: {unexpected[:5]}"
     for index in range(POSTS):
@@ -105,17 +119,15 @@ def _assert_exactly_once(server: FakeServer) -> None:
         assert welsh < english, f"post {index}: English published before Welsh"
 
 
-@pytest.fixture
-def fake_server() -> Any:
-    server = FakeServer().start()
-    yield server
-    server.stop()
-
-
 def _prepare(project: Project, server: FakeServer, database: str | None) -> None:
     project.write("config/publisher.toml", fake_config(server.url, DAEMON, database))
     set_faults(server.url, error_rate=0.03, timeout_rate=0.03, rate_limit_rate=0.02, timeout_sleep=1.3, seed=7)
-    write_posts(project.content, POSTS, datetime.now(timezone.utc) - timedelta(seconds=30), ("fake-x", "fake-facebook", "fake-mastodon"))
+    write_posts(
+        project.content,
+        POSTS,
+        datetime.now(UTC) - timedelta(seconds=30),
+        ("fake-x", "fake-facebook", "fake-mastodon"),
+    )
 
 
 def test_sigkill_on_sqlite_publishes_every_post_exactly_once(project: Project, fake_server: FakeServer) -> None:
@@ -128,7 +140,9 @@ def test_sigkill_on_sqlite_publishes_every_post_exactly_once(project: Project, f
     _assert_exactly_once(fake_server)
 
 
-def test_sigkill_with_three_instances_on_postgresql_publishes_every_post_exactly_once(project: Project, fake_server: FakeServer, postgres_server: Any) -> None:
+def test_sigkill_with_three_instances_on_postgresql_publishes_every_post_exactly_once(
+    project: Project, fake_server: FakeServer, postgres_server: Any
+) -> None:
     database = postgres_server.create_database()
     _prepare(project, fake_server, database)
     outcome = _crash_run(project, fake_server, database, instances=3, seed=13)

@@ -6,8 +6,7 @@ import json
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,16 +24,9 @@ workers = 2"""
 ACCOUNTS = ("fake-x", "fake-facebook", "fake-mastodon")
 
 
-@pytest.fixture
-def fake_server() -> Any:
-    server = FakeServer().start()
-    yield server
-    server.stop()
-
-
 def _write(project: Project, server: FakeServer, accounts: tuple[str, ...] = ACCOUNTS) -> None:
     project.write("config/publisher.toml", fake_config(server.url, DAEMON))
-    when = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat(timespec="seconds")
+    when = (datetime.now(UTC) - timedelta(seconds=5)).isoformat(timespec="seconds")
     for account in accounts:
         project.post(
             account,
@@ -46,11 +38,24 @@ def _write(project: Project, server: FakeServer, accounts: tuple[str, ...] = ACC
 
 def _run_until_published(project: Project, expected: int, server: FakeServer, timeout: float = 60) -> str:
     """Run the daemon until ``expected`` deliveries are published, then SIGTERM it."""
-    process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*PUBLISHER, "run"],
+        cwd=project.root,
+        env=fake_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            status = subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True)
+            status = subprocess.run(
+                [*PUBLISHER, "status", "--format", "json"],
+                cwd=project.root,
+                env=fake_env(),
+                capture_output=True,
+                text=True,
+            )
             if status.returncode == 0:
                 states = [d["state"] for p in json.loads(status.stdout)["posts"] for d in p["deliveries"]]
                 if states and states.count("published") >= expected:
@@ -79,7 +84,11 @@ def test_welsh_is_published_before_english_on_every_platform(project: Project, f
         assert int(welsh["id"]) < int(english["id"]), f"{account}: English before Welsh"
     mastodon = [p for p in posts if p["platform"] == "mastodon"]
     assert sorted(p["language"] for p in mastodon) == ["cy", "en"]
-    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    status = json.loads(
+        subprocess.run(
+            [*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True
+        ).stdout
+    )
     urls = [d["remote_url"] for p in status["posts"] for d in p["deliveries"]]
     assert all(urls), "every published delivery records its remote URL"
 
@@ -105,28 +114,55 @@ def test_server_errors_are_retried(project: Project, fake_server: FakeServer, ac
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)
-def test_timeout_after_the_post_was_created_is_reconciled_not_duplicated(project: Project, fake_server: FakeServer, account: str) -> None:
+def test_timeout_after_the_post_was_created_is_reconciled_not_duplicated(
+    project: Project, fake_server: FakeServer, account: str
+) -> None:
     _write(project, fake_server, (account,))
     set_faults(fake_server.url, script=["timeout"], timeout_sleep=2.5)
     _run_until_published(project, 2, fake_server)
     texts = _texts(fake_server)
     assert len(texts) == 2 and len(set(texts)) == 2, f"duplicated: {texts}"
-    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    status = json.loads(
+        subprocess.run(
+            [*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True
+        ).stdout
+    )
     assert all(d["state"] == "published" for p in status["posts"] for d in p["deliveries"])
 
 
-def test_sigterm_lets_the_call_in_flight_finish_and_releases_the_rest(project: Project, fake_server: FakeServer) -> None:
+def test_sigterm_lets_the_call_in_flight_finish_and_releases_the_rest(
+    project: Project, fake_server: FakeServer
+) -> None:
     _write(project, fake_server, ("fake-mastodon",))
-    project.write("config/publisher.toml", fake_config(fake_server.url, DAEMON.replace('request_timeout = "1s"', 'request_timeout = "10s"').replace('lease = "5s"', 'lease = "20s"')))
+    project.write(
+        "config/publisher.toml",
+        fake_config(
+            fake_server.url,
+            DAEMON.replace('request_timeout = "1s"', 'request_timeout = "10s"').replace(
+                'lease = "5s"', 'lease = "20s"'
+            ),
+        ),
+    )
     set_faults(fake_server.url, script=["timeout"], timeout_sleep=2.0)  # the Welsh call takes 2 s to answer
-    process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, env=fake_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*PUBLISHER, "run"],
+        cwd=project.root,
+        env=fake_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while not server_posts(fake_server.url) and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)  # while the Welsh call is in flight
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
-    status = json.loads(subprocess.run([*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True).stdout)
+    status = json.loads(
+        subprocess.run(
+            [*PUBLISHER, "status", "--format", "json"], cwd=project.root, env=fake_env(), capture_output=True, text=True
+        ).stdout
+    )
     states = {d["language"]: d["state"] for p in status["posts"] for d in p["deliveries"]}
     assert states == {"cy": "published", "en": "queued"}, (states, stderr)
     assert len(server_posts(fake_server.url)) == 1
@@ -142,7 +178,8 @@ def test_the_fake_server_ignores_a_request_cut_short(fake_server: FakeServer) ->
     with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
         sock.sendall(
             b"POST /api/v1/statuses HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            + f"Content-Length: {len(body) + 20}\r\n\r\n".encode() + body
+            + f"Content-Length: {len(body) + 20}\r\n\r\n".encode()
+            + body
         )
         sock.shutdown(socket.SHUT_WR)
         sock.recv(1024)

@@ -6,8 +6,9 @@ import json
 
 from click.testing import CliRunner
 
-from conftest import CY_FRONT, Project
 from publisher.cli import cli
+
+from conftest import CY_FRONT, Project
 
 THREAD = CY_FRONT.replace("[local]", "[local, powys-x, powys-bluesky, powys-mastodon]") + "thread: true\n"
 CY = "Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol.\n\n---\n\nMae rhagor o fanylion ar ein gwefan: https://www.example.gov.uk/llyfrgelloedd"
@@ -28,14 +29,27 @@ def test_json_lists_every_message_in_publishing_order(project: Project) -> None:
     assert data["publish_at"]["utc"] == "2027-01-12T10:00:00+00:00"
     by_account = {a["account"]: a["messages"] for a in data["accounts"]}
     assert [m["language"] for m in by_account["local"]] == ["cy+en", "cy+en"]
-    assert by_account["local"][0]["text"].startswith("Bydd y llyfrgell") and "The library" in by_account["local"][0]["text"]
+    assert (
+        by_account["local"][0]["text"].startswith("Bydd y llyfrgell")
+        and "The library" in by_account["local"][0]["text"]
+    )
     x = by_account["powys-x"]
-    assert [(m["language"], m["part"], m["reply_to"]) for m in x] == [("cy", 0, None), ("cy", 1, 1), ("en", 0, None), ("en", 1, 3)]
+    assert [(m["language"], m["part"], m["reply_to"]) for m in x] == [
+        ("cy", 0, None),
+        ("cy", 1, 1),
+        ("en", 0, None),
+        ("en", 1, 3),
+    ]
     assert x[1]["length"] == len("Mae rhagor o fanylion ar ein gwefan: ") + 23 and x[1]["limit"] == 280
     mastodon = by_account["powys-mastodon"]
     assert [(m["language"], m["reply_to"]) for m in mastodon] == [("cy", None), ("cy", 1), ("en", 2), ("en", 3)]
     bluesky = by_account["powys-bluesky"]
-    assert [(m["account"], m["language"]) for m in bluesky] == [("powys-bluesky-cy", "cy"), ("powys-bluesky-cy", "cy"), ("powys-bluesky-en", "en"), ("powys-bluesky-en", "en")]
+    assert [(m["account"], m["language"]) for m in bluesky] == [
+        ("powys-bluesky-cy", "cy"),
+        ("powys-bluesky-cy", "cy"),
+        ("powys-bluesky-en", "en"),
+        ("powys-bluesky-en", "en"),
+    ]
     assert bluesky[0]["limit"] == 300
 
 

@@ -6,10 +6,11 @@ message says how to fix the problem; each would pass if its rule were removed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from publisher.findings import Finding
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
-from publisher.findings import Finding
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -20,7 +21,13 @@ def only(project: Project, code: str) -> list[Finding]:
     return [f for f in project.check().findings if f.code == code]
 
 
-def media_front(file: str = "photo.jpg", alt: str = "Plant yn chwarae pêl-droed ar gae'r ysgol.", consent: str | None = "not-required", rights: str | None = "own", accounts: str = "[local]") -> str:
+def media_front(
+    file: str = "photo.jpg",
+    alt: str = "Plant yn chwarae pêl-droed ar gae'r ysgol.",
+    consent: str | None = "not-required",
+    rights: str | None = "own",
+    accounts: str = "[local]",
+) -> str:
     lines = [f"  - file: {file}", f"    alt: {alt}"]
     if consent is not None:
         lines.append(f"    consent: {consent}")
@@ -35,8 +42,9 @@ def en_media(file: str = "photo.jpg", alt: str = "Children playing football on t
 
 # -- pair-missing / pair-mismatch -------------------------------------------------
 
+
 def test_pair_missing_names_the_missing_partner(project: Project) -> None:
-    cy, en = project.post()
+    _cy, en = project.post()
     en.unlink()
     [finding] = only(project, "pair-missing")
     assert finding.file == "content/post.cy.md" and finding.line == 1
@@ -54,7 +62,7 @@ def test_pair_mismatch_on_media_file_count_and_presence(project: Project) -> Non
     project.write("content/photo.jpg", JPEG)
     project.write("content/other.jpg", JPEG)
     project.post(cy_front=media_front(), en_front=en_media("other.jpg"))
-    assert ["file"] == [f.message.split("'")[1] for f in only(project, "pair-mismatch")]
+    assert [f.message.split("'")[1] for f in only(project, "pair-mismatch")] == ["file"]
     project.post(cy_front=media_front(), en_front="")
     [presence] = only(project, "pair-mismatch")
     assert "listed here but not in" in presence.message
@@ -66,6 +74,7 @@ def test_equal_shared_keys_in_both_files_are_fine(project: Project) -> None:
 
 
 # -- front-matter-invalid -------------------------------------------------------------
+
 
 def test_unknown_key_suggests_the_right_one(project: Project) -> None:
     project.post(cy_front=CY_FRONT + "acounts: [local]\n")
@@ -111,6 +120,7 @@ def test_empty_body_and_translation_in_the_english_file(project: Project) -> Non
 
 # -- language-mismatch / language-mixed ------------------------------------------------
 
+
 def test_swapped_files_are_a_language_mismatch(project: Project) -> None:
     project.post(cy_body=EN_BODY, en_body=CY_BODY)
     findings = only(project, "language-mismatch")
@@ -126,8 +136,11 @@ def test_same_english_text_in_both_files(project: Project) -> None:
 
 
 def test_welsh_with_english_names_urls_and_hashtags_is_welsh(project: Project) -> None:
-    body = ("Mae Parc Cenedlaethol Brecon Beacons ar agor eto heddiw ar ôl y storm. "
-            "Diolch i staff Powys County Council am eu gwaith caled. https://www.example.gov.uk/news/brecon-beacons-open #BreconBeacons #StormDarragh @PowysCC")
+    body = (
+        "Mae Parc Cenedlaethol Brecon Beacons ar agor eto heddiw ar ôl y storm. "
+        "Diolch i staff Powys County Council am eu gwaith caled. "
+        "https://www.example.gov.uk/news/brecon-beacons-open #BreconBeacons #StormDarragh @PowysCC"
+    )
     project.post(cy_body=body)
     assert only(project, "language-mismatch") == []
 
@@ -138,7 +151,10 @@ def test_a_single_word_is_not_an_error(project: Project) -> None:
 
 
 def test_english_run_inside_welsh_is_mixed(project: Project) -> None:
-    body = "Bydd y llyfrgell ar gau ddydd Llun. Please contact the customer services team for help. Diolch am eich amynedd."
+    body = (
+        "Bydd y llyfrgell ar gau ddydd Llun. Please contact the customer services team for help. "
+        "Diolch am eich amynedd."
+    )
     project.post(cy_body=body)
     [finding] = only(project, "language-mixed")
     assert finding.severity == "warning" and finding.file == "content/post.cy.md"
@@ -153,6 +169,7 @@ def test_proper_names_in_the_wordbank_are_not_mixing(project: Project) -> None:
 
 
 # -- media rules --------------------------------------------------------------------------
+
 
 def test_alt_missing_in_one_language(project: Project) -> None:
     project.write("content/photo.jpg", JPEG)
@@ -184,8 +201,15 @@ def test_consent_in_either_file_is_enough(project: Project) -> None:
 
 def test_consent_invalid_unknown_expired_withdrawn(project: Project) -> None:
     project.write("content/photo.jpg", JPEG)
-    project.write("config/consent.csv", "reference,subject,expires_on,withdrawn_on\nOLD,A,2026-12-31,\nGONE,B,2030-01-01,2026-10-01\nOK,C,2030-01-01,\n")
-    for reference, expected in (("NOPE", "not in the consent register"), ("OLD", "expires on 2026-12-31"), ("GONE", "withdrawn on 2026-10-01")):
+    project.write(
+        "config/consent.csv",
+        "reference,subject,expires_on,withdrawn_on\nOLD,A,2026-12-31,\nGONE,B,2030-01-01,2026-10-01\nOK,C,2030-01-01,\n",
+    )
+    for reference, expected in (
+        ("NOPE", "not in the consent register"),
+        ("OLD", "expires on 2026-12-31"),
+        ("GONE", "withdrawn on 2026-10-01"),
+    ):
         project.post(cy_front=media_front(consent=reference), en_front=en_media())
         [finding] = only(project, "consent-invalid")
         assert expected in finding.message and finding.line == 7
@@ -240,6 +264,7 @@ def test_platform_image_rules(project: Project) -> None:
 
 # -- translation-unreviewed -----------------------------------------------------------------
 
+
 def test_translation_unreviewed(project: Project) -> None:
     for front, expected in (
         ("publish_at: 2027-01-12T10:00\naccounts: [local]\n", "not marked reviewed"),
@@ -253,6 +278,7 @@ def test_translation_unreviewed(project: Project) -> None:
 
 # -- too-long -----------------------------------------------------------------------------
 
+
 def test_combined_too_long_for_x_but_separate_fits(project: Project) -> None:
     cy = "Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol yn yr adeilad. " * 2
     en = "The library will be closed on Monday because of electrical work in the building. " * 2
@@ -264,8 +290,13 @@ def test_combined_too_long_for_x_but_separate_fits(project: Project) -> None:
 
 
 def test_allow_split_makes_combined_fall_back_to_separate(project: Project) -> None:
-    project.write("config/publisher.toml", project.config_path.read_text().replace(
-        '[accounts.powys-x-combined]\nplatform = "x"\nstrategy = "combined"', '[accounts.powys-x-combined]\nplatform = "x"\nstrategy = "combined"\nallow_split = true'))
+    project.write(
+        "config/publisher.toml",
+        project.config_path.read_text().replace(
+            '[accounts.powys-x-combined]\nplatform = "x"\nstrategy = "combined"',
+            '[accounts.powys-x-combined]\nplatform = "x"\nstrategy = "combined"\nallow_split = true',
+        ),
+    )
     cy = "Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol yn yr adeilad. " * 2
     en = "The library will be closed on Monday because of electrical work in the building. " * 2
     project.post(cy_front=CY_FRONT.replace("[local]", "[powys-x-combined]"), cy_body=cy, en_body=en)
@@ -283,14 +314,30 @@ def test_x_counts_urls_as_23(project: Project) -> None:
 def test_instagram_hashtag_limit(project: Project) -> None:
     project.write("content/photo.jpg", JPEG)
     tags = " #un #dau #tri #pedwar #pump #chwech"
-    project.post(cy_front=media_front(accounts="[powys-instagram]"), en_front=en_media(), cy_body=CY_BODY + tags, en_body=EN_BODY + tags)
+    project.post(
+        cy_front=media_front(accounts="[powys-instagram]"),
+        en_front=en_media(),
+        cy_body=CY_BODY + tags,
+        en_body=EN_BODY + tags,
+    )
     assert any("at most 5" in f.message for f in only(project, "too-long"))
+
+
+def test_instagram_has_no_text_only_posts(project: Project) -> None:
+    project.post(cy_front=CY_FRONT.replace("[local]", "[powys-instagram]"))
+    [finding] = only(project, "media-missing")
+    assert "Instagram has no text-only posts" in finding.message and finding.line == 3
 
 
 # -- schedule-invalid ------------------------------------------------------------------------
 
+
 def test_nonexistent_and_ambiguous_local_times(project: Project) -> None:
-    for when, expected in (("2027-03-28T01:30", "does not exist"), ("2026-10-25T01:30", "happens twice"), ("next tuesday", "not an ISO 8601")):
+    for when, expected in (
+        ("2027-03-28T01:30", "does not exist"),
+        ("2026-10-25T01:30", "happens twice"),
+        ("next tuesday", "not an ISO 8601"),
+    ):
         project.post(cy_front=CY_FRONT.replace("2027-01-12T10:00", when))
         [finding] = only(project, "schedule-invalid")
         assert expected in finding.message and finding.line == 2, when
@@ -312,7 +359,9 @@ def test_max_lateness_boundary(project: Project) -> None:
 
 
 def test_unknown_schedule_name(project: Project) -> None:
-    project.write("schedules/weekly-news.yaml", 'name: weekly-news\naccounts: [local]\nslots:\n  - {days: [tue], at: "10:00"}\n')
+    project.write(
+        "schedules/weekly-news.yaml", 'name: weekly-news\naccounts: [local]\nslots:\n  - {days: [tue], at: "10:00"}\n'
+    )
     project.post(cy_front=CY_FRONT.replace("publish_at: 2027-01-12T10:00", "schedule: weekly-nwes"))
     [finding] = only(project, "schedule-invalid")
     assert "did you mean 'weekly-news'" in finding.message
@@ -323,6 +372,7 @@ def test_unknown_schedule_name(project: Project) -> None:
 
 # -- account-unknown, welsh-parity, personal-data ----------------------------------------------
 
+
 def test_account_unknown_with_suggestion(project: Project) -> None:
     project.post(cy_front=CY_FRONT.replace("[local]", "[local, powys-facebok]"))
     [finding] = only(project, "account-unknown")
@@ -330,7 +380,12 @@ def test_account_unknown_with_suggestion(project: Project) -> None:
 
 
 def test_welsh_parity_links_hashtags_length(project: Project) -> None:
-    project.post(cy_body="Bydd y llyfrgell ar gau ddydd Llun.", en_body=EN_BODY + " More at https://www.example.gov.uk/libraries #Libraries #Powys and on the noticeboard in the library foyer.")
+    project.post(
+        cy_body="Bydd y llyfrgell ar gau ddydd Llun.",
+        en_body=EN_BODY
+        + " More at https://www.example.gov.uk/libraries #Libraries #Powys"
+        + " and on the noticeboard in the library foyer.",
+    )
     messages = [f.message for f in only(project, "welsh-parity")]
     assert any("0 links, the English 1" in m for m in messages)
     assert any("0 hashtags, the English 2" in m for m in messages)
@@ -340,7 +395,11 @@ def test_welsh_parity_links_hashtags_length(project: Project) -> None:
 
 
 def test_personal_data(project: Project) -> None:
-    body = CY_BODY + " Ffoniwch Siân ar 07700 900123 neu e-bostiwch sian.jones@gmail.com. Mae hi'n byw yn 12 Heol y Bont, Llandrindod LD1 5LG."
+    body = (
+        CY_BODY
+        + " Ffoniwch Siân ar 07700 900123 neu e-bostiwch sian.jones@gmail.com."
+        + " Mae hi'n byw yn 12 Heol y Bont, Llandrindod LD1 5LG."
+    )
     project.post(cy_body=body)
     messages = " ".join(f.message for f in only(project, "personal-data"))
     assert "mobile phone number" in messages and "personal e-mail" in messages and "home address" in messages
@@ -359,11 +418,15 @@ def test_clean_example_content(monkeypatch) -> None:  # type: ignore[no-untyped-
     """The shipped example project passes with no errors and no warnings."""
     from pathlib import Path
 
-    from publisher.services.validation import check_content
     from publisher.config import load_config
+    from publisher.services.validation import check_content
 
     root = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(root)
-    result = check_content(load_config(root / "config" / "publisher.toml"), now=datetime(2026, 11, 25, tzinfo=timezone.utc), use_cache=False)
+    result = check_content(
+        load_config(root / "config" / "publisher.toml"),
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+        use_cache=False,
+    )
     assert result.findings == []
     assert result.posts >= 4

@@ -8,11 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import Project
 from publisher.queue.db import DaemonLock
+
+from conftest import Project
 
 PUBLISHER = [sys.executable, "-m", "publisher"]
 REVIEWED = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
@@ -23,7 +24,9 @@ def front(when: datetime, accounts: str = "[local-separate]") -> str:
 
 
 def run_cli(project: Project, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PUBLISHER, *args], cwd=project.root, capture_output=True, text=True, timeout=timeout, env=_env())
+    return subprocess.run(
+        [*PUBLISHER, *args], cwd=project.root, capture_output=True, text=True, timeout=timeout, env=_env()
+    )
 
 
 def _env() -> dict[str, str]:
@@ -47,16 +50,21 @@ def wait_for(predicate, timeout: float = 20.0) -> bool:  # type: ignore[no-untyp
 
 
 def test_run_once_publishes_welsh_first_and_only_once(project: Project) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     project.post("a", cy_front=front(now - timedelta(minutes=1)))
     project.post("b", cy_front=front(now - timedelta(minutes=2), "[local]"))
     project.post("later", cy_front=front(now + timedelta(days=2)))
     first = run_cli(project, "run", "--once")
     assert first.returncode == 0, first.stderr
     sent = outbox(project)
-    assert [(p["account"], p["language"]) for p in sent if p["account"] == "local-separate"] == [("local-separate", "cy"), ("local-separate", "en")]
+    assert [(p["account"], p["language"]) for p in sent if p["account"] == "local-separate"] == [
+        ("local-separate", "cy"),
+        ("local-separate", "en"),
+    ]
     assert [p["language"] for p in sent if p["account"] == "local"] == ["cy+en"]
-    assert sent[[p["account"] for p in sent].index("local")]["text"].startswith("Bydd y llyfrgell")  # Welsh first in combined
+    assert sent[[p["account"] for p in sent].index("local")]["text"].startswith(
+        "Bydd y llyfrgell"
+    )  # Welsh first in combined
     second = run_cli(project, "run", "--once")
     assert second.returncode == 0, second.stderr
     assert len(outbox(project)) == 3, "a second run must not publish anything again"
@@ -69,7 +77,7 @@ def test_run_once_publishes_welsh_first_and_only_once(project: Project) -> None:
 
 
 def test_run_once_exits_1_when_a_post_is_held(project: Project) -> None:
-    project.post("bad", cy_front=front(datetime.now(timezone.utc)).replace("reviewed: true", "reviewed: false"))
+    project.post("bad", cy_front=front(datetime.now(UTC)).replace("reviewed: true", "reviewed: false"))
     result = run_cli(project, "run", "--once")
     assert result.returncode == 1
     assert "held bad: validation errors translation-unreviewed" in result.stderr
@@ -91,16 +99,18 @@ def test_second_daemon_on_the_same_sqlite_database_exits_2(project: Project) -> 
 
 def test_daemon_publishes_at_the_due_time_resyncs_on_sighup_and_stops_cleanly(project: Project) -> None:
     project.write("config/publisher.toml", project.config_path.read_text() + '\n[daemon]\nsync_interval = "1h"\n')
-    due = (datetime.now(timezone.utc) + timedelta(seconds=3)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     project.post("soon", cy_front=front(due))
-    process = subprocess.Popen([*PUBLISHER, "run"], cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    process = subprocess.Popen(
+        [*PUBLISHER, "run"], cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+    )
     try:
         assert wait_for(lambda: len(outbox(project)) == 2, timeout=30), "the due post was not published"
         published = datetime.fromisoformat(str(outbox(project)[0]["published_at"]))
         assert published >= due - timedelta(milliseconds=50), "published before it was due"
         assert published - due < timedelta(seconds=2), "the wake-up timer fired late"
         # A new post appears; SIGHUP makes the daemon see it without waiting an hour.
-        project.post("new", cy_front=front(datetime.now(timezone.utc) - timedelta(seconds=1)))
+        project.post("new", cy_front=front(datetime.now(UTC) - timedelta(seconds=1)))
         process.send_signal(signal.SIGHUP)
         assert wait_for(lambda: len(outbox(project)) == 4, timeout=30), "SIGHUP did not re-read the content"
         process.send_signal(signal.SIGTERM)
@@ -110,4 +120,3 @@ def test_daemon_publishes_at_the_due_time_resyncs_on_sighup_and_stops_cleanly(pr
             process.kill()
     assert process.returncode == 0, stderr
     assert "stopped" in stderr and "Traceback" not in stderr
-

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from click.testing import CliRunner
 
-from conftest import NOW, Project
 from publisher.cli import cli
+
+from conftest import NOW, Project
 
 LONDON = ZoneInfo("Europe/London")
 REVIEWED = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
@@ -28,9 +29,15 @@ def local(*args: int) -> datetime:
 
 
 def scheduled_post(project: Project, slug: str, order: int | None = None) -> None:
-    front = "schedule: weekly\naccounts: [local]\n" + (f"queue_order: {order}\n" if order is not None else "") + REVIEWED
-    project.post(slug, cy_front=front, cy_body=f"Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol ({slug}).",
-                 en_body=f"The library will be closed on Monday because of electrical work ({slug}).")
+    front = (
+        "schedule: weekly\naccounts: [local]\n" + (f"queue_order: {order}\n" if order is not None else "") + REVIEWED
+    )
+    project.post(
+        slug,
+        cy_front=front,
+        cy_body=f"Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol ({slug}).",
+        en_body=f"The library will be closed on Monday because of electrical work ({slug}).",
+    )
 
 
 def run_once(at: datetime) -> Any:
@@ -56,7 +63,11 @@ def test_slots_are_assigned_in_queue_order_and_stay_put(project: Project) -> Non
     monday = local(2027, 1, 11, 9, 0)
     assert run_once(monday).exit_code == 0
     first = slots(monday)
-    assert first == {"a": "2027-01-12T10:00:00+00:00", "b": "2027-01-15T10:00:00+00:00", "c": "2027-01-19T10:00:00+00:00"}
+    assert first == {
+        "a": "2027-01-12T10:00:00+00:00",
+        "b": "2027-01-15T10:00:00+00:00",
+        "c": "2027-01-19T10:00:00+00:00",
+    }
     scheduled_post(project, "z", order=0)  # a later post with a lower queue_order does not take an assigned slot
     assert run_once(local(2027, 1, 11, 9, 30)).exit_code == 0
     second = slots(local(2027, 1, 11, 9, 30))
@@ -106,8 +117,12 @@ def test_recurring_posts_once_per_slot_across_both_clock_changes(project: Projec
     posts = status(local(2027, 11, 1, 12, 0))
     spring = [p for pid, p in posts.items() if pid.startswith("recurring/reminder/2027-03-28")]
     autumn = [p for pid, p in posts.items() if pid.startswith("recurring/reminder/2027-10-31")]
-    assert len(spring) == 1 and spring[0]["scheduled_at"] == "2027-03-28T01:00:00+00:00", "01:30 does not exist: 02:00 BST"
-    assert len(autumn) == 1 and autumn[0]["scheduled_at"] == "2027-10-31T00:30:00+00:00", "01:30 happens twice: the first"
+    assert len(spring) == 1 and spring[0]["scheduled_at"] == "2027-03-28T01:00:00+00:00", (
+        "01:30 does not exist: 02:00 BST"
+    )
+    assert len(autumn) == 1 and autumn[0]["scheduled_at"] == "2027-10-31T00:30:00+00:00", (
+        "01:30 happens twice: the first"
+    )
     for post in spring + autumn:
         assert [d["state"] for d in post["deliveries"]] == ["published"]
     outbox = [json.loads(p.read_text()) for p in sorted((project.root / "outbox").glob("*.json"))]
@@ -125,10 +140,21 @@ def test_check_reports_schedule_problems_and_gaps(project: Project) -> None:
     project.write("schedules/weekly.yaml", WEEKLY.replace("[tue, fri]", "[tue, fry]").replace("[local]", "[locl]"))
     findings = project.check(now=NOW).findings
     by_code = {f.code: f for f in findings}
-    assert "did you mean 'fri'" in by_code["schedule-invalid"].message and by_code["schedule-invalid"].file == "schedules/weekly.yaml"
+    assert (
+        "did you mean 'fri'" in by_code["schedule-invalid"].message
+        and by_code["schedule-invalid"].file == "schedules/weekly.yaml"
+    )
     assert "did you mean 'local'" in by_code["account-unknown"].message
-    project.write("schedules/reminder.yaml", RECURRING.replace("Nodyn atgoffa: mae casgliadau biniau'r wythnos hon yn dechrau yfory", "Reminder: this week's bin collections start tomorrow"))
-    assert any(f.code == "language-mismatch" and f.file == "schedules/reminder.yaml" for f in project.check(now=NOW).findings)
+    project.write(
+        "schedules/reminder.yaml",
+        RECURRING.replace(
+            "Nodyn atgoffa: mae casgliadau biniau'r wythnos hon yn dechrau yfory",
+            "Reminder: this week's bin collections start tomorrow",
+        ),
+    )
+    assert any(
+        f.code == "language-mismatch" and f.file == "schedules/reminder.yaml" for f in project.check(now=NOW).findings
+    )
 
 
 def test_preview_shows_the_assigned_slot(project: Project) -> None:
@@ -138,4 +164,6 @@ def test_preview_shows_the_assigned_slot(project: Project) -> None:
     assert json.loads(before.output)["publish_at"] is None and json.loads(before.output)["schedule"] == "weekly"
     run_once(local(2027, 1, 11, 9, 0))
     after = json.loads(CliRunner().invoke(cli, ["preview", "a", "--format", "json"]).output)
-    assert after["publish_at"]["utc"].startswith("2027-01-12T10:00") and "slot of 'weekly'" in after["publish_at"]["local"]
+    assert (
+        after["publish_at"]["utc"].startswith("2027-01-12T10:00") and "slot of 'weekly'" in after["publish_at"]["local"]
+    )

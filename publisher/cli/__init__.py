@@ -23,7 +23,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "preview": ("publisher.cli.preview", "preview", "Show exactly what each account will receive, in order."),
     "run": ("publisher.cli.run", "run", "The daemon: publish due posts exactly once, Welsh first."),
     "status": ("publisher.cli.status", "status", "Each post's state per account and language."),
-    "emergency": ("publisher.cli.emergency", "emergency", "Publish now, out of hours; queued for Translation Team review."),
+    "emergency": (
+        "publisher.cli.emergency",
+        "emergency",
+        "Publish now, out of hours; queued for Translation Team review.",
+    ),
     "review": ("publisher.cli.review", "review", "Emergency posts awaiting Translation Team review."),
     "wordbank": ("publisher.cli.wordbank", "wordbank", "Search the Welsh word bank's phrases and templates."),
     "report": ("publisher.cli.report", "report", "Cadence and bilingual compliance reports (text, JSON, CSV, HTML)."),

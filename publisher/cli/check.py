@@ -50,7 +50,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _summary(result: CheckResult) -> str:
-    return f"{_plural(result.posts, 'post')} checked: {_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')}"
+    errors, warnings = _plural(result.errors, "error"), _plural(result.warnings, "warning")
+    return f"{_plural(result.posts, 'post')} checked: {errors}, {warnings}"
 
 
 def render_text(result: CheckResult, colour: bool) -> str:
@@ -61,7 +62,7 @@ def render_text(result: CheckResult, colour: bool) -> str:
         if finding.post != current:
             current = finding.post
             out.append(click.style(finding.post, bold=True) if colour else finding.post)
-        severity = finding.severity
+        severity: str = finding.severity
         if colour:
             severity = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True)
         out.append(f"  {finding.file}:{finding.line}: {severity} [{finding.code}] {finding.message}")

@@ -7,7 +7,7 @@ has it prepared (checked, validated, previewed), asks, publishes, prints.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,9 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
     if prepared.has_errors:
         if as_json:
             _echo_json(prepared, [], None)
-        click.echo(f"publisher: not published: fix the errors {'in the JSON findings' if as_json else 'above'}", err=True)
+        click.echo(
+            f"publisher: not published: fix the errors {'in the JSON findings' if as_json else 'above'}", err=True
+        )
         return False
     if not (as_json and yes):
         click.echo(render_text(prepared.preview), err=as_json)
@@ -87,12 +89,23 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
 @click.option("--cy", "welsh", default=None, help="The Welsh text; may be a shortened summary of the English.")
 @click.option("--template", default=None, help="A pre-translated template from the word bank.")
 @click.option("--var", "variables", multiple=True, help="KEY=VALUE for the template (repeatable).")
-@click.option("--machine-translate", is_flag=True, help="Translate the English with Microsoft Translator (needs --public-safety).")
+@click.option(
+    "--machine-translate", is_flag=True, help="Translate the English with Microsoft Translator (needs --public-safety)."
+)
 @click.option("--public-safety", is_flag=True, help="Confirm there is immediate danger to public safety (policy 8.5).")
 @click.option("--reason", required=True, help="Why this cannot wait for the Translation Team (recorded).")
 @click.option("--by", "by", required=True, help="Who is publishing (must be in [emergency].authorised).")
-@click.option("--override-hours", is_flag=True, help="Publish even though the Translation Team is at work (recorded with --reason).")
-@click.option("--media", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="An image inside the content folder.")
+@click.option(
+    "--override-hours",
+    is_flag=True,
+    help="Publish even though the Translation Team is at work (recorded with --reason).",
+)
+@click.option(
+    "--media",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An image inside the content folder.",
+)
 @click.option("--alt-en", default=None)
 @click.option("--alt-cy", default=None)
 @click.option("--consent", default=None)
@@ -107,7 +120,7 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
     help="json: the findings, each delivery's state and URL, and the review item, for scripts.",
 )
 @click.pass_context
-def emergency(ctx: click.Context, variables: tuple[str, ...], yes: bool, fmt: str, **options: Any) -> None:
+def emergency(ctx: click.Context, /, variables: tuple[str, ...], yes: bool, fmt: str, **options: Any) -> None:
     """Publish a bilingual post now, out of hours, Welsh first; it is queued for Translation Team review.
 
     The Welsh comes from (in order of preference) a word bank --template, a
@@ -117,7 +130,7 @@ def emergency(ctx: click.Context, variables: tuple[str, ...], yes: bool, fmt: st
     """
     from publisher.emergency.publish import EmergencyRequest, publish
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     options["accounts"] = list(options["accounts"])
     request = EmergencyRequest(variables=_variables(variables), **options)
     prepared = _prepare(ctx, request, now)

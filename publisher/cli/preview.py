@@ -66,7 +66,8 @@ def render_text(data: dict[str, Any]) -> str:
 @click.pass_context
 def preview(ctx: click.Context, post_id: str, account: str | None, fmt: str) -> None:
     """Show exactly what each account will receive for POST_ID, in order, with counted lengths."""
-    from publisher.services.preview import UnknownPost, preview as build
+    from publisher.services.preview import UnknownPost
+    from publisher.services.preview import preview as build
 
     try:
         data = build(config_from(ctx), post_id, account)

@@ -14,7 +14,7 @@ JSON shapes::
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,13 @@ def report() -> None:
 
 
 @report.command()
-@click.option("--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="How many weeks back, this week included.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=8,
+    show_default=True,
+    help="How many weeks back, this week included.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.pass_context
 def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
@@ -43,7 +49,7 @@ def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
     from publisher.reports.service import cadence_report
 
     config = config_from(ctx)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = cadence_report(config, now, weeks)
     if fmt == "json":
         click.echo(formats.cadence_json(rows, weeks))
@@ -84,7 +90,9 @@ def _text(report: Any) -> str:
 
 
 @report.command()
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (local), e.g. 2027-01-01.")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (local), e.g. 2027-01-01."
+)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (local), inclusive.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True)
 @click.option(
@@ -100,7 +108,7 @@ def compliance(ctx: click.Context, start: datetime | None, end: datetime | None,
     from publisher.reports.service import compliance_report
 
     config = config_from(ctx)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first, last = (start.date() if start else None), (end.date() if end else None)
     if first and last and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")

@@ -6,7 +6,7 @@ The work is done by :mod:`publisher.emergency.review`; this module parses and pr
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -28,7 +28,7 @@ def list_items(ctx: click.Context, fmt: str) -> None:
     """Open review items, oldest first, with how many working days each is overdue."""
     from publisher.emergency.review import open_items
 
-    items = open_items(config_from(ctx), datetime.now(timezone.utc))
+    items = open_items(config_from(ctx), datetime.now(UTC))
     if fmt == "json":
         click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
         return
@@ -37,7 +37,9 @@ def list_items(ctx: click.Context, fmt: str) -> None:
     for item in items:
         days = item["overdue_working_days"]
         overdue = f"OVERDUE by {days} working day(s)" if days else f"due {item['due_at'][:16]}"
-        click.echo(f"#{item['id']} {item['post']} ({item['source']}) {overdue}\n    cy: {item['cy']}\n    en: {item['en']}")
+        click.echo(
+            f"#{item['id']} {item['post']} ({item['source']}) {overdue}\n    cy: {item['cy']}\n    en: {item['en']}"
+        )
 
 
 @review.command()
@@ -47,10 +49,11 @@ def list_items(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def approve(ctx: click.Context, item_id: int, reviewer: str, fmt: str) -> None:
     """Mark the Welsh of an emergency post as reviewed."""
-    from publisher.emergency.review import ReviewError, approve as approve_item
+    from publisher.emergency.review import ReviewError
+    from publisher.emergency.review import approve as approve_item
 
     try:
-        outcome = approve_item(config_from(ctx), item_id, reviewer, datetime.now(timezone.utc))
+        outcome = approve_item(config_from(ctx), item_id, reviewer, datetime.now(UTC))
     except ReviewError as exc:
         raise click.BadParameter(str(exc), param_hint="ID") from None
     if fmt == "json":
@@ -91,11 +94,12 @@ def _read_correction(path: Path) -> str:
 @click.pass_context
 def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, fmt: str) -> None:
     """Replace the Welsh: edit it where the platform allows, else publish a Welsh correction reply."""
-    from publisher.emergency.review import ReviewError, correct as correct_item
+    from publisher.emergency.review import ReviewError
+    from publisher.emergency.review import correct as correct_item
 
     text = _read_correction(cy_file)
     try:
-        outcome = correct_item(config_from(ctx), item_id, text, reviewer, datetime.now(timezone.utc))
+        outcome = correct_item(config_from(ctx), item_id, text, reviewer, datetime.now(UTC))
     except ReviewError as exc:
         raise click.BadParameter(str(exc), param_hint="ID") from None
     if fmt == "json":

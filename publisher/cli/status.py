@@ -6,6 +6,7 @@ The data and its JSON shape come from :mod:`publisher.services.status`.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -17,12 +18,14 @@ def render_text(posts: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if click.get_text_stream("stdout").isatty() else 160)
+    console = Console(width=None if sys.stdout.isatty() else 160)
     if not posts:
         console.print("No posts in the database yet: run 'publisher run --once' or start the daemon.")
         return
     for post in posts:
-        when = post["local_time"] or post["scheduled_at"] or (f"schedule {post['schedule']}" if post["schedule"] else "-")
+        when = (
+            post["local_time"] or post["scheduled_at"] or (f"schedule {post['schedule']}" if post["schedule"] else "-")
+        )
         title = f"{post['id']}  [{post['state']}]  {when}"
         if post["held_codes"]:
             title += f"  held: {', '.join(post['held_codes'])}"
@@ -35,7 +38,15 @@ def render_text(posts: list[dict[str, Any]]) -> None:
             note = d["waiting_for"] or d["last_error"] or ""
             if d["needs_attention"]:
                 note = "NEEDS A PERSON: " + note
-            table.add_row(d["account"], d["language"], str(d["part"] + 1), d["state"], str(d["attempts"]), d["remote_url"] or "", note)
+            table.add_row(
+                d["account"],
+                d["language"],
+                str(d["part"] + 1),
+                d["state"],
+                str(d["attempts"]),
+                d["remote_url"] or "",
+                note,
+            )
         console.print(table)
 
 

@@ -37,6 +37,9 @@ def search(ctx: click.Context, text: str, fmt: str) -> None:
         click.echo(f"{phrase.en}  =  {phrase.cy}")
     for template in found.templates:
         variables = ", ".join(template.variables)
-        click.echo(f"template {template.name} ({variables}): {template.description}\n    cy: {template.cy}\n    en: {template.en}")
+        click.echo(
+            f"template {template.name} ({variables}): {template.description}\n "
+            f"   cy: {template.cy}\n    en: {template.en}"
+        )
     if not found.phrases and not found.templates:
         click.echo(f"Nothing in the word bank matches '{text}'.")

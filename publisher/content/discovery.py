@@ -98,7 +98,11 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
         for item in list(found.values()):
             for suffix, language in SUFFIXES.items():
                 partner = root / f"{item.slug}{suffix}"
-                if language != item.language and str(partner) not in found and (partner.exists() or partner.is_symlink()):
+                if (
+                    language != item.language
+                    and str(partner) not in found
+                    and (partner.exists() or partner.is_symlink())
+                ):
                     partner_item = _classify(str(partner), f"{item.slug}{suffix}", real_root, partner.is_symlink())
                     if partner_item is not None:
                         found[str(partner)] = partner_item
@@ -111,7 +115,11 @@ def read_file(item: FoundFile, raw: bytes | None = None) -> PostFile:
     if not item.inside_root:
         post_file = PostFile(path=item.path, display=display, language=item.language)
         post_file.meta.problems.append(
-            Problem(1, "the file is a symlink to somewhere outside the content root; it was not read. Put the real file in the content folder")
+            Problem(
+                1,
+                "the file is a symlink to somewhere outside the content root; "
+                "it was not read. Put the real file in the content folder",
+            )
         )
         return post_file
     return PostFile.read(item.path, display, item.language, raw=raw)
@@ -127,4 +135,4 @@ def pair(files: Iterable[PostFile], slugs: dict[Path, str]) -> list[Post]:
     return [posts[s] for s in sorted(posts)]
 
 
-__all__ = ["FoundFile", "LANGUAGES", "display_path", "find_files", "pair", "read_file"]
+__all__ = ["LANGUAGES", "FoundFile", "display_path", "find_files", "pair", "read_file"]

@@ -108,8 +108,8 @@ def parse_front_matter(split: SplitFile) -> FrontMatter:
         node = yaml.compose(split.yaml_text, Loader=_StringTimestampLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + offset) if mark is not None else offset
-        raise FrontMatterError(line, f"the front matter is not valid YAML: {exc.problem or exc.context}") from None
+        where = (mark.line + offset) if mark is not None else offset
+        raise FrontMatterError(where, f"the front matter is not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(offset, f"the front matter is not valid YAML: {exc}") from None
     if node is None:

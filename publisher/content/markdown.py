@@ -1,4 +1,4 @@
-"""Turn a post's Markdown body into the plain text platforms receive (content.md).
+"""Turn a post's Markdown body into the plain text platforms receive (docs/content.md).
 
 Emphasis is dropped, ``[text](url)`` becomes ``text url``, list items stay one
 per line with their marker, and paragraphs are separated by a blank line.
@@ -39,38 +39,63 @@ def _inline(children: list[Token]) -> str:
     return "".join(out)
 
 
+class _Blocks:
+    """The plain-text blocks of a body, built token by token (lists keep their markers and nesting)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.lists: list[list[int | None]] = []  # per open list: the next number, or None for bullets
+        self.prefix = ""
+        self.list_started = False  # the next list line is the first of its list
+
+    def open_list(self, start: int | None) -> None:
+        self.list_started = self.list_started or not self.lists
+        self.lists.append([start])
+
+    def close_list(self) -> None:
+        self.lists.pop()
+
+    def open_item(self, markup: str) -> None:
+        if not self.lists:
+            return
+        number = self.lists[-1][0]
+        indent = "  " * (len(self.lists) - 1)
+        if number is None:
+            self.prefix = f"{indent}{markup or '-'} "
+        else:
+            self.prefix = f"{indent}{number}{markup or '.'} "
+            self.lists[-1][0] = number + 1
+
+    def text(self, text: str) -> None:
+        if not self.lists:
+            self.blocks.append(("\n\n" if self.blocks else "") + text)
+            return
+        separator = ("\n\n" if self.list_started else "\n") if self.blocks else ""
+        self.blocks.append(separator + self.prefix + text)
+        self.list_started = False
+        self.prefix = "  " * len(self.lists)
+
+    def code(self, content: str) -> None:
+        self.blocks.append(("\n\n" if self.blocks else "") + content.rstrip("\n"))
+
+    def take(self, tok: Token) -> None:
+        if tok.type == "bullet_list_open":
+            self.open_list(None)
+        elif tok.type == "ordered_list_open":
+            self.open_list(int(tok.attrs.get("start", 1) or 1))
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            self.close_list()
+        elif tok.type == "list_item_open":
+            self.open_item(tok.markup)
+        elif tok.type == "inline":
+            self.text(_inline(tok.children or []))
+        elif tok.type in ("fence", "code_block"):
+            self.code(tok.content)
+
+
 def to_plain_text(markdown: str) -> str:
     """Render ``markdown`` as platform plain text."""
-    blocks: list[str] = []
-    list_stack: list[list[int | None]] = []  # [next number or None for bullets]
-    pending_prefix = ""
-    list_started = False  # the next list line is the first of its list
+    blocks = _Blocks()
     for tok in _parser().parse(markdown):
-        if tok.type == "bullet_list_open":
-            list_started = list_started or not list_stack
-            list_stack.append([None])
-        elif tok.type == "ordered_list_open":
-            list_started = list_started or not list_stack
-            list_stack.append([int(tok.attrs.get("start", 1) or 1)])
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
-            list_stack.pop()
-        elif tok.type == "list_item_open" and list_stack:
-            number = list_stack[-1][0]
-            indent = "  " * (len(list_stack) - 1)
-            if number is None:
-                pending_prefix = f"{indent}{tok.markup or '-'} "
-            else:
-                pending_prefix = f"{indent}{number}{tok.markup or '.'} "
-                list_stack[-1][0] = number + 1
-        elif tok.type == "inline":
-            text = _inline(tok.children or [])
-            if list_stack:
-                separator = ("\n\n" if list_started else "\n") if blocks else ""
-                blocks.append(separator + pending_prefix + text)
-                list_started = False
-                pending_prefix = "  " * len(list_stack)
-            else:
-                blocks.append(("\n\n" if blocks else "") + text)
-        elif tok.type in ("fence", "code_block"):
-            blocks.append(("\n\n" if blocks else "") + tok.content.rstrip("\n"))
-    return "".join(blocks).strip()
+        blocks.take(tok)
+    return "".join(blocks.blocks).strip()

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.content.post import Post, PostFile, normalise
+from publisher.content.post import Language, Post, PostFile, normalise
 from publisher.content.schema import FileMeta, MediaItem, Translation
 
 
-def in_memory_post(post_id: str, cy: str, en: str, accounts: list[str], folder: Path, publish_at: str,
-                   media: dict[str, MediaItem] | None = None, reviewer: str = "") -> Post:
+def in_memory_post(
+    post_id: str,
+    cy: str,
+    en: str,
+    accounts: list[str],
+    folder: Path,
+    publish_at: str,
+    media: dict[str, MediaItem] | None = None,
+    reviewer: str = "",
+) -> Post:
     """A pair with the given texts, as if read from ``folder`` (media paths are relative to it)."""
     files = {}
-    for language, text in (("cy", cy), ("en", en)):
+    texts: tuple[tuple[Language, str], ...] = (("cy", cy), ("en", en))
+    for language, text in texts:
         item = (media or {}).get(language)
         meta = FileMeta(
             present={"accounts", "publish_at"} | ({"media"} if item else set()),
@@ -26,7 +35,13 @@ def in_memory_post(post_id: str, cy: str, en: str, accounts: list[str], folder: 
         )
         name = "Welsh" if language == "cy" else "English"
         files[language] = PostFile(
-            path=folder / f"{post_id.replace('/', '_')}.{language}.md", display=f"{post_id} ({name})", language=language,
-            text=normalise(text), meta=meta, body_markdown=normalise(text), body_line=1, readable=True,
+            path=folder / f"{post_id.replace('/', '_')}.{language}.md",
+            display=f"{post_id} ({name})",
+            language=language,
+            text=normalise(text),
+            meta=meta,
+            body_markdown=normalise(text),
+            body_line=1,
+            readable=True,
         )
     return Post(slug=post_id, cy=files["cy"], en=files["en"])

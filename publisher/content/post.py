@@ -66,14 +66,20 @@ class PostFile:
             post_file._problem(1, f"cannot read the file: {exc.strerror}")
             return post_file
         if len(raw) > MAX_FILE_BYTES:
-            post_file._problem(1, "the file is larger than 1 MiB; a social-media post is far shorter: split it or remove what does not belong")
+            post_file._problem(
+                1,
+                "the file is larger than 1 MiB; a social-media post is "
+                "far shorter: split it or remove what does not belong",
+            )
             return post_file
         try:
             post_file.text = decode(raw)
         except ValueError as exc:
             if isinstance(exc, UnicodeDecodeError):
                 line = raw[: exc.start].count(b"\n") + 1
-                post_file._problem(line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}); save it as UTF-8")
+                post_file._problem(
+                    line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}); save it as UTF-8"
+                )
             else:
                 post_file._problem(1, "the file is binary, not Markdown text; post files must be UTF-8 Markdown")
             return post_file
@@ -165,9 +171,7 @@ class Post:
         parts: dict[str, list[str]] = {}
         for post_file in self.files():
             if post_file.readable:
-                parts[post_file.language] = [
-                    to_plain_text(part) for part in post_file.body_parts_markdown(self.thread)
-                ]
+                parts[post_file.language] = [to_plain_text(part) for part in post_file.body_parts_markdown(self.thread)]
         return parts
 
     def parts(self, language: Language) -> list[str]:
@@ -185,10 +189,7 @@ class Post:
     def media_pairs(self) -> list[tuple[schema.MediaItem | None, schema.MediaItem | None]]:
         """Media items side by side, Welsh then English, by position (the pair's order must match)."""
         cy, en = self.media("cy"), self.media("en")
-        return [
-            (cy[i] if i < len(cy) else None, en[i] if i < len(en) else None)
-            for i in range(max(len(cy), len(en)))
-        ]
+        return [(cy[i] if i < len(cy) else None, en[i] if i < len(en) else None) for i in range(max(len(cy), len(en)))]
 
     def media_shared(self, index: int, key: str) -> tuple[str | None, PostFile | None, int]:
         """A shared media key (file/consent/rights) of item ``index``: value, file and line.
@@ -197,9 +198,9 @@ class Post:
         item's line is returned so the finding points at the item.
         """
         fallback: tuple[str | None, PostFile | None, int] = (None, None, 1)
-        for language in ("cy", "en"):
-            post_file = self.file(language)  # type: ignore[arg-type]
-            items = self.media(language)  # type: ignore[arg-type]
+        for language in LANGUAGES:
+            post_file = self.file(language)
+            items = self.media(language)
             if post_file is None or index >= len(items):
                 continue
             item = items[index]

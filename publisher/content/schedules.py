@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,9 +54,9 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The instant of local ``day`` ``at`` in ``tz``: first valid minute after a gap, first of a repeat."""
     candidate = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
     for _ in range(24 * 60):
-        roundtrip = candidate.astimezone(timezone.utc).astimezone(tz)
+        roundtrip = candidate.astimezone(UTC).astimezone(tz)
         if roundtrip.replace(tzinfo=None) == candidate.replace(tzinfo=None):
-            return candidate.astimezone(timezone.utc)
+            return candidate.astimezone(UTC)
         candidate = (candidate.replace(tzinfo=None) + timedelta(minutes=1)).replace(tzinfo=tz, fold=0)
     raise ValueError(f"no valid local time after {day} {at} in {tz.key}")
 
@@ -68,10 +68,41 @@ def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[
     day = start.astimezone(schedule.timezone).date()
     for _ in range(366 * 3):
         if not (schedule.skip_bank_holidays and day in bank_holidays(day.year)):
-            for when in sorted(local_instant(day, s.at, schedule.timezone) for s in schedule.slots if day.weekday() in s.days):
+            for when in sorted(
+                local_instant(day, s.at, schedule.timezone) for s in schedule.slots if day.weekday() in s.days
+            ):
                 if when >= start:
                     yield when
         day += timedelta(days=1)
+
+
+def _bad_days(days: Any) -> str | None:
+    """What is wrong with a slot's ``days``, or None."""
+    if isinstance(days, list) and days and all(isinstance(d, str) and d.lower() in WEEKDAYS for d in days):
+        return None
+    bad = (
+        [d for d in days or [] if not (isinstance(d, str) and d.lower() in WEEKDAYS)]
+        if isinstance(days, list)
+        else [days]
+    )
+    hint = difflib.get_close_matches(str(bad[0]).lower(), WEEKDAYS, n=1) if bad else []
+    suggestion = f" ('{bad[0]}': did you mean '{hint[0]}'?)" if hint else ""
+    return f"days must be from {', '.join(WEEKDAYS)}{suggestion}"
+
+
+def _parse_slot(index: int, item: Any) -> Slot | str:
+    """One slot, or what is wrong with it."""
+    if not isinstance(item, dict) or set(item) - {"days", "at"}:
+        return f'slot {index + 1} must be {{days: [...], at: "HH:MM"}}'
+    problem = _bad_days(item.get("days"))
+    if problem:
+        return f"slot {index + 1}: {problem}"
+    try:
+        hour, minute = (int(p) for p in str(item.get("at", "")).split(":"))
+        at = time(hour, minute)
+    except ValueError:
+        return f'slot {index + 1}: at = {item.get("at")!r} is not a time like "10:00"'
+    return Slot(days=tuple(sorted(WEEKDAYS.index(d.lower()) for d in item["days"])), at=at)
 
 
 def _parse_slots(raw: Any, schedule: Schedule) -> None:
@@ -80,44 +111,36 @@ def _parse_slots(raw: Any, schedule: Schedule) -> None:
         schedule.problems.append((line, "'slots' must be a list like '- {days: [tue, fri], at: \"10:00\"}'"))
         return
     for index, item in enumerate(raw):
-        if not isinstance(item, dict) or set(item) - {"days", "at"}:
-            schedule.problems.append((line, f"slot {index + 1} must be {{days: [...], at: \"HH:MM\"}}"))
-            continue
-        days = item.get("days")
-        if not isinstance(days, list) or not days or not all(isinstance(d, str) and d.lower() in WEEKDAYS for d in days):
-            bad = [d for d in days or [] if not (isinstance(d, str) and d.lower() in WEEKDAYS)] if isinstance(days, list) else [days]
-            hint = difflib.get_close_matches(str(bad[0]).lower(), WEEKDAYS, n=1) if bad else []
-            schedule.problems.append((line, f"slot {index + 1}: days must be from {', '.join(WEEKDAYS)}" + (f" ('{bad[0]}': did you mean '{hint[0]}'?)" if hint else "")))
-            continue
-        try:
-            hour, minute = (int(p) for p in str(item.get("at", "")).split(":"))
-            at = time(hour, minute)
-        except ValueError:
-            schedule.problems.append((line, f"slot {index + 1}: at = {item.get('at')!r} is not a time like \"10:00\""))
-            continue
-        schedule.slots.append(Slot(days=tuple(sorted(WEEKDAYS.index(d.lower()) for d in days)), at=at))
+        slot = _parse_slot(index, item)
+        if isinstance(slot, str):
+            schedule.problems.append((line, slot))
+        else:
+            schedule.slots.append(slot)
 
 
-def load_schedule(path: Path, config: Config) -> Schedule:
-    """Read one schedule file; every problem is recorded, never raised."""
-    schedule = Schedule(name=path.stem, path=path, timezone=config.timezone)
+def _read(path: Path, schedule: Schedule) -> dict[str, Any] | None:
+    """The schedule file's mapping (with key lines recorded), or None with the problem recorded."""
     try:
         text = decode(path.read_bytes())
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text) if node is not None else {}
     except (OSError, ValueError, yaml.YAMLError) as exc:
         schedule.problems.append((1, f"cannot read the schedule: {str(exc).splitlines()[0]}"))
-        return schedule
+        return None
     if isinstance(node, yaml.MappingNode):
         schedule.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
     if not isinstance(data, dict):
         schedule.problems.append((1, "a schedule must be a mapping with name, accounts and slots"))
-        return schedule
+        return None
+    return data
+
+
+def _parse_keys(data: dict[str, Any], schedule: Schedule) -> None:
     for key in data:
         if key not in KEYS:
             match = difflib.get_close_matches(str(key), KEYS, n=1)
-            schedule.problems.append((schedule.line(str(key)), f"unknown key '{key}'" + (f"; did you mean '{match[0]}'?" if match else "")))
-    schedule.name = str(data.get("name") or path.stem)
+            hint = f"; did you mean '{match[0]}'?" if match else ""
+            schedule.problems.append((schedule.line(str(key)), f"unknown key '{key}'{hint}"))
     if "timezone" in data:
         try:
             schedule.timezone = ZoneInfo(str(data["timezone"]))
@@ -128,16 +151,33 @@ def load_schedule(path: Path, config: Config) -> Schedule:
         schedule.problems.append((schedule.line("accounts"), "'accounts' must be a list of account names"))
     else:
         schedule.accounts = accounts
+
+
+def _parse_recurring(data: dict[str, Any], schedule: Schedule) -> None:
+    recurring = data.get("recurring")
+    if recurring is None:
+        return
+    if not isinstance(recurring, dict) or not all(isinstance(recurring.get(k), str) for k in ("cy", "en")):
+        schedule.problems.append((schedule.line("recurring"), "'recurring' must have 'cy' and 'en' texts"))
+    else:
+        schedule.recurring = {"cy": recurring["cy"], "en": recurring["en"]}
+    translation = data.get("translation")
+    schedule.reviewed = (
+        isinstance(translation, dict) and translation.get("reviewed") is True and bool(translation.get("reviewer"))
+    )
+
+
+def load_schedule(path: Path, config: Config) -> Schedule:
+    """Read one schedule file; every problem is recorded, never raised."""
+    schedule = Schedule(name=path.stem, path=path, timezone=config.timezone)
+    data = _read(path, schedule)
+    if data is None:
+        return schedule
+    schedule.name = str(data.get("name") or path.stem)
+    _parse_keys(data, schedule)
     schedule.skip_bank_holidays = bool(data.get("skip_bank_holidays", False))
     _parse_slots(data.get("slots"), schedule)
-    recurring = data.get("recurring")
-    if recurring is not None:
-        if not isinstance(recurring, dict) or not all(isinstance(recurring.get(k), str) for k in ("cy", "en")):
-            schedule.problems.append((schedule.line("recurring"), "'recurring' must have 'cy' and 'en' texts"))
-        else:
-            schedule.recurring = {"cy": recurring["cy"], "en": recurring["en"]}
-        translation = data.get("translation")
-        schedule.reviewed = isinstance(translation, dict) and translation.get("reviewed") is True and bool(translation.get("reviewer"))
+    _parse_recurring(data, schedule)
     return schedule
 
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KNOWN_KEYS = (
-    "publish_at", "schedule", "accounts", "media", "translation", "queue_order", "id", "thread",
+    "publish_at",
+    "schedule",
+    "accounts",
+    "media",
+    "translation",
+    "queue_order",
+    "id",
+    "thread",
 )
 SHARED_KEYS = ("publish_at", "schedule", "accounts", "queue_order", "id", "thread")
 MEDIA_KEYS = ("file", "alt", "consent", "rights")
@@ -76,20 +83,28 @@ def _is_str(value: Any) -> bool:
 
 def _validate_media(raw: Any, line: int, item_lines: list[dict[str, int]], meta: FileMeta) -> None:
     if not isinstance(raw, list):
-        meta.problems.append(Problem(line, "'media' must be a list of items like '- {file: photo.jpg, alt: ..., consent: ..., rights: ...}'"))
+        meta.problems.append(
+            Problem(
+                line, "'media' must be a list of items like '- {file: photo.jpg, alt: ..., consent: ..., rights: ...}'"
+            )
+        )
         return
     items: list[MediaItem] = []
     for index, entry in enumerate(raw):
         lines = item_lines[index] if index < len(item_lines) else {"": line}
         item = MediaItem(line=lines.get("", line), key_lines=lines)
         if not isinstance(entry, dict):
-            meta.problems.append(Problem(item.line, f"media item {index + 1} must be a mapping with file, alt, consent and rights"))
+            meta.problems.append(
+                Problem(item.line, f"media item {index + 1} must be a mapping with file, alt, consent and rights")
+            )
             items.append(item)
             continue
         for key, value in entry.items():
             key_name = str(key)
             if key_name not in MEDIA_KEYS:
-                meta.problems.append(Problem(item.line_of(key_name), f"unknown media key '{key_name}'{_suggest(key_name, MEDIA_KEYS)}"))
+                meta.problems.append(
+                    Problem(item.line_of(key_name), f"unknown media key '{key_name}'{_suggest(key_name, MEDIA_KEYS)}")
+                )
             elif value is None:
                 continue
             elif isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -102,13 +117,19 @@ def _validate_media(raw: Any, line: int, item_lines: list[dict[str, int]], meta:
 
 def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
     if not isinstance(raw, dict):
-        meta.problems.append(Problem(line, "'translation' must be a mapping like '{reviewed: true, reviewer: NAME, reviewed_on: 2026-11-20}'"))
+        meta.problems.append(
+            Problem(
+                line, "'translation' must be a mapping like '{reviewed: true, reviewer: NAME, reviewed_on: 2026-11-20}'"
+            )
+        )
         return
     translation = Translation()
     for key, value in raw.items():
         key_name = str(key)
         if key_name not in TRANSLATION_KEYS:
-            meta.problems.append(Problem(line, f"unknown translation key '{key_name}'{_suggest(key_name, TRANSLATION_KEYS)}"))
+            meta.problems.append(
+                Problem(line, f"unknown translation key '{key_name}'{_suggest(key_name, TRANSLATION_KEYS)}")
+            )
         elif key_name == "reviewed":
             if not isinstance(value, bool):
                 meta.problems.append(Problem(line, "'translation.reviewed' must be true or false"))
@@ -119,7 +140,53 @@ def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
     meta.translation = translation
 
 
-def validate(data: dict[str, Any], key_lines: dict[str, int], media_lines: list[dict[str, int]], language: str, first_line: int) -> FileMeta:
+def _text_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
+        meta.problems.append(Problem(line, f"'{key}' must be text, e.g. {key}: {_EXAMPLES[key]}"))
+    else:
+        meta.values[key] = str(value).strip()
+
+
+def _accounts_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
+    if isinstance(value, str) and value.strip():
+        value = [value]
+    if not isinstance(value, list) or not value or not all(_is_str(v) for v in value):
+        meta.problems.append(
+            Problem(
+                line, "'accounts' must be a non-empty list of account names, e.g. accounts: [powys-x, powys-facebook]"
+            )
+        )
+    else:
+        meta.values[key] = [v.strip() for v in value]
+
+
+def _number_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        meta.problems.append(Problem(line, f"'{key}' must be a number"))
+    else:
+        meta.values[key] = value
+
+
+def _flag_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
+    if not isinstance(value, bool):
+        meta.problems.append(Problem(line, f"'{key}' must be true or false"))
+    else:
+        meta.values[key] = value
+
+
+_SCALARS = {
+    "publish_at": _text_value,
+    "schedule": _text_value,
+    "id": _text_value,
+    "accounts": _accounts_value,
+    "queue_order": _number_value,
+    "thread": _flag_value,
+}
+
+
+def validate(
+    data: dict[str, Any], key_lines: dict[str, int], media_lines: list[dict[str, int]], language: str, first_line: int
+) -> FileMeta:
     """Type-check ``data`` (one file's front matter) for a file in ``language``."""
     meta = FileMeta(key_lines=dict(key_lines))
     for raw_key, value in data.items():
@@ -129,36 +196,15 @@ def validate(data: dict[str, Any], key_lines: dict[str, int], media_lines: list[
             meta.problems.append(Problem(line, f"unknown key '{key}'{_suggest(key, KNOWN_KEYS)}"))
             continue
         meta.present.add(key)
-        if key in ("publish_at", "schedule", "id"):
-            if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
-                meta.problems.append(Problem(line, f"'{key}' must be text, e.g. {key}: {_EXAMPLES[key]}"))
-            else:
-                meta.values[key] = str(value).strip()
-        elif key == "accounts":
-            if isinstance(value, str) and value.strip():
-                value = [value]
-            if not isinstance(value, list) or not value or not all(_is_str(v) for v in value):
-                meta.problems.append(Problem(line, "'accounts' must be a non-empty list of account names, e.g. accounts: [powys-x, powys-facebook]"))
-            else:
-                meta.values[key] = [v.strip() for v in value]
-        elif key == "queue_order":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                meta.problems.append(Problem(line, "'queue_order' must be a number"))
-            else:
-                meta.values[key] = value
-        elif key == "thread":
-            if not isinstance(value, bool):
-                meta.problems.append(Problem(line, "'thread' must be true or false"))
-            else:
-                meta.values[key] = value
+        if key in _SCALARS:
+            _SCALARS[key](key, value, line, meta)
         elif key == "media":
             if value is not None:
                 _validate_media(value, line, media_lines, meta)
-        elif key == "translation":
-            if language != "cy":
-                meta.problems.append(Problem(line, "'translation' belongs in the Welsh (.cy.md) file only; move it there"))
-            else:
-                _validate_translation(value, line, meta)
+        elif language != "cy":  # translation
+            meta.problems.append(Problem(line, "'translation' belongs in the Welsh (.cy.md) file only; move it there"))
+        else:
+            _validate_translation(value, line, meta)
     return meta
 
 

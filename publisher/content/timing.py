@@ -8,7 +8,7 @@ would publish an hour early or late, so both are refused with a suggestion.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -34,11 +34,11 @@ def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
             "(local time) or 2027-01-12T10:00+00:00"
         ) from None
     if value.tzinfo is not None:
-        return PublishTime(utc=value.astimezone(timezone.utc), local=cleaned, zone=str(tz.key))
+        return PublishTime(utc=value.astimezone(UTC), local=cleaned, zone=str(tz.key))
     first = value.replace(tzinfo=tz, fold=0)
     second = value.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
-        roundtrip = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+        roundtrip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
         if roundtrip != value:
             raise PublishTimeError(
                 f"{cleaned} does not exist in {tz.key}: the clocks go forward that night. "
@@ -48,7 +48,7 @@ def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
             f"{cleaned} happens twice in {tz.key}: the clocks go back that night. "
             f"Add an offset to say which: {cleaned}{_offset(first)} (first) or {cleaned}{_offset(second)} (second)"
         )
-    return PublishTime(utc=first.astimezone(timezone.utc), local=cleaned, zone=str(tz.key))
+    return PublishTime(utc=first.astimezone(UTC), local=cleaned, zone=str(tz.key))
 
 
 def _offset(value: datetime) -> str:

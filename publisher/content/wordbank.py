@@ -69,7 +69,9 @@ def load_wordbank(path: Path) -> WordBank:
         raise ConfigError(f"{path}: the word bank must be a mapping with names, phrases and templates")
     unknown = set(data) - {"names", "phrases", "templates"}
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; use names, phrases, templates")
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; use names, phrases, templates"
+        )
     phrases = []
     for index, item in enumerate(data.get("phrases") or []):
         if not isinstance(item, dict) or not isinstance(item.get("en"), str) or not isinstance(item.get("cy"), str):

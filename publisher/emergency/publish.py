@@ -117,7 +117,9 @@ def _source(request: EmergencyRequest) -> TranslationSource:
         if present
     ]
     if len(given) != 1:
-        raise InputError("give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety")
+        raise InputError(
+            "give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety"
+        )
     return given[0]
 
 
@@ -136,7 +138,9 @@ def _from_template(config: Config, request: EmergencyRequest) -> tuple[str, str]
     return rendered.cy, rendered.en
 
 
-def _texts(config: Config, request: EmergencyRequest, source: TranslationSource, translate: Translate) -> tuple[str, str]:
+def _texts(
+    config: Config, request: EmergencyRequest, source: TranslationSource, translate: Translate
+) -> tuple[str, str]:
     """(Welsh, English) from the source the person chose."""
     if source is TranslationSource.TEMPLATE:
         return _from_template(config, request)
@@ -196,7 +200,9 @@ def prepare(config: Config, request: EmergencyRequest, now: datetime, translate:
     source = _source(request)
     _check_who_and_when(config, request, source, now)
     if translate is None:
-        from publisher.emergency.translator import translate_to_welsh as translate
+        from publisher.emergency.translator import translate_to_welsh
+
+        translate = translate_to_welsh
     cy, en = _texts(config, request, source, translate)
     post = build_post(config, request, normalise(cy), normalise(en), now)
     findings = validate(config, post, source, now)
@@ -260,7 +266,13 @@ def publish(config: Config, prepared: Prepared, now: datetime) -> Published:
                 select(m.Delivery).where(m.Delivery.post_id == prepared.post.id).order_by(m.Delivery.seq)
             ).all()
             outcomes: list[dict[str, str | None]] = [
-                {"account": d.account, "language": d.language, "state": d.state.value, "url": d.remote_url, "error": d.last_error}
+                {
+                    "account": d.account,
+                    "language": d.language,
+                    "state": d.state.value,
+                    "url": d.remote_url,
+                    "error": d.last_error,
+                }
                 for d in rows
             ]
     return Published(post_id=prepared.post.id, deliveries=outcomes, review_item=item_id)

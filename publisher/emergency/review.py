@@ -44,7 +44,12 @@ class ReviewOutcome:
         return any(c["state"] not in ("edited", "published") for c in self.corrections)
 
     def as_json(self) -> dict[str, Any]:
-        return {"item": self.item, "state": self.state.value, "reviewer": self.reviewer, "corrections": self.corrections}
+        return {
+            "item": self.item,
+            "state": self.state.value,
+            "reviewer": self.reviewer,
+            "corrections": self.corrections,
+        }
 
 
 def open_items(config: Config, now: datetime) -> list[dict[str, Any]]:
@@ -89,7 +94,9 @@ def approve(config: Config, item_id: int, reviewer: str, now: datetime) -> Revie
     return ReviewOutcome(item=item_id, state=ReviewState.APPROVED, reviewer=reviewer)
 
 
-def _correction(session: Session, item: m.ReviewItem, welsh: m.Delivery, text: str, english: str, seq: int, now: datetime) -> m.Delivery:
+def _correction(
+    session: Session, item: m.ReviewItem, welsh: m.Delivery, text: str, english: str, seq: int, now: datetime
+) -> m.Delivery:
     """The delivery that corrects one published Welsh post: an edit where the platform can, else a Welsh reply."""
     editable = SPECS[welsh.platform].can_edit
     delivery = m.Delivery(
@@ -117,8 +124,23 @@ def _correction(session: Session, item: m.ReviewItem, welsh: m.Delivery, text: s
     return delivery
 
 
-def _queue_corrections(session: Session, item_id: int, text: str, reviewer: str, now: datetime) -> tuple[str, list[int]]:
-    """Resolve the item and queue one correction per published Welsh post; (post id, correction ids)."""
+def _by_hand(delivery: m.Delivery) -> dict[str, str | None]:
+    """A Welsh post the platform lets us neither edit nor answer: a person must correct it there."""
+    title = SPECS[delivery.platform].title
+    error = f"{title} can neither edit a post nor reply to one: correct it by hand"
+    return {
+        "account": delivery.account,
+        "how": "by hand",
+        "state": "failed",
+        "url": delivery.remote_url,
+        "error": error,
+    }
+
+
+def _queue_corrections(
+    session: Session, item_id: int, text: str, reviewer: str, now: datetime
+) -> tuple[str, list[int], list[dict[str, str | None]]]:
+    """Resolve the item and queue one correction per published Welsh post; (post id, correction ids, by hand)."""
     item = _item(session, item_id)
     post = session.get(m.StoredPost, item.post_id)
     assert post is not None
@@ -134,15 +156,21 @@ def _queue_corrections(session: Session, item_id: int, text: str, reviewer: str,
         .order_by(m.Delivery.seq)
     ).all()
     seq = int(session.scalar(select(func.max(m.Delivery.seq)).where(m.Delivery.post_id == item.post_id)) or 0)
-    ids = []
+    ids, manual = [], []
     for offset, delivery in enumerate(welsh, start=1):
+        platform = SPECS[delivery.platform]
+        if not (platform.can_edit or platform.can_reply):
+            manual.append(_by_hand(delivery))
+            continue
         correction = _correction(session, item, delivery, text, post.text_en, seq + offset, now)
         ids.append(correction.id)
         detail = {"text": text, "how": "edit" if correction.action is Action.EDIT else "reply"}
-        record(session, reviewer, "correction_queued", post_id=item.post_id, delivery_id=delivery.id, at=now, detail=detail)
+        record(
+            session, reviewer, "correction_queued", post_id=item.post_id, delivery_id=delivery.id, at=now, detail=detail
+        )
     item.state, item.reviewer, item.resolved_at, item.correction = ReviewState.CORRECTED, reviewer, now, text
     post.text_cy = text
-    return post.id, ids
+    return post.id, ids, manual
 
 
 def _outcome(delivery: m.Delivery) -> dict[str, str | None]:
@@ -161,12 +189,20 @@ def correct(config: Config, item_id: int, text: str, reviewer: str, now: datetim
     """Replace the Welsh of an emergency post on every account it went to, then resolve the review item."""
     with open_database(config) as db:
         with db.sessions.begin() as session:
-            post_id, ids = _queue_corrections(session, item_id, text, reviewer, now)
+            post_id, ids, manual = _queue_corrections(session, item_id, text, reviewer, now)
         Dispatcher(config, db.sessions, dialect=db.dialect).run_due(post_id=post_id)
         with db.sessions.begin() as session:
             done = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(ids)).order_by(m.Delivery.seq)).all()
             for delivery in done:
                 if delivery.action is Action.EDIT and delivery.state == DeliveryState.PUBLISHED:
-                    record(session, reviewer, "correction_edited", post_id=post_id, delivery_id=delivery.edit_of_id, at=now, detail={"text": delivery.text})
-            corrections = [_outcome(d) for d in done]
+                    record(
+                        session,
+                        reviewer,
+                        "correction_edited",
+                        post_id=post_id,
+                        delivery_id=delivery.edit_of_id,
+                        at=now,
+                        detail={"text": delivery.text},
+                    )
+            corrections = [_outcome(d) for d in done] + manual
     return ReviewOutcome(item=item_id, state=ReviewState.CORRECTED, reviewer=reviewer, corrections=corrections)

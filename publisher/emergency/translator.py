@@ -23,20 +23,41 @@ def translate_to_welsh(settings: MachineTranslation, english: str, timeout: floa
     """Translate ``english`` to Welsh with Microsoft Translator."""
     key = os.environ.get(settings.key_env, "")
     if not key:
-        raise TranslationError(f"machine translation needs the Microsoft Translator key in the environment variable {settings.key_env}")
+        raise TranslationError(
+            f"machine translation needs the Microsoft Translator key in the environment variable {settings.key_env}"
+        )
     url = f"{settings.endpoint.rstrip('/')}/translate"
-    headers = {"Ocp-Apim-Subscription-Key": key, "Ocp-Apim-Subscription-Region": settings.region, "Content-Type": "application/json"}
+    headers = {
+        "Ocp-Apim-Subscription-Key": key,
+        "Ocp-Apim-Subscription-Region": settings.region,
+        "Content-Type": "application/json",
+    }
     try:
-        response = send(requests.Session(), "POST", url, timeout=timeout, redact=lambda t: t.replace(key, "***"),
-                        params={"api-version": "3.0", "from": "en", "to": "cy"}, json=[{"Text": english}], headers=headers)
+        response = send(
+            requests.Session(),
+            "POST",
+            url,
+            timeout=timeout,
+            redact=lambda t: t.replace(key, "***"),
+            params={"api-version": "3.0", "from": "en", "to": "cy"},
+            json=[{"Text": english}],
+            headers=headers,
+        )
         return str(response.json()[0]["translations"][0]["text"])
     except RateLimited:
-        raise TranslationError("Microsoft Translator is rate limiting this key (HTTP 429); wait a minute, or write a Welsh summary with --cy") from None
+        raise TranslationError(
+            "Microsoft Translator is rate limiting this key (HTTP "
+            "429); wait a minute, or write a Welsh summary with --cy"
+        ) from None
     except PermanentError as exc:
         if exc.status == 401:
-            raise TranslationError(f"Microsoft Translator refused the key in {settings.key_env} (HTTP 401): check the key and region") from None
+            raise TranslationError(
+                f"Microsoft Translator refused the key in {settings.key_env} (HTTP 401): check the key and region"
+            ) from None
         raise TranslationError(f"Microsoft Translator refused the request: {exc.message}") from None
     except (TransientError, PlatformError) as exc:
-        raise TranslationError(f"Microsoft Translator is unavailable ({exc.message}); write a Welsh summary with --cy instead") from None
+        raise TranslationError(
+            f"Microsoft Translator is unavailable ({exc.message}); write a Welsh summary with --cy instead"
+        ) from None
     except (KeyError, IndexError, ValueError):
         raise TranslationError("Microsoft Translator answered with something other than a translation") from None

@@ -131,7 +131,7 @@ class Platform(ABC):
         return value
 
     def identifier(self, name: str) -> str:
-        """An identifier credential (a Page id, a user id): the account option its record names, else the environment."""
+        """An identifier (a Page id, a user id): the account option its record names, else the environment."""
         for item in self.spec.credentials:
             if item.name == name and item.option and self.account.option(item.option):
                 return self.account.option(item.option)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from publisher.platforms.base import (
@@ -56,12 +56,20 @@ def facets(text: str) -> list[dict[str, Any]]:
     found = []
     for match in _URL.finditer(text):
         start = len(text[: match.start()].encode())
-        found.append({"index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
-                      "features": [{"$type": "app.bsky.richtext.facet#link", "uri": match.group(0)}]})
+        found.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": match.group(0)}],
+            }
+        )
     for match in _TAG.finditer(text):
         start = len(text[: match.start()].encode())
-        found.append({"index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
-                      "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}]})
+        found.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}],
+            }
+        )
     return sorted(found, key=lambda f: f["index"]["byteStart"])
 
 
@@ -106,7 +114,9 @@ class Bluesky(Platform):
                 cause = exc.__cause__ or exc.__context__
                 if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
                     raise TransientError(self.redact(f"could not connect to {self.api_base}")) from None
-                raise OutcomeUnknown(self.redact(f"no answer from {self.api_base} after sending ({type(cause).__name__})")) from None
+                raise OutcomeUnknown(
+                    self.redact(f"no answer from {self.api_base} after sending ({type(cause).__name__})")
+                ) from None
             message = self.redact(f"HTTP {response.status_code}: {exc}")
             if response.status_code == 429:
                 headers = {k.lower(): v for k, v in (response.headers or {}).items()}
@@ -122,7 +132,7 @@ class Bluesky(Platform):
         record: dict[str, Any] = {
             "$type": COLLECTION,
             "text": request.text,
-            "createdAt": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "langs": [request.primary_language],
         }
         found = facets(request.text)
@@ -151,13 +161,15 @@ class Bluesky(Platform):
         from atproto import models
 
         rkey = record_key(request.idempotency_key)
-        data = models.ComAtprotoRepoCreateRecord.Data(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey, record=self._record(request))
+        data = models.ComAtprotoRepoCreateRecord.Data(
+            repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey, record=self._record(request)
+        )
         try:
             created = self._call(self.client.com.atproto.repo.create_record, data)
         except PermanentError as exc:
             if "already exists" not in exc.message.lower():
                 raise
-            existing = self.find_recent(request, datetime.now(timezone.utc))  # the earlier attempt did land
+            existing = self.find_recent(request, datetime.now(UTC))  # the earlier attempt did land
             if existing is None:
                 raise
             return existing
@@ -168,7 +180,9 @@ class Bluesky(Platform):
         from atproto_client import exceptions as x
 
         rkey = record_key(request.idempotency_key)
-        params = models.ComAtprotoRepoGetRecord.Params(repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey)
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=self._did or self.client.me.did, collection=COLLECTION, rkey=rkey
+        )
         try:
             found = self._call(self.client.com.atproto.repo.get_record, params)
         except PermanentError as exc:
@@ -179,5 +193,3 @@ class Bluesky(Platform):
         except x.AtProtocolError:
             return None
         return self._remote(rkey, found.uri, found.cid or "", request)
-
-

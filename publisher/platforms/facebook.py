@@ -34,18 +34,30 @@ class Facebook(GraphPlatform):
     def publish(self, request: PublishRequest) -> RemotePost:
         if request.reply_to is not None:  # thread strategy, corrections: a comment on the post
             body = self.graph("POST", f"{request.reply_to.id}/comments", data={"message": request.text})
-            return RemotePost(id=str(body["id"]), url=f"https://www.facebook.com/{body['id']}", extra={"comment_on": request.reply_to.id})
+            return RemotePost(
+                id=str(body["id"]),
+                url=f"https://www.facebook.com/{body['id']}",
+                extra={"comment_on": request.reply_to.id},
+            )
         if len(request.media) == 1:
             media = request.media[0]
             with open(media.path, "rb") as handle:
-                body = self.graph("POST", f"{self.page_id}/photos", data={"message": request.text, "alt_text_custom": self.alt_text(media)},
-                                  files={"source": (media.path.name, handle, media.mime_type)})
+                body = self.graph(
+                    "POST",
+                    f"{self.page_id}/photos",
+                    data={"message": request.text, "alt_text_custom": self.alt_text(media)},
+                    files={"source": (media.path.name, handle, media.mime_type)},
+                )
             return self._remote(str(body.get("post_id") or body["id"]))
         data: dict[str, str] = {"message": request.text}
         for index, media in enumerate(request.media):
             with open(media.path, "rb") as handle:
-                photo = self.graph("POST", f"{self.page_id}/photos", data={"published": "false", "alt_text_custom": self.alt_text(media)},
-                                   files={"source": (media.path.name, handle, media.mime_type)})
+                photo = self.graph(
+                    "POST",
+                    f"{self.page_id}/photos",
+                    data={"published": "false", "alt_text_custom": self.alt_text(media)},
+                    files={"source": (media.path.name, handle, media.mime_type)},
+                )
             data[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo["id"]}"}}'
         body = self.graph("POST", f"{self.page_id}/feed", data=data)
         return self._remote(str(body["id"]))
@@ -53,7 +65,6 @@ class Facebook(GraphPlatform):
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         self.graph("POST", post.id, data={"message": text})
         return post
-
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)

@@ -36,14 +36,32 @@ class GraphPlatform(Platform):
     def token(self) -> str:
         raise NotImplementedError
 
-    def graph(self, method: str, path: str, *, params: dict[str, Any] | None = None, data: dict[str, Any] | None = None, files: Any = None) -> dict[str, Any]:
+    def graph(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
+    ) -> dict[str, Any]:
         """Call ``/<version>/<path>`` with the token; classify Graph errors; return the JSON body."""
         url = f"{self.api_base}/{self.version}/{path.lstrip('/')}"
         if method == "GET":
             params = {**(params or {}), "access_token": self.token()}
         else:
             data = {**(data or {}), "access_token": self.token()}
-        response = send(self.session, method, url, timeout=self.timeout, redact=self.redact, check=False, params=params, data=data, files=files)
+        response = send(
+            self.session,
+            method,
+            url,
+            timeout=self.timeout,
+            redact=self.redact,
+            check=False,
+            params=params,
+            data=data,
+            files=files,
+        )
         try:
             body: Any = response.json()
         except ValueError:
@@ -52,9 +70,13 @@ class GraphPlatform(Platform):
             return body if isinstance(body, dict) else {"data": body}
         error = body.get("error", {}) if isinstance(body, dict) else {}
         code = error.get("code")
-        message = self.redact(f"HTTP {response.status_code}: {error.get('message') or response.text[:200]} (code {code})")
+        message = self.redact(
+            f"HTTP {response.status_code}: {error.get('message') or response.text[:200]} (code {code})"
+        )
         if response.status_code == 429 or code in RATE_LIMIT_CODES:
-            raise RateLimited(message, retry_at=parse_reset(response.headers.get("Retry-After")), status=response.status_code)
+            raise RateLimited(
+                message, retry_at=parse_reset(response.headers.get("Retry-After")), status=response.status_code
+            )
         if response.status_code >= 500 or error.get("is_transient") or code in (1, 2):
             raise TransientError(message, status=response.status_code)
         raise PermanentError(message, status=response.status_code)

@@ -9,9 +9,10 @@ safely), a read timeout or a connection dropped mid-response may have
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,18 +26,18 @@ def parse_reset(value: str | None, now: datetime | None = None) -> datetime | No
     if not value:
         return None
     value = value.strip()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         number = float(value)
     except ValueError:
         pass
     else:
         if number > 1_000_000_000:  # an epoch timestamp
-            return datetime.fromtimestamp(number, timezone.utc)
-        return datetime.fromtimestamp(now.timestamp() + number, timezone.utc)  # Retry-After seconds
+            return datetime.fromtimestamp(number, UTC)
+        return datetime.fromtimestamp(now.timestamp() + number, UTC)  # Retry-After seconds
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
         pass
     try:
@@ -61,11 +62,17 @@ def _message(response: requests.Response) -> str:
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             first = errors[0]
-            return str(first.get("message") or first.get("detail") or first)[:300] if isinstance(first, dict) else str(first)[:300]
+            return (
+                str(first.get("message") or first.get("detail") or first)[:300]
+                if isinstance(first, dict)
+                else str(first)[:300]
+            )
     return str(body)[:300]
 
 
-def raise_for_status(response: requests.Response, redact: Callable[[str], str], reset_headers: tuple[str, ...] = ("retry-after",)) -> None:
+def raise_for_status(
+    response: requests.Response, redact: Callable[[str], str], reset_headers: tuple[str, ...] = ("retry-after",)
+) -> None:
     """Raise the queue error matching ``response``'s status; return for 2xx/3xx."""
     status = response.status_code
     if status < 400:
@@ -102,11 +109,15 @@ def send(
     except requests.exceptions.ConnectTimeout as exc:
         raise TransientError(redact(f"could not connect to {_host(url)}: {type(exc).__name__}")) from None
     except requests.exceptions.Timeout:
-        raise OutcomeUnknown(redact(f"no answer from {_host(url)} within {timeout:g}s after sending; the post may exist")) from None
+        raise OutcomeUnknown(
+            redact(f"no answer from {_host(url)} within {timeout:g}s after sending; the post may exist")
+        ) from None
     except requests.exceptions.ConnectionError as exc:
         if _refused(exc):
             raise TransientError(redact(f"could not connect to {_host(url)}")) from None
-        raise OutcomeUnknown(redact(f"the connection to {_host(url)} broke after sending; the post may exist")) from None
+        raise OutcomeUnknown(
+            redact(f"the connection to {_host(url)} broke after sending; the post may exist")
+        ) from None
     except requests.exceptions.RequestException as exc:
         raise PermanentError(redact(f"bad request to {_host(url)}: {type(exc).__name__}")) from None
     if check:
@@ -115,10 +126,13 @@ def send(
 
 
 def _host(url: str) -> str:
-    return requests.utils.urlparse(url).netloc or url
+    return urlsplit(url).netloc or url
 
 
 def _refused(exc: Exception) -> bool:
     """True when the connection was never established (nothing was sent)."""
     text = repr(exc)
-    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "NameResolutionError", "Failed to resolve"))
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "Connection refused", "NameResolutionError", "Failed to resolve")
+    )

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import Any, ClassVar
 
-from publisher.platforms.base import NotSupported, PermanentError, PublishRequest, RemotePost, TransientError
+from publisher.platforms.base import PermanentError, PublishRequest, RemotePost, TransientError
 from publisher.platforms.graph import GraphPlatform
 from publisher.platforms.matching import comparable
 
@@ -47,15 +47,26 @@ class Instagram(GraphPlatform):
         for media in self.attachable(request.media):
             if not media.public_url:
                 raise PermanentError(
-                    f"account '{self.account.name}': Instagram fetches images from a public URL; set media_base_url on the account"
+                    f"account '{self.account.name}': Instagram fetches images "
+                    "from a public URL; set media_base_url on the account"
                 )
             urls.append((media.public_url, self.alt_text(media)))
         if len(urls) == 1:
             url, alt = urls[0]
-            return str(self.graph("POST", f"{self.user_id}/media", data={"image_url": url, "caption": request.text, "alt_text": alt})["id"])
+            return str(
+                self.graph(
+                    "POST", f"{self.user_id}/media", data={"image_url": url, "caption": request.text, "alt_text": alt}
+                )["id"]
+            )
         children = []
         for url, alt in urls:
-            child = str(self.graph("POST", f"{self.user_id}/media", data={"image_url": url, "is_carousel_item": "true", "alt_text": alt})["id"])
+            child = str(
+                self.graph(
+                    "POST",
+                    f"{self.user_id}/media",
+                    data={"image_url": url, "is_carousel_item": "true", "alt_text": alt},
+                )["id"]
+            )
             self._wait_until_ready(child)
             children.append(child)
         body: dict[str, Any] = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": request.text}
@@ -66,13 +77,14 @@ class Instagram(GraphPlatform):
             body = self.graph("POST", f"{request.reply_to.id}/comments", data={"message": request.text})
             return RemotePost(id=str(body["id"]), url=request.reply_to.url, extra={"comment_on": request.reply_to.id})
         if not request.media:
-            raise PermanentError("Instagram has no text-only posts: add an image to the post (or use another account for it)")
+            raise PermanentError(
+                "Instagram has no text-only posts: add an image to the post (or use another account for it)"
+            )
         container = self._container(request)
         self._wait_until_ready(container)
         media_id = str(self.graph("POST", f"{self.user_id}/media_publish", data={"creation_id": container})["id"])
         permalink = self.graph("GET", media_id, params={"fields": "permalink"}).get("permalink")
         return RemotePost(id=media_id, url=permalink)
-
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)
@@ -82,7 +94,9 @@ class Instagram(GraphPlatform):
                 if comparable(str(item.get("text", ""))) == wanted:
                     return RemotePost(id=str(item["id"]), url=request.reply_to.url)
             return None
-        body = self.graph("GET", f"{self.user_id}/media", params={"fields": "id,caption,permalink,timestamp", "limit": "50"})
+        body = self.graph(
+            "GET", f"{self.user_id}/media", params={"fields": "id,caption,permalink,timestamp", "limit": "50"}
+        )
         for item in body.get("data", []):
             stamp = str(item.get("timestamp", ""))
             try:

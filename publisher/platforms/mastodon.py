@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from publisher.platforms.base import (
@@ -28,7 +28,13 @@ from publisher.platforms.matching import comparable
 
 T = TypeVar("T")
 MASTODON_VERSION = "4.3.0"
-_NOT_SENT = ("Connection refused", "NewConnectionError", "Failed to resolve", "Name or service not known", "ConnectTimeout")
+_NOT_SENT = (
+    "Connection refused",
+    "NewConnectionError",
+    "Failed to resolve",
+    "Name or service not known",
+    "ConnectTimeout",
+)
 
 
 class Mastodon(Platform):
@@ -47,12 +53,17 @@ class Mastodon(Platform):
     def api(self) -> Any:
         if self._api is None:
             if not self.api_base:
-                raise PermanentError(f"account '{self.account.name}': Mastodon needs api_base (the instance URL) in the config")
+                raise PermanentError(
+                    f"account '{self.account.name}': Mastodon needs api_base (the instance URL) in the config"
+                )
             from mastodon import Mastodon as Client
 
             self._api = Client(
-                access_token=self.credential("ACCESS_TOKEN"), api_base_url=self.api_base,
-                ratelimit_method="throw", request_timeout=self.timeout, version_check_mode="none",
+                access_token=self.credential("ACCESS_TOKEN"),
+                api_base_url=self.api_base,
+                ratelimit_method="throw",
+                request_timeout=self.timeout,
+                version_check_mode="none",
                 # Pinned: Mastodon.py 2.3 otherwise asks the server its version before a media
                 # upload and recurses without end when that lookup fails.
                 mastodon_version=MASTODON_VERSION,
@@ -67,7 +78,7 @@ class Mastodon(Platform):
             return function(*args, **kwargs)
         except lib.MastodonRatelimitError as exc:
             reset = getattr(self._api, "ratelimit_reset", None)
-            retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset and reset > time.time() else None
+            retry_at = datetime.fromtimestamp(reset, UTC) if reset and reset > time.time() else None
             raise RateLimited(self.redact(f"Mastodon rate limit: {exc}"), retry_at=retry_at) from None
         except lib.MastodonServerError as exc:
             raise TransientError(self.redact(f"Mastodon server error: {exc}")) from None
@@ -75,12 +86,16 @@ class Mastodon(Platform):
             text = str(exc)
             if any(marker in text for marker in _NOT_SENT):
                 raise TransientError(self.redact(f"could not connect to the Mastodon instance: {text[:200]}")) from None
-            raise OutcomeUnknown(self.redact(f"no answer from the Mastodon instance after sending: {text[:200]}")) from None
+            raise OutcomeUnknown(
+                self.redact(f"no answer from the Mastodon instance after sending: {text[:200]}")
+            ) from None
         except lib.MastodonAPIError as exc:
             raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
 
     def _upload(self, media: Any) -> str:
-        attachment = self._call(self.api.media_post, str(media.path), mime_type=media.mime_type, description=self.alt_text(media))
+        attachment = self._call(
+            self.api.media_post, str(media.path), mime_type=media.mime_type, description=self.alt_text(media)
+        )
         for _ in range(self.media_poll_tries):  # large images are processed asynchronously
             if attachment.get("url"):
                 break
@@ -91,9 +106,11 @@ class Mastodon(Platform):
     def publish(self, request: PublishRequest) -> RemotePost:
         media_ids = [self._upload(media) for media in self.attachable(request.media)]
         status = self._call(
-            self.api.status_post, request.text,
+            self.api.status_post,
+            request.text,
             in_reply_to_id=request.reply_to.id if request.reply_to else None,
-            media_ids=media_ids or None, language=request.primary_language,
+            media_ids=media_ids or None,
+            language=request.primary_language,
             idempotency_key=request.idempotency_key,
         )
         return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
@@ -102,14 +119,13 @@ class Mastodon(Platform):
         status = self._call(self.api.status_update, post.id, text)
         return RemotePost(id=str(status["id"]), url=status.get("url") or post.url)
 
-
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:
             self._me = str(self._call(self.api.account_verify_credentials)["id"])
         wanted = comparable(request.text)
         for status in self._call(self.api.account_statuses, self._me, limit=40) or []:
             created = status.get("created_at")
-            if isinstance(created, datetime) and created.astimezone(timezone.utc) < since:
+            if isinstance(created, datetime) and created.astimezone(UTC) < since:
                 continue
             if comparable(str(status.get("content", "")), html_content=True) == wanted:
                 return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))

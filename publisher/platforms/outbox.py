@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -50,30 +50,32 @@ class Outbox(Platform):
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PermanentError(f"cannot create the outbox folder {self.folder}: {exc.strerror}") from None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         path = self.folder / f"{now:%Y%m%dT%H%M%S%fZ}--{self.account.name}--{request.idempotency_key}.json"
-        self._write(path, {
-            "account": self.account.name,
-            "published_at": now.isoformat(),
-            "language": request.language,
-            "text": request.text,
-            "media": [{"file": str(m.path), "alt": m.alt} for m in request.media],
-            "reply_to": request.reply_to.id if request.reply_to else None,
-            "idempotency_key": request.idempotency_key,
-        })
+        self._write(
+            path,
+            {
+                "account": self.account.name,
+                "published_at": now.isoformat(),
+                "language": request.language,
+                "text": request.text,
+                "media": [{"file": str(m.path), "alt": m.alt} for m in request.media],
+                "reply_to": request.reply_to.id if request.reply_to else None,
+                "idempotency_key": request.idempotency_key,
+            },
+        )
         return self._remote(path)
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         existing = self._existing(request.idempotency_key)
         return self._remote(existing) if existing is not None else None
 
-
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         existing = self._existing(post.id)
         if existing is None:
             raise PermanentError(f"outbox post {post.id} no longer exists")
         data = json.loads(existing.read_text("utf-8"))
-        data.setdefault("edits", []).append({"at": datetime.now(timezone.utc).isoformat(), "previous_text": data["text"]})
+        data.setdefault("edits", []).append({"at": datetime.now(UTC).isoformat(), "previous_text": data["text"]})
         data["text"] = text
         self._write(existing, data)
         return self._remote(existing)

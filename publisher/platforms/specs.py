@@ -24,7 +24,7 @@ class Counting(StrEnum):
 
 @dataclass(frozen=True)
 class Credential:
-    """An environment variable ``<credentials_env>_<name>``; ``option`` names an account option that may give it instead.
+    """An environment variable ``<credentials_env>_<name>``; ``option``: an account option that may give it instead.
 
     Only identifiers (a Page id, a user id) may come from an option; secrets
     come from the environment alone (docs/configuration.md "Credentials").
@@ -112,7 +112,8 @@ SPECS: dict[str, PlatformSpec] = {
             options=("ig_user_id", "media_base_url", "graph_version"),
             credentials=(Credential("ACCESS_TOKEN"), Credential("USER_ID", option="ig_user_id")),
             needs_media=True,
-            resend_safety="the account's media since the first attempt are searched for the exact caption before any resend",
+            resend_safety="the account's media since the first attempt are searched for the exact caption "
+            "before any resend",
         ),
         PlatformSpec(
             name="bluesky",

@@ -12,7 +12,7 @@ reset lives in its own headers). X has no language field on a post.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -56,20 +56,34 @@ class X(Platform):
             import tweepy
 
             self._auth = tweepy.OAuth1UserHandler(
-                self.credential("API_KEY"), self.credential("API_SECRET"),
-                self.credential("ACCESS_TOKEN"), self.credential("ACCESS_TOKEN_SECRET"),
+                self.credential("API_KEY"),
+                self.credential("API_SECRET"),
+                self.credential("ACCESS_TOKEN"),
+                self.credential("ACCESS_TOKEN_SECRET"),
             ).apply_auth()
         return self._auth
 
     def call(self, method: str, route: str, **kwargs: Any) -> requests.Response:
         """One signed call to the X API, classified; raises RateLimited with the right reset."""
         session = self.client.session
-        response = send(session, method, self.api_base + route, timeout=self.timeout, redact=self.redact,
-                        auth=self._oauth(), check=False, **kwargs)
+        response = send(
+            session,
+            method,
+            self.api_base + route,
+            timeout=self.timeout,
+            redact=self.redact,
+            auth=self._oauth(),
+            check=False,
+            **kwargs,
+        )
         if response.status_code in (429, 403):
             daily = _daily_cap_reset(response)
             if daily is not None:
-                raise RateLimited(self.redact(f"X 24-hour posting limit reached (HTTP {response.status_code})"), retry_at=daily, status=response.status_code)
+                raise RateLimited(
+                    self.redact(f"X 24-hour posting limit reached (HTTP {response.status_code})"),
+                    retry_at=daily,
+                    status=response.status_code,
+                )
         raise_for_status(response, self.redact, reset_headers=("x-rate-limit-reset", "retry-after"))
         return response
 
@@ -81,12 +95,16 @@ class X(Platform):
             adapter = self
 
             class _Client(tweepy.Client):  # type: ignore[misc]
-                def request(self, method: str, route: str, params: Any = None, json: Any = None, user_auth: bool = False) -> requests.Response:
+                def request(
+                    self, method: str, route: str, params: Any = None, json: Any = None, user_auth: bool = False
+                ) -> requests.Response:
                     return adapter.call(method, route, params=params, json=json)
 
             self._client = _Client(
-                consumer_key=self.credential("API_KEY"), consumer_secret=self.credential("API_SECRET"),
-                access_token=self.credential("ACCESS_TOKEN"), access_token_secret=self.credential("ACCESS_TOKEN_SECRET"),
+                consumer_key=self.credential("API_KEY"),
+                consumer_secret=self.credential("API_SECRET"),
+                access_token=self.credential("ACCESS_TOKEN"),
+                access_token_secret=self.credential("ACCESS_TOKEN_SECRET"),
             )
         return self._client
 
@@ -97,11 +115,19 @@ class X(Platform):
 
     def _upload(self, media: Any) -> str:
         with open(media.path, "rb") as handle:
-            response = self.call("POST", "/2/media/upload", files={"media": (media.path.name, handle, media.mime_type)},
-                                 data={"media_category": "tweet_image"})
+            response = self.call(
+                "POST",
+                "/2/media/upload",
+                files={"media": (media.path.name, handle, media.mime_type)},
+                data={"media_category": "tweet_image"},
+            )
         media_id = str(response.json()["data"]["id"])
         if media.alt:
-            self.call("POST", "/2/media/metadata", json={"id": media_id, "metadata": {"alt_text": {"text": self.alt_text(media)}}})
+            self.call(
+                "POST",
+                "/2/media/metadata",
+                json={"id": media_id, "metadata": {"alt_text": {"text": self.alt_text(media)}}},
+            )
         return media_id
 
     def publish(self, request: PublishRequest) -> RemotePost:
@@ -115,7 +141,6 @@ class X(Platform):
         tweet_id = str(response.data["id"])
         return RemotePost(id=tweet_id, url=self._url(tweet_id))
 
-
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:
             self._me = str(self.client.get_me(user_auth=True).data["id"])
@@ -123,8 +148,12 @@ class X(Platform):
         token = None
         for _ in range(10):  # up to 1,000 posts since the first attempt
             response = self.client.get_users_tweets(
-                self._me, start_time=since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                max_results=100, tweet_fields=["created_at"], pagination_token=token, user_auth=True,
+                self._me,
+                start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                max_results=100,
+                tweet_fields=["created_at"],
+                pagination_token=token,
+                user_auth=True,
             )
             for tweet in response.data or []:
                 if comparable(tweet["text"], shortened_urls=True) == wanted:

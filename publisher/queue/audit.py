@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ def record(
     """Add an audit event to ``session`` (committed with the change it describes)."""
     session.add(
         AuditEvent(
-            at=at or datetime.now(timezone.utc),
+            at=at or datetime.now(UTC),
             actor=actor,
             action=action,
             post_id=post_id,

@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 from contextlib import ExitStack
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -103,13 +103,21 @@ class Daemon:
         for item in items:
             log.warning(
                 "review #%d of emergency post %s (%s Welsh) is overdue by %d working day(s): 'publisher review list'",
-                item.id, item.post_id, item.translation_source, working_days_between(self.config, item.due_at, now),
+                item.id,
+                item.post_id,
+                item.translation_source,
+                working_days_between(self.config, item.due_at, now),
             )
         return len(items)
 
     def held_count(self) -> int:
         with self.db.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(m.StoredPost).where(m.StoredPost.state == PostState.HELD)) or 0)
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(m.StoredPost).where(m.StoredPost.state == PostState.HELD)
+                )
+                or 0
+            )
 
     def run_once(self) -> int:
         """Publish everything due now and exit: 0 all well, 1 failures or held posts."""
@@ -125,7 +133,13 @@ class Daemon:
 
     def _log_cycle(self, result: CycleResult) -> None:
         if result.published or result.failed or result.retried or result.unknown:
-            log.info("cycle: %d published, %d failed, %d retrying, %d unknown", result.published, result.failed, result.retried, result.unknown)
+            log.info(
+                "cycle: %d published, %d failed, %d retrying, %d unknown",
+                result.published,
+                result.failed,
+                result.retried,
+                result.unknown,
+            )
 
     # -- the service --------------------------------------------------------
 
@@ -148,7 +162,11 @@ class Daemon:
         signal.signal(signal.SIGHUP, self.request_sync)
 
     def _next_wake(self) -> datetime | None:
-        candidates = [t for t in (self.dispatcher.next_due(), None if self._exclusive() else self.dispatcher.next_lease_expiry()) if t]
+        candidates = [
+            t
+            for t in (self.dispatcher.next_due(), None if self._exclusive() else self.dispatcher.next_lease_expiry())
+            if t
+        ]
         return min(candidates) if candidates else None
 
     def run_forever(self) -> int:
@@ -156,10 +174,12 @@ class Daemon:
 
         self._install_signals()
         scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
+            timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
-        scheduler.add_job(self.request_sync, "interval", seconds=self.config.daemon.sync_interval.total_seconds(), id="sync")
+        scheduler.add_job(
+            self.request_sync, "interval", seconds=self.config.daemon.sync_interval.total_seconds(), id="sync"
+        )
         scheduler.start()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
         try:
@@ -177,7 +197,9 @@ class Daemon:
                     break
                 when = self._next_wake()
                 if when is not None:
-                    scheduler.add_job(self._wake.set, "date", run_date=max(when, self.clock()), id="wake", replace_existing=True)
+                    scheduler.add_job(
+                        self._wake.set, "date", run_date=max(when, self.clock()), id="wake", replace_existing=True
+                    )
                 self._wake.wait(timeout=self.config.daemon.sync_interval.total_seconds())
                 self._wake.clear()
         finally:
@@ -188,4 +210,3 @@ class Daemon:
             self.close()
             log.info("stopped")
         return 0
-

@@ -81,7 +81,9 @@ class _WriterTurns:
         if not self._lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
             from sqlalchemy.exc import OperationalError
 
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked: another thread held it for 30 s"))
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, Exception("database is locked: another thread held it for 30 s")
+            )
         record.info["writer_turn"] = True
 
     def checkin(self, _dbapi_connection: Any, record: Any) -> None:
@@ -94,7 +96,7 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
     resolved = resolve_url(url, root)
     try:
         backend = make_url(resolved).get_backend_name()
-    except Exception:  # noqa: BLE001 - any unparseable URL is a config problem
+    except Exception:
         raise ConfigError(f"'database' = {url!r} is not a database URL (e.g. sqlite:///publisher.db)") from None
     if backend == "sqlite":
         engine = create_engine(resolved, connect_args={"timeout": connect_timeout or 30})
@@ -106,7 +108,9 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
         return engine
     if backend == "postgresql":
         try:
-            options: dict[str, Any] = {"connect_args": {"connect_timeout": int(connect_timeout)}} if connect_timeout else {}
+            options: dict[str, Any] = (
+                {"connect_args": {"connect_timeout": int(connect_timeout)}} if connect_timeout else {}
+            )
             return create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
         except ModuleNotFoundError:
             raise ConfigError("PostgreSQL needs the psycopg driver: pip install 'publisher[postgres]'") from None
@@ -196,7 +200,7 @@ def _migrated(config: Config) -> Database:
         try:
             migrate(engine)
             return Database(engine=engine, sessions=session_factory(engine))
-        except Exception as exc:  # noqa: BLE001 - any connection failure is reported in one line
+        except Exception as exc:
             engine.dispose()
             if "database is locked" in str(exc) and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.content.post import Post
 from publisher.queue import models as m
-from publisher.queue.states import DeliveryState, WAITING_STATES
+from publisher.queue.states import WAITING_STATES, DeliveryState
 from publisher.text.compose import Attachment, compose
 
 

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
@@ -62,7 +62,7 @@ _AUDITED = ("published", "edited", "failed", "reconciled")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def default_owner() -> str:
@@ -132,7 +132,7 @@ class Dispatcher:
         self._adapter_factory = adapter_factory
         self._adapters: dict[str, Platform] = {}
         self.stopping = False
-        self._claim_queries: dict[tuple[int, bool], Select[tuple[m.Delivery]]] = {}
+        self._claim_queries: dict[tuple[int, bool], Select[m.Delivery]] = {}
 
     # -- adapters ---------------------------------------------------------
 
@@ -164,7 +164,9 @@ class Dispatcher:
             delivery.next_attempt_at = now + self.settings.reconcile_after
             delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
             detail = {"outcome": "unknown"}
-            record(session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail=detail)
+            record(
+                session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail=detail
+            )
         elif sent:  # an edit: making it again leaves the same text
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = now
@@ -190,7 +192,7 @@ class Dispatcher:
                 self._release(session, delivery, now)
             return len(rows)
 
-    def _claim_query(self, limit: int, one_post: bool) -> Select[tuple[m.Delivery]]:
+    def _claim_query(self, limit: int, one_post: bool) -> Select[m.Delivery]:
         """The claim statement, built once per shape: building it costs more CPU than running it."""
         key = (limit, one_post)
         if key not in self._claim_queries:
@@ -368,7 +370,11 @@ class Dispatcher:
                 .values(finished_at=now, outcome=outcome, error=error)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
-                log.warning("delivery %s: lease lost before recording %s; the new owner will reconcile", claim.delivery_id, outcome)
+                log.warning(
+                    "delivery %s: lease lost before recording %s; the new owner will reconcile",
+                    claim.delivery_id,
+                    outcome,
+                )
                 return False
             delivery = session.get(m.Delivery, claim.delivery_id)
             if delivery is not None and outcome in _AUDITED:
@@ -398,7 +404,9 @@ class Dispatcher:
         settled = (started.last_attempt or now) + self.settings.request_timeout + self.settings.reconcile_after
         if now < settled:
             message = "not on the platform yet after an unknown outcome; checking again before any resend"
-            self._finish(claim, "not_found_yet", None, state=DeliveryState.UNKNOWN, next_attempt_at=settled, last_error=message)
+            self._finish(
+                claim, "not_found_yet", None, state=DeliveryState.UNKNOWN, next_attempt_at=settled, last_error=message
+            )
         else:
             message = "not found on the platform after an unknown outcome; sending again"
             self._finish(claim, "not_found", None, state=DeliveryState.QUEUED, next_attempt_at=now, last_error=message)
@@ -422,7 +430,9 @@ class Dispatcher:
         self._finish(claim, "rate_limited", exc.message, state=state, next_attempt_at=retry_at, last_error=exc.message)
         result.add("retried")
 
-    def _on_reconcile_failed(self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult) -> None:
+    def _on_reconcile_failed(
+        self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult
+    ) -> None:
         flag = started.reconciles + 1 >= RECONCILE_TRIES_BEFORE_FLAG
         message = ("needs a person: " if flag else "") + f"could not confirm with the platform: {exc.message}"
         self._finish(
@@ -441,7 +451,9 @@ class Dispatcher:
         self._finish(claim, "unknown", error, state=DeliveryState.UNKNOWN, next_attempt_at=next_at, last_error=message)
         result.add("unknown")
 
-    def _on_transient(self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult) -> None:
+    def _on_transient(
+        self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult
+    ) -> None:
         """A failure that may be retried: reconcile if the send may have landed (edits are simply made again)."""
         if claim.kind is AttemptKind.RECONCILE:
             self._on_reconcile_failed(claim, started, exc, now, result)
@@ -456,7 +468,9 @@ class Dispatcher:
             result.add("failed")
             return
         next_at = now + self._backoff(attempts)
-        self._finish(claim, "retry", exc.message, state=DeliveryState.RETRY_WAIT, next_attempt_at=next_at, last_error=exc.message)
+        self._finish(
+            claim, "retry", exc.message, state=DeliveryState.RETRY_WAIT, next_attempt_at=next_at, last_error=exc.message
+        )
         result.add("retried")
 
     def _on_permanent(self, claim: Claim, exc: PermanentError, now: datetime, result: CycleResult) -> None:
@@ -490,7 +504,7 @@ class Dispatcher:
             self._on_permanent(claim, exc, now, result)
         except PlatformError as exc:  # an adapter raised the base class: treat as unknown
             self._on_unknown(claim, exc.message, exc.message, now, result)
-        except Exception as exc:  # noqa: BLE001 - a bug in an adapter must not lose the delivery
+        except Exception as exc:
             log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, started.account)
             message = f"unexpected {type(exc).__name__} in the adapter; will check the platform before any resend"
             self._on_unknown(claim, type(exc).__name__, message, now, result)
@@ -518,7 +532,7 @@ class Dispatcher:
     # -- cycles -------------------------------------------------------------
 
     def run_due(self, post_id: str | None = None) -> CycleResult:
-        """Publish everything due now (of one post, if given), including what becomes claimable as predecessors publish."""
+        """Publish everything due now (of one post, if given), and what becomes claimable as predecessors publish."""
         result = CycleResult()
         workers = self.settings.workers
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
@@ -533,7 +547,9 @@ class Dispatcher:
                 if pending:  # stopping: calls in flight get shutdown_grace to finish
                     _, late = wait(pending, timeout=self.settings.shutdown_grace.total_seconds())
                     if late:
-                        log.warning("%d platform calls still running at shutdown; their leases will be reconciled", len(late))
+                        log.warning(
+                            "%d platform calls still running at shutdown; their leases will be reconciled", len(late)
+                        )
                     break
         finally:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -8,9 +8,9 @@ enums of :mod:`publisher.queue.states`, stored as their text.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -28,6 +28,7 @@ from publisher.queue.states import (
 
 E = TypeVar("E", bound=StrEnum)
 
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as naive UTC and always returned timezone-aware.
 
@@ -43,10 +44,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 class EnumText(TypeDecorator[E]):
@@ -67,7 +68,7 @@ class EnumText(TypeDecorator[E]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class StoredPost(Base):
@@ -124,8 +125,12 @@ class Delivery(Base):
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[DeliveryState] = mapped_column(EnumText(DeliveryState), default=DeliveryState.QUEUED)
-    action: Mapped[Action] = mapped_column(EnumText(Action), default=Action.PUBLISH, server_default=Action.PUBLISH.value)
-    edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)  # action edit: whose post
+    action: Mapped[Action] = mapped_column(
+        EnumText(Action), default=Action.PUBLISH, server_default=Action.PUBLISH.value
+    )
+    edit_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id"), nullable=True
+    )  # action edit: whose post
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)

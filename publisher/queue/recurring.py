@@ -60,7 +60,13 @@ def _occurrence(session: Session, config: Config, schedule: Schedule, slot: date
     session.add(row)
     session.flush()
     create_deliveries(session, config, row, post, now)
-    record(session, "daemon", "queued", post_id=post_id, detail={"recurring": schedule.name, "scheduled_at": slot.isoformat()})
+    record(
+        session,
+        "daemon",
+        "queued",
+        post_id=post_id,
+        detail={"recurring": schedule.name, "scheduled_at": slot.isoformat()},
+    )
     return post_id
 
 

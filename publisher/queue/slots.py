@@ -16,7 +16,9 @@ from publisher.content.schedules import Schedule, slot_times
 from publisher.queue import models as m
 
 
-def assign_slot(session: Session, config: Config, schedule: Schedule, row: m.StoredPost, now: datetime) -> datetime | None:
+def assign_slot(
+    session: Session, config: Config, schedule: Schedule, row: m.StoredPost, now: datetime
+) -> datetime | None:
     """The post's slot: the one stored (stable across restarts and edits), else the earliest free future slot."""
     existing = session.scalar(select(m.SlotAssignment).where(m.SlotAssignment.post_id == row.id))
     if existing is not None:
@@ -41,6 +43,4 @@ def assign_slot(session: Session, config: Config, schedule: Schedule, row: m.Sto
 
 def release_slot(session: Session, post_id: str, now: datetime) -> None:
     """Free the post's slot for the next post, if the slot is still in the future."""
-    session.execute(
-        delete(m.SlotAssignment).where(m.SlotAssignment.post_id == post_id, m.SlotAssignment.slot_at > now)
-    )
+    session.execute(delete(m.SlotAssignment).where(m.SlotAssignment.post_id == post_id, m.SlotAssignment.slot_at > now))

@@ -32,7 +32,7 @@ from publisher.queue.deliveries import cancel_waiting, create_deliveries, starte
 from publisher.queue.queries import published_post_ids
 from publisher.queue.recurring import create_occurrences
 from publisher.queue.slots import assign_slot, release_slot
-from publisher.queue.states import DeliveryState, PostSource, PostState, WAITING_STATES
+from publisher.queue.states import WAITING_STATES, DeliveryState, PostSource, PostState
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 
 log = logging.getLogger("publisher.sync")
@@ -130,7 +130,9 @@ def _read_changed(by_slug: dict[str, dict[str, FoundFile]], known: Known, stats:
         files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
         changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
     # Slots go to posts in queue_order, then (first seen together) by name.
-    changed.sort(key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug))
+    changed.sort(
+        key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug)
+    )
     return changed
 
 
@@ -214,7 +216,9 @@ def _refresh(row: m.StoredPost, item: Judged, config: Config, now: datetime) -> 
     row.note = None
 
 
-def _take_slot(session: Session, config: Config, row: m.StoredPost, schedules: dict[str, Schedule], now: datetime) -> bool:
+def _take_slot(
+    session: Session, config: Config, row: m.StoredPost, schedules: dict[str, Schedule], now: datetime
+) -> bool:
     """Give a post that names a schedule (and no time) its slot; False when there is none to give."""
     if not row.schedule or row.scheduled_at is not None:
         if not row.schedule:
@@ -242,7 +246,9 @@ def _queue(session: Session, config: Config, row: m.StoredPost, post: Post, now:
     record(session, "daemon", action, post_id=row.id, detail={"revision": row.revision, "scheduled_at": scheduled})
 
 
-def _apply(session: Session, config: Config, item: Judged, now: datetime, report: SyncReport, schedules: dict[str, Schedule]) -> None:
+def _apply(
+    session: Session, config: Config, item: Judged, now: datetime, report: SyncReport, schedules: dict[str, Schedule]
+) -> None:
     """Store one new or changed post: held with its codes, or queued (re-queued) as new deliveries."""
     row = session.get(m.StoredPost, item.post.id)
     if row is not None:
@@ -343,7 +349,9 @@ def _write(
     _expire(session, config, now, report)
 
 
-def sync_content(config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None) -> SyncReport:
+def sync_content(
+    config: Config, sessions: sessionmaker[Session], now: datetime, stats: StatCache | None = None
+) -> SyncReport:
     """Read the content folder and update posts and deliveries; returns what changed.
 
     Reading and validating run with no transaction open: validating a large

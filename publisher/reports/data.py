@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from publisher.config import Config
-from publisher.workdays import working_days_between
 from publisher.queue import models as m
 from publisher.queue.db import open_database
 from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostState, ReviewState
+from publisher.workdays import working_days_between
 
 MIN_PER_WEEK = 2  # policy 7.2.11: post bilingually at least twice a week
 
@@ -163,7 +163,9 @@ def cadence(config: Config, records: list[PostRecord], now: datetime, weeks: int
     """Per account and ISO week: bilingual posts published (past weeks) and scheduled (coming weeks)."""
     tz = config.timezone
     this_week = week_start(now.astimezone(tz).date())
-    starts = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)] + [this_week + timedelta(weeks=i) for i in range(1, ahead + 1)]
+    starts = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)] + [
+        this_week + timedelta(weeks=i) for i in range(1, ahead + 1)
+    ]
     published: dict[tuple[str, date], int] = defaultdict(int)
     scheduled: dict[tuple[str, date], int] = defaultdict(int)
     accounts = sorted(name for name, account in config.accounts.items() if not _is_pair_member(config, name))
@@ -180,8 +182,19 @@ def cadence(config: Config, records: list[PostRecord], now: datetime, weeks: int
             upcoming = scheduled[(account, start)]
             past = start <= this_week
             # The current week is judged on what is published plus what is still scheduled in it.
-            flagged = (count + (upcoming if start == this_week else 0) < MIN_PER_WEEK) if past else (upcoming < MIN_PER_WEEK)
-            rows.append(CadenceRow(account=account, week=iso_week(start), week_start=start.isoformat(), published=count, scheduled=upcoming, flagged=flagged))
+            flagged = (
+                (count + (upcoming if start == this_week else 0) < MIN_PER_WEEK) if past else (upcoming < MIN_PER_WEEK)
+            )
+            rows.append(
+                CadenceRow(
+                    account=account,
+                    week=iso_week(start),
+                    week_start=start.isoformat(),
+                    published=count,
+                    scheduled=upcoming,
+                    flagged=flagged,
+                )
+            )
     return rows
 
 
@@ -210,7 +223,9 @@ def in_range(record: PostRecord, start: date | None, end: date | None, config: C
     return (start is None or day >= start) and (end is None or day <= end)
 
 
-def compliance(config: Config, records: list[PostRecord], start: date | None, end: date | None) -> tuple[list[PostRecord], ComplianceTotals]:
+def compliance(
+    config: Config, records: list[PostRecord], start: date | None, end: date | None
+) -> tuple[list[PostRecord], ComplianceTotals]:
     """Published posts in the range, and the totals the Commissioner asks about."""
     chosen = [r for r in records if in_range(r, start, end, config)]
     published = [r for r in chosen if r.welsh_at or r.english_at]
@@ -223,9 +238,14 @@ def compliance(config: Config, records: list[PostRecord], start: date | None, en
     bilingual = sum(1 for r in published if r.bilingual)
     emergency = sum(1 for r in published if r.source == "emergency")
     return published, ComplianceTotals(
-        posts=total, fully_bilingual=bilingual, fully_bilingual_share=round(bilingual / total, 4) if total else 0.0,
-        emergency=emergency, emergency_share=round(emergency / total, 4) if total else 0.0,
-        overdue_reviews=sum(1 for r in records if r.review_overdue), held=len(held), held_reasons=dict(sorted(reasons.items())),
+        posts=total,
+        fully_bilingual=bilingual,
+        fully_bilingual_share=round(bilingual / total, 4) if total else 0.0,
+        emergency=emergency,
+        emergency_share=round(emergency / total, 4) if total else 0.0,
+        overdue_reviews=sum(1 for r in records if r.review_overdue),
+        held=len(held),
+        held_reasons=dict(sorted(reasons.items())),
     )
 
 
@@ -251,12 +271,21 @@ def month_calendar(config: Config, records: list[PostRecord], month: date) -> li
                 state = "scheduled"
             else:
                 state = record.state if record.state != PostState.ACTIVE else "failed"
-            by_day[local.date()].append({"post": record.id, "account": target, "state": state, "time": local.strftime("%H:%M")})
+            by_day[local.date()].append(
+                {"post": record.id, "account": target, "state": state, "time": local.strftime("%H:%M")}
+            )
     weeks: list[list[dict[str, Any]]] = []
     day = week_start(first)
     while day <= last + timedelta(days=6 - last.weekday()):
         if day.weekday() == 0:
             weeks.append([])
-        weeks[-1].append({"date": day.isoformat(), "day": day.day, "in_month": day.month == first.month, "entries": by_day.get(day, [])})
+        weeks[-1].append(
+            {
+                "date": day.isoformat(),
+                "day": day.day,
+                "in_month": day.month == first.month,
+                "entries": by_day.get(day, []),
+            }
+        )
         day += timedelta(days=1)
     return weeks

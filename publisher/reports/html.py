@@ -41,12 +41,21 @@ def render_html(config: Config, report: ComplianceReport, now: datetime) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else None
 
     rows: list[dict[str, Any]] = [
-        {**post.as_json(), "welsh_at": local(post.welsh_at), "english_at": local(post.english_at), "delay": _minutes(post.delay_seconds)}
+        {
+            **post.as_json(),
+            "welsh_at": local(post.welsh_at),
+            "english_at": local(post.english_at),
+            "delay": _minutes(post.delay_seconds),
+        }
         for post in posts
     ]
     months = [{"title": f"{m:%B %Y}", "weeks": month_calendar(config, records, m)} for m in _months(start, end)]
     period = f"{first or 'the beginning'} to {last or 'now'}"
     return env.get_template("compliance.html.j2").render(
-        period=period, generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"), timezone=tz.key,
-        totals=totals, months=months, posts=rows,
+        period=period,
+        generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        timezone=tz.key,
+        totals=totals,
+        months=months,
+        posts=rows,
     )

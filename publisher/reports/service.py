@@ -16,7 +16,7 @@ def cadence_report(config: Config, now: datetime, weeks: int) -> list[CadenceRow
 
 @dataclass
 class ComplianceReport:
-    """Published posts in the period with their Welsh/English evidence, the totals, and every record (for the calendar)."""
+    """Published posts in the period with their Welsh/English evidence, the totals, and every record (the calendar)."""
 
     first: date | None
     last: date | None

@@ -25,11 +25,35 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             alt = (item.alt or "").strip()
             label = f"media item {index + 1}" + (f" ({file_name})" if file_name else "")
             if not alt:
-                yield RULE.at(post, post_file, item.line, f"{label} has no {_NAMES[lang]} alt text: add 'alt: ...' describing the image in {_NAMES[lang]}")
+                yield RULE.at(
+                    post,
+                    post_file,
+                    item.line,
+                    f"{label} has no {_NAMES[lang]} alt text: add 'alt: ...' describing the image in {_NAMES[lang]}",
+                )
                 continue
-            if file_name and alt.casefold() in {file_name.casefold(), PurePosixPath(file_name).name.casefold(), PurePosixPath(file_name).stem.casefold()}:
-                yield RULE.at(post, post_file, item.line_of("alt"), f"{label}: the alt text is just the file name; describe what the image shows")
+            if file_name and alt.casefold() in {
+                file_name.casefold(),
+                PurePosixPath(file_name).name.casefold(),
+                PurePosixPath(file_name).stem.casefold(),
+            }:
+                yield RULE.at(
+                    post,
+                    post_file,
+                    item.line_of("alt"),
+                    f"{label}: the alt text is just the file name; describe what the image shows",
+                )
                 continue
             alts[lang] = alt
-        if len(alts) == 2 and alts["cy"].casefold() == alts["en"].casefold() and cy_item is not None and post.cy is not None:
-            yield RULE.at(post, post.cy, cy_item.line_of("alt"), f"media item {index + 1}: the Welsh alt text is the same as the English; write it in Welsh")
+        if (
+            len(alts) == 2
+            and alts["cy"].casefold() == alts["en"].casefold()
+            and cy_item is not None
+            and post.cy is not None
+        ):
+            yield RULE.at(
+                post,
+                post.cy,
+                cy_item.line_of("alt"),
+                f"media item {index + 1}: the Welsh alt text is the same as the English; write it in Welsh",
+            )

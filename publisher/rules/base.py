@@ -22,4 +22,6 @@ class Rule:
     def at(self, post: Post, where: PostFile | str, line: int, message: str) -> Finding:
         """A finding of this rule in ``where`` (a post file or a display path) at ``line``."""
         file = where if isinstance(where, str) else where.display
-        return Finding(file=file, line=max(1, line), code=self.code, severity=self.severity, post=post.id, message=message)
+        return Finding(
+            file=file, line=max(1, line), code=self.code, severity=self.severity, post=post.id, message=message
+        )

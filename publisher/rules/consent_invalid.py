@@ -20,7 +20,9 @@ def _publish_day(post: Post, ctx: Context) -> date:
     value = post.shared("publish_at")
     if value:
         try:
-            return max(ctx.today, parse_publish_at(value, ctx.config.timezone).utc.astimezone(ctx.config.timezone).date())
+            return max(
+                ctx.today, parse_publish_at(value, ctx.config.timezone).utc.astimezone(ctx.config.timezone).date()
+            )
         except PublishTimeError:
             pass
     return ctx.today
@@ -34,11 +36,28 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             continue
         form = ctx.consent.get(reference)
         if form is None:
-            yield RULE.at(post, post_file, line, f"consent reference '{reference}' is not in the consent register ({ctx.config.consent_register.name}); check the reference or register the signed form")
+            yield RULE.at(
+                post,
+                post_file,
+                line,
+                f"consent reference '{reference}' is not in the consent register "
+                f"({ctx.config.consent_register.name}); check the reference or register the signed form",
+            )
             continue
         if form.withdrawn_on is not None:
-            yield RULE.at(post, post_file, line, f"consent '{reference}' was withdrawn on {form.withdrawn_on.isoformat()}; remove the image")
+            yield RULE.at(
+                post,
+                post_file,
+                line,
+                f"consent '{reference}' was withdrawn on {form.withdrawn_on.isoformat()}; remove the image",
+            )
             continue
         day = day or _publish_day(post, ctx)
         if form.expires_on is not None and form.expires_on < day:
-            yield RULE.at(post, post_file, line, f"consent '{reference}' expires on {form.expires_on.isoformat()}, before the post goes out ({day.isoformat()}); renew the form or remove the image")
+            yield RULE.at(
+                post,
+                post_file,
+                line,
+                f"consent '{reference}' expires on {form.expires_on.isoformat()}, before "
+                f"the post goes out ({day.isoformat()}); renew the form or remove the image",
+            )

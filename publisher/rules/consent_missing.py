@@ -9,11 +9,21 @@ from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("consent-missing", "error", "add 'consent: REF' from the consent register, or 'consent: not-required' if no one can be identified")
+RULE = Rule(
+    "consent-missing",
+    "error",
+    "add 'consent: REF' from the consent register, or 'consent: not-required' if no one can be identified",
+)
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for index, _ in enumerate(post.media_pairs()):
         value, post_file, line = post.media_shared(index, "consent")
         if value is None and post_file is not None:
-            yield RULE.at(post, post_file, line, f"media item {index + 1} has no 'consent': add the consent form reference, or 'not-required' when no one can be identified")
+            yield RULE.at(
+                post,
+                post_file,
+                line,
+                f"media item {index + 1} has no 'consent': add the consent form "
+                "reference, or 'not-required' when no one can be identified",
+            )

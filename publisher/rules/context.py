@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from publisher.config import Config
 from publisher.content.consent import ConsentForm, load_register
@@ -36,7 +36,7 @@ def build_context(config: Config, now: datetime | None = None, published: Iterab
     """The context rules consult: consent register, word bank, schedules, the time, what is already published."""
     return Context(
         config=config,
-        now=now or datetime.now(timezone.utc),
+        now=now or datetime.now(UTC),
         consent=load_register(config.consent_register),
         wordbank=load_wordbank(config.wordbank),
         schedules=schedule_names(config.schedules_dir),

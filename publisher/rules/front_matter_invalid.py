@@ -10,7 +10,11 @@ from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("front-matter-invalid", "error", "fix the front matter between the '---' lines as the message says (see the content format in the README)")
+RULE = Rule(
+    "front-matter-invalid",
+    "error",
+    "fix the front matter between the '---' lines as the message says (see the content format in the README)",
+)
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -18,7 +22,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         for problem in post_file.meta.problems:
             yield RULE.at(post, post_file, problem.line, problem.message)
         if post_file.readable and not post_file.body_markdown.strip():
-            yield RULE.at(post, post_file, post_file.body_line, "the body is empty: write the post text after the closing '---'")
+            yield RULE.at(
+                post, post_file, post_file.body_line, "the body is empty: write the post text after the closing '---'"
+            )
     if not post.complete:
         return
     first = post.cy or post.en
@@ -63,6 +69,10 @@ def duplicate_ids(refs: list[PostRef]) -> Iterator[Finding]:
         for item in same if len(same) > 1 else ():
             others = ", ".join(o.slug for o in same if o is not item)
             yield Finding(
-                file=item.file, line=item.line, code=RULE.code, severity=RULE.severity, post=post_id,
+                file=item.file,
+                line=item.line,
+                code=RULE.code,
+                severity=RULE.severity,
+                post=post_id,
                 message=f"post id '{post_id}' is also used by {others}; ids must be unique",
             )

@@ -18,7 +18,12 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     texts = {lang: post.text(lang) for lang in LANGUAGES}
     if post.complete and texts["cy"].strip() and texts["cy"].strip() == texts["en"].strip():
         assert post.cy is not None
-        yield RULE.at(post, post.cy, post.cy.body_line, "the Welsh and English bodies are identical: write the Welsh version in this file")
+        yield RULE.at(
+            post,
+            post.cy,
+            post.cy.body_line,
+            "the Welsh and English bodies are identical: write the Welsh version in this file",
+        )
         return
     for lang in LANGUAGES:
         post_file = post.file(lang)
@@ -28,7 +33,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         if found.language is not None and found.language != lang:
             other = _NAMES[found.language]
             yield RULE.at(
-                post, post_file, post_file.body_line,
+                post,
+                post_file,
+                post_file.body_line,
                 f"the body of this {_NAMES[lang]} file reads as {other} ({found.confidence:.0%} confident); "
                 f"are the files swapped, or is the {_NAMES[lang]} version missing?",
             )

@@ -27,7 +27,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         for run in foreign_runs(text, lang, names):
             first_word = run.split()[0]
             yield RULE.at(
-                post, post_file, post_file.body_line_of(first_word),
-                f"{_NAMES[other]} words inside the {_NAMES[lang]} text: \"{run}\"; translate them "
+                post,
+                post_file,
+                post_file.body_line_of(first_word),
+                f'{_NAMES[other]} words inside the {_NAMES[lang]} text: "{run}"; translate them '
                 "(or add a proper name to the word bank's 'names')",
             )

@@ -22,6 +22,7 @@ RULE = Rule(
     "put the image (JPEG, PNG, GIF or WebP) inside the content folder and give its path relative to the post",
 )
 
+
 def image_kind(head: bytes) -> str | None:
     """The image format from the file's first bytes (never trust the extension)."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -47,7 +48,7 @@ def resolve_media(post_dir: Path, content_root: Path, name: str) -> Path | None:
 
 
 def _platforms(post: Post, ctx: Context) -> set[str]:
-    platforms = set()
+    platforms: set[str] = set()
     for name in post.accounts:
         if name in ctx.config.accounts:
             platforms.update(a.platform or "" for _, a in ctx.config.platform_accounts(name))
@@ -60,7 +61,10 @@ def _platform_limits(label: str, name: str, kind: str, size: int, platforms: set
         record = SPECS[platform]
         if kind not in record.image_formats:
             accepted = ", ".join(sorted(f.upper() for f in record.image_formats))
-            yield f"{label}: '{name}' is {kind.upper()}, but {record.title} accepts only {accepted}; export it as {accepted}"
+            yield (
+                f"{label}: '{name}' is {kind.upper()}, but {record.title} accepts only {accepted}; "
+                f"export it as {accepted}"
+            )
     for platform in sorted(platforms):
         limit = SPECS[platform].image_max_bytes
         if limit is not None and size > limit:
@@ -70,10 +74,17 @@ def _platform_limits(label: str, name: str, kind: str, size: int, platforms: set
             )
 
 
-def _file_problem(label: str, name: str, real: Path | None, post_file_display: str) -> tuple[str | None, str | None, int]:
+def _file_problem(
+    label: str, name: str, real: Path | None, post_file_display: str
+) -> tuple[str | None, str | None, int]:
     """(problem, image kind, size) of the media file at ``real``."""
     if real is None:
-        return f"{label}: '{name}' lies outside the content folder; copy the image into the content folder and give a relative path", None, 0
+        return (
+            f"{label}: '{name}' lies outside the content folder; copy "
+            "the image into the content folder and give a relative path",
+            None,
+            0,
+        )
     if not real.is_file():
         return f"{label}: '{name}' does not exist; check the file name (relative to {post_file_display})", None, 0
     try:
@@ -88,7 +99,21 @@ def _file_problem(label: str, name: str, real: Path | None, post_file_display: s
     return None, kind, size
 
 
+def _text_only(post: Post, ctx: Context) -> Iterator[Finding]:
+    """A post with no image, to a platform that has no text-only posts."""
+    first = post.cy or post.en
+    if post.media_pairs() or first is None:
+        return
+    for platform in sorted(_platforms(post, ctx)):
+        if SPECS[platform].needs_media:
+            where = post.where("accounts")
+            line = where[1] if where else 1
+            message = f"{SPECS[platform].title} has no text-only posts: add an image (media), or leave out its account"
+            yield RULE.at(post, where[0] if where else first, line, message)
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
+    yield from _text_only(post, ctx)
     for index, _ in enumerate(post.media_pairs()):
         name, post_file, line = post.media_shared(index, "file")
         if post_file is None:

@@ -20,21 +20,42 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for key in SHARED_KEYS:
         if key in cy.meta.values and key in en.meta.values and cy.meta.values[key] != en.meta.values[key]:
             yield RULE.at(
-                post, cy, cy.key_line(key),
-                f"'{key}' is {cy.meta.values[key]!r} here but {en.meta.values[key]!r} in {en.display}:{en.key_line(key)}; make them equal",
+                post,
+                cy,
+                cy.key_line(key),
+                f"'{key}' is {cy.meta.values[key]!r} here but {en.meta.values[key]!r} "
+                f"in {en.display}:{en.key_line(key)}; make them equal",
             )
     cy_media, en_media = cy.meta.media, en.meta.media
     if (cy_media is None) != (en_media is None):
         has, lacks = (cy, en) if cy_media is not None else (en, cy)
-        yield RULE.at(post, has, has.key_line("media"), f"'media' is listed here but not in {lacks.display}; list the same images in both files, each with alt text in that file's language")
+        yield RULE.at(
+            post,
+            has,
+            has.key_line("media"),
+            f"'media' is listed here but not in {lacks.display}; list the same "
+            "images in both files, each with alt text in that file's language",
+        )
         return
     if cy_media is None or en_media is None:
         return
     if len(cy_media) != len(en_media):
-        yield RULE.at(post, cy, cy.key_line("media"), f"{len(cy_media)} media item(s) here but {len(en_media)} in {en.display}; list the same images in the same order")
+        yield RULE.at(
+            post,
+            cy,
+            cy.key_line("media"),
+            f"{len(cy_media)} media item(s) here but {len(en_media)} "
+            f"in {en.display}; list the same images in the same order",
+        )
         return
     for index, (cy_item, en_item) in enumerate(zip(cy_media, en_media, strict=True)):
         for key in ("file", "consent", "rights"):
             a, b = getattr(cy_item, key), getattr(en_item, key)
             if a is not None and b is not None and a != b:
-                yield RULE.at(post, cy, cy_item.line_of(key), f"media item {index + 1}: '{key}' is {a!r} here but {b!r} in {en.display}:{en_item.line_of(key)}; images must match in the same order")
+                yield RULE.at(
+                    post,
+                    cy,
+                    cy_item.line_of(key),
+                    f"media item {index + 1}: '{key}' is {a!r} here but {b!r} in "
+                    f"{en.display}:{en_item.line_of(key)}; images must match in the same order",
+                )

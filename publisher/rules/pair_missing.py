@@ -16,4 +16,6 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for present, missing, name in ((post.en, post.cy, "Welsh"), (post.cy, post.en, "English")):
         if present is not None and missing is None:
             suffix = "cy" if name == "Welsh" else "en"
-            yield RULE.at(post, present, 1, f"this post has no {name} partner: create {post.slug}.{suffix}.md beside it")
+            yield RULE.at(
+                post, present, 1, f"this post has no {name} partner: create {post.slug}.{suffix}.md beside it"
+            )

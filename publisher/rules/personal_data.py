@@ -15,17 +15,45 @@ from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("personal-data", "warning", "remove personal contact details; give a service phone number or mailbox instead")
+RULE = Rule(
+    "personal-data", "warning", "remove personal contact details; give a service phone number or mailbox instead"
+)
 
 MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?7\d{3}|\(?07\d{3}\)?)[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
 EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
 POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
 HOME_ADDRESS = re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[^\W\d_][\w'’-]*\s+){{1,4}}[^\n]{{0,60}}?\b{POSTCODE}\b")
 ROLE_MAILBOXES = {
-    "info", "enquiries", "ymholiadau", "contact", "cyswllt", "help", "cymorth", "press", "media",
-    "cyfryngau", "admin", "office", "swyddfa", "post", "customer.services", "customerservices",
-    "gwasanaethau.cwsmeriaid", "communications", "cyfathrebu", "news", "newyddion", "noreply",
-    "no-reply", "reception", "complaints", "cwynion", "feedback", "adborth", "hello", "helo",
+    "info",
+    "enquiries",
+    "ymholiadau",
+    "contact",
+    "cyswllt",
+    "help",
+    "cymorth",
+    "press",
+    "media",
+    "cyfryngau",
+    "admin",
+    "office",
+    "swyddfa",
+    "post",
+    "customer.services",
+    "customerservices",
+    "gwasanaethau.cwsmeriaid",
+    "communications",
+    "cyfathrebu",
+    "news",
+    "newyddion",
+    "noreply",
+    "no-reply",
+    "reception",
+    "complaints",
+    "cwynion",
+    "feedback",
+    "adborth",
+    "hello",
+    "helo",
 }
 
 
@@ -45,4 +73,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         if post_file is None or not post_file.readable:
             continue
         for fragment, what in _found(post_file.body_markdown):
-            yield RULE.at(post, post_file, post_file.body_line_of(fragment), f"'{fragment.strip()}' looks like {what}; do not publish personal details without consent")
+            yield RULE.at(
+                post,
+                post_file,
+                post_file.body_line_of(fragment),
+                f"'{fragment.strip()}' looks like {what}; do not publish personal details without consent",
+            )

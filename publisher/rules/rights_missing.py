@@ -16,4 +16,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for index, _ in enumerate(post.media_pairs()):
         value, post_file, line = post.media_shared(index, "rights")
         if value is None and post_file is not None:
-            yield RULE.at(post, post_file, line, f"media item {index + 1} has no 'rights': say who owns the image and its licence, e.g. 'rights: own'")
+            yield RULE.at(
+                post,
+                post_file,
+                line,
+                f"media item {index + 1} has no 'rights': say who owns the image and its licence, e.g. 'rights: own'",
+            )

@@ -61,7 +61,7 @@ def _recurring(config: Config, schedule: Schedule, now: datetime) -> Iterator[Fi
     for language in ("cy", "en"):
         try:
             text = environment().from_string(schedule.recurring[language]).render(**values)
-        except Exception as exc:  # noqa: BLE001 - any template error is reported, not raised
+        except Exception as exc:
             message = f"the recurring {language} text is not a valid template: {exc}"
             yield _finding(schedule_invalid.RULE, schedule, line, message)
             continue
@@ -72,7 +72,10 @@ def _recurring(config: Config, schedule: Schedule, now: datetime) -> Iterator[Fi
 
 
 def _gap(config: Config, schedule: Schedule, waiting: int, now: datetime) -> Finding:
-    upcoming = [t.astimezone(schedule.timezone) for _, t in zip(range(SLOTS_AHEAD), slot_times(schedule, now, config))]
+    upcoming = [
+        t.astimezone(schedule.timezone)
+        for _, t in zip(range(SLOTS_AHEAD), slot_times(schedule, now, config), strict=False)
+    ]
     when = ", ".join(f"{t:%a %d %b %H:%M}" for t in upcoming)
     return _finding(
         RULE,

@@ -11,7 +11,11 @@ from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("schedule-invalid", "error", "give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/")
+RULE = Rule(
+    "schedule-invalid",
+    "error",
+    "give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/",
+)
 
 
 def _ago(seconds: float) -> str:
@@ -32,7 +36,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             late = (ctx.now - when.utc).total_seconds()
             if late > ctx.config.max_lateness.total_seconds() and post.id not in ctx.published:
                 yield RULE.at(
-                    post, post_file, line,
+                    post,
+                    post_file,
+                    line,
                     f"publish_at {value} was {_ago(late)} ago, more than max_lateness "
                     f"({ctx.config.max_lateness}); the daemon would expire it instead of publishing stale news. "
                     "Give a new time or delete the post",
@@ -42,5 +48,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     if name and where and name not in ctx.schedules:
         post_file, line = where
         match = difflib.get_close_matches(name, sorted(ctx.schedules), n=1)
-        hint = f"did you mean '{match[0]}'?" if match else f"add schedules/{name}.yaml or use one of: {', '.join(sorted(ctx.schedules)) or '(none defined)'}"
+        hint = (
+            f"did you mean '{match[0]}'?"
+            if match
+            else f"add schedules/{name}.yaml or use one of: {', '.join(sorted(ctx.schedules)) or '(none defined)'}"
+        )
         yield RULE.at(post, post_file, line, f"schedule '{name}' is not defined; {hint}")

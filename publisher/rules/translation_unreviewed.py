@@ -10,7 +10,12 @@ from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("translation-unreviewed", "error", "have the Translation Team check the Welsh, then set 'translation: {reviewed: true, reviewer: NAME, reviewed_on: DATE}' in the .cy.md file")
+RULE = Rule(
+    "translation-unreviewed",
+    "error",
+    "have the Translation Team check the Welsh, then set 'translation: "
+    "{reviewed: true, reviewer: NAME, reviewed_on: DATE}' in the .cy.md file",
+)
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -21,10 +26,22 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     line = cy.key_line("translation")
     if translation is None:
         if "translation" not in cy.meta.present:
-            yield RULE.at(post, cy, line, "the Welsh text is not marked reviewed: add 'translation: {reviewed: true, reviewer: NAME, reviewed_on: DATE}' once the Translation Team has checked it")
+            yield RULE.at(
+                post,
+                cy,
+                line,
+                "the Welsh text is not marked reviewed: add 'translation: {reviewed: true, "
+                "reviewer: NAME, reviewed_on: DATE}' once the Translation Team has checked it",
+            )
         return
     if not translation.reviewed:
-        yield RULE.at(post, cy, line, "the Welsh text is not reviewed yet (reviewed: false); send it to the Translation Team, then set reviewed: true")
+        yield RULE.at(
+            post,
+            cy,
+            line,
+            "the Welsh text is not reviewed yet (reviewed: false); "
+            "send it to the Translation Team, then set reviewed: true",
+        )
         return
     if not (translation.reviewer or "").strip():
         yield RULE.at(post, cy, line, "the translation is marked reviewed but names no reviewer: add 'reviewer: NAME'")
@@ -35,4 +52,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             yield RULE.at(post, cy, line, f"'reviewed_on' = {translation.reviewed_on!r} is not a date like 2026-11-20")
             return
         if reviewed_on > ctx.today:
-            yield RULE.at(post, cy, line, f"'reviewed_on' {reviewed_on.isoformat()} is in the future; give the day the review happened")
+            yield RULE.at(
+                post,
+                cy,
+                line,
+                f"'reviewed_on' {reviewed_on.isoformat()} is in the future; give the day the review happened",
+            )

@@ -10,7 +10,11 @@ from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.text.length import hashtags, urls
 
-RULE = Rule("welsh-parity", "warning", "give the Welsh the same links and hashtags as the English and a full translation, not a summary")
+RULE = Rule(
+    "welsh-parity",
+    "warning",
+    "give the Welsh the same links and hashtags as the English and a full translation, not a summary",
+)
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -23,6 +27,17 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for label, counter in (("links", urls), ("hashtags", hashtags)):
         n_cy, n_en = len(counter(cy)), len(counter(en))
         if n_cy < n_en:
-            yield RULE.at(post, post.cy, line, f"the Welsh has {n_cy} {label}, the English {n_en}; give the Welsh the same {label}")
+            yield RULE.at(
+                post,
+                post.cy,
+                line,
+                f"the Welsh has {n_cy} {label}, the English {n_en}; give the Welsh the same {label}",
+            )
     if len(cy) * 2 < len(en):
-        yield RULE.at(post, post.cy, line, f"the Welsh is under half the length of the English ({len(cy)} vs {len(en)} characters); translate it in full rather than summarise")
+        yield RULE.at(
+            post,
+            post.cy,
+            line,
+            f"the Welsh is under half the length of the English ({len(cy)} vs "
+            f"{len(en)} characters); translate it in full rather than summarise",
+        )

@@ -81,7 +81,7 @@ def published_post_ids(config: Config) -> frozenset[str]:
                 return frozenset()
             with db.sessions() as session:
                 return queries.published_post_ids(session)
-    except Exception:  # noqa: BLE001 - no usable database: nothing is known to be published
+    except Exception:
         return frozenset()
 
 
@@ -180,7 +180,9 @@ def _preload() -> None:
     foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
 
 
-def _verdicts_in_parallel(pending: list[Pending], ctx: Context, report: ProgressCallback, workers: int) -> list[tuple[str, Entry]]:
+def _verdicts_in_parallel(
+    pending: list[Pending], ctx: Context, report: ProgressCallback, workers: int
+) -> list[tuple[str, Entry]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -202,7 +204,9 @@ def _verdicts_in_parallel(pending: list[Pending], ctx: Context, report: Progress
         _worker_ctx = None
 
 
-def _verdicts(pending: list[Pending], ctx: Context, progress: ProgressCallback | None = None) -> list[tuple[str, Entry]]:
+def _verdicts(
+    pending: list[Pending], ctx: Context, progress: ProgressCallback | None = None
+) -> list[tuple[str, Entry]]:
     """Judge ``pending`` posts, on every core when there are many (a cold cache in CI).
 
     ``progress`` hears how far judging has gone, so a person at a terminal
@@ -279,7 +283,9 @@ def _schedule_findings(run: _Run, refs: list[PostRef]) -> list[Finding]:
     return [Finding(**f) for f in entry.findings]
 
 
-def _post_findings(run: _Run, by_slug: dict[str, dict[str, FoundFile]], progress: ProgressCallback | None) -> tuple[list[Finding], list[PostRef]]:
+def _post_findings(
+    run: _Run, by_slug: dict[str, dict[str, FoundFile]], progress: ProgressCallback | None
+) -> tuple[list[Finding], list[PostRef]]:
     """Every post's findings, from the cache where its files are unchanged, judged otherwise."""
     findings: list[Finding] = []
     refs: list[PostRef] = []

@@ -58,7 +58,13 @@ def media_stat(path: Path) -> tuple[str, int, int]:
 def post_key(environment: str, slug: str, cy: bytes | None, en: bytes | None) -> str:
     """The cache key: the environment fingerprint plus both files' bytes."""
     digest = hashlib.sha256(environment.encode())
-    for part in (slug.encode(), b"\0cy\0", cy if cy is not None else b"\0none", b"\0en\0", en if en is not None else b"\0none"):
+    for part in (
+        slug.encode(),
+        b"\0cy\0",
+        cy if cy is not None else b"\0none",
+        b"\0en\0",
+        en if en is not None else b"\0none",
+    ):
         digest.update(part)
     return digest.hexdigest()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from publisher.config import Config
-from publisher.platforms.account import Account
 from publisher.content.post import Post
 from publisher.content.schema import MediaItem
+from publisher.platforms.account import Account
 from publisher.text.length import Measure, fits, measure
 
 COMBINED_SEPARATOR = "\n\n"
@@ -65,7 +65,9 @@ def _attachments(cy: list[MediaItem], en: list[MediaItem], language: str) -> tup
     return tuple(out)
 
 
-def _chain(account: Account, language: str, parts: list[str], media: tuple[Attachment, ...], start: int, reply_to: int | None) -> list[Message]:
+def _chain(
+    account: Account, language: str, parts: list[str], media: tuple[Attachment, ...], start: int, reply_to: int | None
+) -> list[Message]:
     """Messages for ``parts`` as a reply chain starting at list index ``start``."""
     messages = []
     for index, text in enumerate(parts):
@@ -92,8 +94,7 @@ def _for_account(post: Post, account: Account, languages: str) -> list[Message]:
         return _chain(account, "en", en_parts, _attachments(cy_media, en_media, "en"), 0, None)
     if account.strategy == "combined":
         combined_parts = [
-            COMBINED_SEPARATOR.join(p for p in (cy, en) if p)
-            for cy, en in zip(cy_parts, en_parts, strict=False)
+            COMBINED_SEPARATOR.join(p for p in (cy, en) if p) for cy, en in zip(cy_parts, en_parts, strict=False)
         ]
         combined = _chain(account, "cy+en", combined_parts, _attachments(cy_media, en_media, "cy+en"), 0, None)
         if not account.allow_split or all(fits(m.platform, m.text) for m in combined):

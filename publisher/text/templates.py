@@ -72,7 +72,10 @@ def render(template: Template, values: dict[str, str]) -> Rendered:
     declared = set(template.variables)
     unknown = set(values) - declared
     if unknown:
-        raise TemplateError(f"template '{template.name}' has no variable(s) {', '.join(sorted(unknown))}; it takes: {', '.join(template.variables) or 'none'}")
+        raise TemplateError(
+            f"template '{template.name}' has no variable(s) {', '.join(sorted(unknown))}; "
+            f"it takes: {', '.join(template.variables) or 'none'}"
+        )
     missing = declared - set(values)
     if missing:
         raise TemplateError(f"template '{template.name}' needs --var for: {', '.join(sorted(missing))}")
@@ -82,4 +85,3 @@ def render(template: Template, values: dict[str, str]) -> Rendered:
     except JinjaError as exc:
         raise TemplateError(f"template '{template.name}' cannot be rendered: {exc}") from None
     return Rendered(cy=cy.strip(), en=en.strip())
-

@@ -1,0 +1,94 @@
+"""The configuration: strict validation, secrets refused, the platform table deciding platforms and options."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import Project
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (None, "config file not found"),
+        ("[accounts\n", "not valid TOML"),
+        ('[accounts.a]\nplatform = "myspace"\n', "unknown platform 'myspace'"),
+        ('[accounts.a]\nplatform = "x"\ntoken = "abc123"\n', "holds a secret"),
+        ('[machine_translation]\nprovider = "google"\n[accounts.a]\nplatform = "outbox"\n', "forbids Google Translate"),
+        ('timezon = "Europe/London"\n[accounts.a]\nplatform = "outbox"\n', "did you mean 'timezone'"),
+    ],
+)
+def test_configuration_errors_exit_2_without_traceback(project: Project, config: str | None, expected: str) -> None:
+    if config is None:
+        project.config_path.unlink()
+    else:
+        project.write("config/publisher.toml", config)
+    result = run(project, "check")
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_lease_shorter_than_two_request_timeouts_is_refused(project: Project) -> None:
+    from publisher.errors import ConfigError
+
+    project.write(
+        "config/publisher.toml",
+        project.config_path.read_text() + '\n[daemon]\nlease = "40s"\nrequest_timeout = "30s"\n',
+    )
+    with pytest.raises(ConfigError, match="at least twice"):
+        project.config()
+
+
+def run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args], cwd=project.root, capture_output=True, text=True, timeout=120
+    )
+
+
+def _config_error(project: Project, text: str) -> str:
+    from publisher.errors import ConfigError
+
+    project.write("config/publisher.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        project.config()
+    return str(caught.value)
+
+
+def test_platforms_are_the_ones_in_the_platform_table(project: Project) -> None:
+    from publisher.platforms.specs import SPECS
+
+    message = _config_error(project, '[accounts.a]\nplatform = "tiktok"\n')
+    assert all(name in message for name in SPECS)
+
+
+def test_an_option_is_accepted_only_on_the_platform_that_takes_it(project: Project) -> None:
+    accepted = '[accounts.a]\nplatform = "facebook"\npage_id = "123"\ngraph_version = "v24.0"\n'
+    project.write("config/publisher.toml", accepted)
+    assert project.config().accounts["a"].option("page_id") == "123"
+    message = _config_error(project, '[accounts.a]\nplatform = "x"\npage_id = "123"\n')
+    assert "unknown key 'accounts.a.page_id'" in message
+    message = _config_error(project, '[accounts.a]\nplatform = "instagram"\nmedia_base_ur = "https://x"\n')
+    assert "did you mean 'media_base_url'" in message
+
+
+def test_a_platform_without_a_default_host_needs_api_base(project: Project) -> None:
+    message = _config_error(project, '[accounts.a]\nplatform = "mastodon"\ncredentials_env = "M"\n')
+    assert "needs 'api_base'" in message
+
+
+def test_the_outbox_path_is_resolved_against_the_project_root(project: Project) -> None:
+    project.write("config/publisher.toml", '[accounts.a]\nplatform = "outbox"\npath = "out/box"\n')
+    assert project.config().accounts["a"].path == str(project.root / "out" / "box")
+
+
+def test_a_language_pair_names_two_accounts_and_no_platform(project: Project) -> None:
+    pair = '[accounts.p]\nwelsh_account = "cy"\n[accounts.cy]\nplatform = "outbox"\n'
+    assert "needs both" in _config_error(project, pair)
+    pair = '[accounts.p]\nwelsh_account = "a"\nenglish_account = "b"\nplatform = "x"\n'
+    assert "give 'platform' on its" in _config_error(project, pair)
+    pair = '[accounts.p]\nwelsh_account = "a"\nenglish_account = "nope"\n[accounts.a]\nplatform = "outbox"\n'
+    assert "which is not an account" in _config_error(project, pair)

@@ -1,0 +1,73 @@
+"""Lengths counted the way each platform counts them (publisher.text.length and the platform table)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publisher.text.length import _X_HEAVY, _x_light_count, count
+
+URLISH = [
+    "https://www.example.gov.uk/n/1",
+    "example.com",
+    "a.co",
+    "www.powys.gov.uk/biniau?x=1",
+    "http://t.co/abc",
+    "x.y",
+    "@cyngor",
+    "#Powys",
+    ".",
+    ",",
+    " ",
+    "\n",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.characters(max_codepoint=0x10FF, blacklist_categories=("Cs",)), max_size=20),
+            st.sampled_from(URLISH),
+        ),
+        max_size=30,
+    )
+)
+def test_x_fast_count_equals_twitter_text(parts: list[str]) -> None:
+    """The fast path for texts without heavy characters counts exactly as twitter-text does."""
+    from twitter_text import parse_tweet
+
+    text = unicodedata.normalize("NFC", "".join(parts))  # all post text is NFC by the time it is measured
+    assert count("x", text) == parse_tweet(text).weightedLength
+    if "\r" not in text and not _X_HEAVY.search(text):
+        assert _x_light_count(text) is not None  # the fast path was the one tested
+
+
+@pytest.mark.parametrize(
+    ("platform", "text", "expected"),
+    [
+        ("x", "Croeso i Bowys https://www.example.gov.uk/a/very/long/path/indeed", 15 + 23),
+        ("x", "Croeso 👋", 7 + 2),  # an emoji weighs 2 on X
+        ("bluesky", "Croeso 👋🏽", 8),  # one grapheme, however many code points
+        ("mastodon", "Helo @cyngor@social.example.gov.uk https://example.gov.uk/x", 5 + 7 + 1 + 23),
+        ("facebook", "Dŵr", 3),
+        ("outbox", "Dŵr", 3),
+    ],
+)
+def test_each_platform_counts_its_own_way(platform: str, text: str, expected: int) -> None:
+    assert count(platform, text) == expected
+
+
+def test_the_limit_comes_from_the_platform_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from publisher.platforms import specs
+    from publisher.text.length import fits, measure
+
+    assert measure("bluesky", "x" * 301).limit == 300 and not fits("bluesky", "x" * 301)
+    monkeypatch.setitem(specs.SPECS, "bluesky", replace(specs.SPECS["bluesky"], text_limit=400))
+    assert fits("bluesky", "x" * 301) and measure("bluesky", "x").limit == 400
+    assert measure("outbox", "x" * 100_000).fits

@@ -1,4 +1,4 @@
-"""A finding: one coded problem in one file at one line (content.md "Rule codes")."""
+"""A finding: one coded problem in one file at one line (docs/content.md "Rule codes")."""
 
 from __future__ import annotations
 
@@ -20,6 +20,6 @@ class Finding:
     message: str
 
     def as_json(self) -> dict[str, object]:
-        """The JSON shape fixed by cli.md: code, severity, file, line, post, message."""
+        """The JSON shape fixed by docs/commands.md: code, severity, file, line, post, message."""
         data = asdict(self)
         return {key: data[key] for key in ("code", "severity", "file", "line", "post", "message")}

@@ -128,3 +128,17 @@ def test_ruff_reports_nothing() -> None:
 def test_mypy_strict_reports_nothing() -> None:
     result = _tool("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docstrings_cite_only_the_projects_own_docs() -> None:
+    import re
+
+    cited, outside = set(), []
+    for path in _sources():
+        text = path.read_text()
+        cited.update(re.findall(r"docs/([\w-]+\.md)", text))
+        for match in re.finditer(r"(?<![\w/.])(?:\.\./shared|spec/|[a-z-]+\.md)\b", text):
+            if not text[max(0, match.start() - 5) : match.start()].endswith("docs/"):
+                outside.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert outside == []
+    assert cited and all((ROOT / "docs" / name).is_file() for name in cited), cited

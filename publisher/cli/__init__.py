@@ -1,4 +1,4 @@
-"""The ``publisher`` command line (spec: cli.md).
+"""The ``publisher`` command line (docs/commands.md).
 
 Subcommands are imported only when invoked (click's documented lazy-group
 pattern), so ``publisher --help`` never loads lingua, tweepy or the database.

@@ -1,4 +1,4 @@
-"""``publisher run [--once]``: the publishing daemon (cli.md)."""
+"""``publisher run [--once]``: the publishing daemon (docs/commands.md)."""
 
 from __future__ import annotations
 

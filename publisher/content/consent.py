@@ -1,7 +1,7 @@
 """The photograph consent register (policy 9.7): ``config/consent.csv``.
 
 Columns: ``reference,subject,expires_on,withdrawn_on``. A missing register is
-empty (config.md), so any reference other than ``not-required`` fails.
+empty (docs/configuration.md), so any reference other than ``not-required`` fails.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Schedules in ``schedules/`` (schedules.md): posting rhythms and recurring bilingual posts.
+"""Schedules in ``schedules/`` (docs/schedules.md): posting rhythms and recurring bilingual posts.
 
 A schedule names slots (days and a local time). Posts with ``schedule: NAME``
 take the next free slot; a schedule with ``recurring`` texts produces one

@@ -1,4 +1,4 @@
-"""Check the keys and value types of one file's front matter (content.md table).
+"""Check the keys and value types of one file's front matter (docs/content.md "Front matter keys").
 
 The result is typed values plus a list of problems. Rules read the typed values
 and never see a wrong type; the ``front-matter-invalid`` rule reports the

@@ -1,4 +1,4 @@
-"""Interpret ``publish_at`` in the configured timezone (content.md).
+"""Interpret ``publish_at`` in the configured timezone (docs/content.md).
 
 A time with an offset is exact. A naive time is local; around clock changes a
 local time may not exist (spring forward) or occur twice (fall back). Guessing

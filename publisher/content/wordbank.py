@@ -6,7 +6,7 @@
     phrases: [{en: road closed, cy: ffordd ar gau}]
     templates: [{name: road-closure, description: ..., variables: [road], en: ..., cy: ...}]
 
-A missing word bank is empty (config.md).
+A missing word bank is empty (docs/configuration.md).
 """
 
 from __future__ import annotations

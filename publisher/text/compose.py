@@ -1,4 +1,4 @@
-"""Turn a post into the ordered messages each account receives (content.md strategies).
+"""Turn a post into the ordered messages each account receives (docs/content.md "Bilingual strategies").
 
 This is the single place that decides what is sent, in what order: preview
 shows it, ``too-long`` measures it and the daemon publishes it. Welsh always

@@ -53,9 +53,18 @@ class TempPostgres:
             shutil.chown(self.dir, self.as_user)
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(self.dir / "log"), "start")
+        self.resume()
         return self
+
+    def resume(self) -> None:
+        """Start the server (again) on the same port and data."""
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
+        data, log = str(self.dir / "data"), str(self.dir / "log")
+        self._run(str(self.bin / "pg_ctl"), "-D", data, "-o", options, "-w", "-l", log, "start")
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data: an outage, as a restart or a crash of the database host brings."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
 
     def create_database(self) -> str:
         """A new empty database; returns its URL."""

@@ -263,6 +263,13 @@ class Handler(BaseHTTPRequestHandler):
                 state.idempotency.clear()
                 state.script.clear()
             return self._send(200, {"ok": True})
+        if path == "/_seed":  # posts made by someone else on the account, newer than ours
+            with state.lock:
+                for index in range(int(fields.get("count", 1))):
+                    post = {"text": str(fields.get("text", "filler {i}")).format(i=index), "reply_to": None}
+                    post.update(id=state.new_id(), created_at=_now(), platform=str(fields["platform"]))
+                    state.posts.append(post)
+            return self._send(200, {"ok": True})
         if path == "/_faults":
             with state.lock:
                 state.script = list(fields.get("script", []))
@@ -294,9 +301,10 @@ class Handler(BaseHTTPRequestHandler):
                 mine = [p for p in self.server.state.posts if p["platform"] == "x" and p["created_at"] >= start]
             offset = int(fields.get("pagination_token") or 0)
             size = int(fields.get("max_results", 100))
-            page = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in reversed(mine)][
-                offset : offset + size
-            ]
+            page = [
+                {"id": p["id"], "text": p["text"], "created_at": p["created_at"], "edit_history_tweet_ids": [p["id"]]}
+                for p in reversed(mine)
+            ][offset : offset + size]
             meta: dict[str, Any] = {"result_count": len(page)}
             if offset + size < len(mine):
                 meta["next_token"] = str(offset + size)
@@ -362,7 +370,20 @@ class Handler(BaseHTTPRequestHandler):
                 }
                 for p in reversed(mine)
             ]
-            return self._send(200, {"data": data})
+            return self._send(200, self._graph_page(data, fields))
+        if method == "GET" and len(parts) == 2 and parts[1] == "media":
+            with self.server.state.lock:
+                mine = [p for p in self.server.state.posts if p["platform"] == "instagram"]
+            data = [
+                {
+                    "id": p["id"],
+                    "caption": p["text"],
+                    "timestamp": p["created_at"].replace("Z", "+0000"),
+                    "permalink": f"https://instagram.example/p/{p['id']}",
+                }
+                for p in reversed(mine)
+            ]
+            return self._send(200, self._graph_page(data, fields))
         if len(parts) == 1:
             post = self._find(parts[0])
             if post is None:
@@ -390,6 +411,16 @@ class Handler(BaseHTTPRequestHandler):
         self._send(
             404, {"error": {"message": f"no route {method} {path}", "type": "GraphMethodException", "code": 100}}
         )
+
+    @staticmethod
+    def _graph_page(data: list[dict[str, Any]], fields: dict[str, Any]) -> dict[str, Any]:
+        """One page of a Graph edge, with cursor paging as Graph gives it."""
+        offset = int(fields.get("after") or 0)
+        size = int(fields.get("limit") or 25)
+        body: dict[str, Any] = {"data": data[offset : offset + size]}
+        if offset + size < len(data):
+            body["paging"] = {"cursors": {"after": str(offset + size)}, "next": "more"}
+        return body
 
     # -- Mastodon ---------------------------------------------------------------
 
@@ -435,8 +466,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"id": "7", "username": "cyngor", "acct": "cyngor", "display_name": "Cyngor"})
         match = re.match(r"^/api/v1/accounts/(\w+)/statuses$", path)
         if method == "GET" and match:
+            below = int(fields.get("max_id") or 10**18)
             with self.server.state.lock:
-                mine = [p for p in self.server.state.posts if p["platform"] == "mastodon"]
+                mine = [p for p in self.server.state.posts if p["platform"] == "mastodon" and int(p["id"]) < below]
             return self._send(200, [self._status(p) for p in reversed(mine)][: int(fields.get("limit", 40))])
         if method == "POST" and path in ("/api/v2/media", "/api/v1/media"):
             media = self._new_media(fields, files)

@@ -23,10 +23,27 @@ def setup_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"'{value}' is not an address like 127.0.0.1:9108")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit.")
+@click.option(
+    "--metrics",
+    "metrics_at",
+    metavar="ADDR",
+    default=None,
+    callback=_address,
+    help="Serve Prometheus metrics (/metrics) and a health check (/healthz) on ADDR, e.g. 127.0.0.1:9108.",
+)
 @click.pass_context
-def run(ctx: click.Context, once: bool) -> None:
+def run(ctx: click.Context, once: bool, metrics_at: tuple[str, int] | None) -> None:
     """Sync the content, then publish due posts exactly once, Welsh first.
 
     Without --once it runs until SIGTERM/SIGINT (finishing calls in flight,
@@ -37,5 +54,5 @@ def run(ctx: click.Context, once: bool) -> None:
     setup_logging()
     from publisher.queue.daemon import Daemon
 
-    daemon = Daemon(config)
+    daemon = Daemon(config, metrics_at=metrics_at)
     ctx.exit(daemon.run_once() if once else daemon.run_forever())

@@ -102,6 +102,17 @@ class NotSupported(PermanentError):
     """The platform cannot do this (e.g. edit a post on X)."""
 
 
+LOOKBACK_PAGES = 100  # pages of posts a reconciliation reads back (a page is 40-100 posts)
+
+
+def looked_back_too_far(platform: str, pages: int) -> OutcomeUnknown:
+    """Reconciling read every page it may and did not reach the attempt's time: a person must look."""
+    return OutcomeUnknown(
+        f"{platform}: read {pages} pages of the account's posts without reaching the first attempt's time; "
+        "cannot tell whether the post went out"
+    )
+
+
 class Platform(ABC):
     """An account on one platform. Subclasses set ``name`` and implement the calls."""
 

@@ -70,13 +70,7 @@ class Facebook(GraphPlatform):
         wanted = comparable(request.text)
         path = f"{request.reply_to.id}/comments" if request.reply_to else f"{self.page_id}/posts"
         params = {"fields": "id,message,created_time", "limit": "100", "since": str(int(since.timestamp()))}
-        for _ in range(10):
-            body = self.graph("GET", path, params=params)
-            for item in body.get("data", []):
-                if comparable(str(item.get("message", ""))) == wanted:
-                    return self._remote(str(item["id"]))
-            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
-            if not after or not (body.get("paging") or {}).get("next"):
-                return None
-            params = {**params, "after": after}
+        for item in self.pages(path, params):  # only posts since the first attempt, however many
+            if comparable(str(item.get("message", ""))) == wanted:
+                return self._remote(str(item["id"]))
         return None

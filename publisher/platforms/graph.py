@@ -11,11 +11,19 @@ errors worth retrying.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 
-from publisher.platforms.base import PermanentError, Platform, RateLimited, TransientError
+from publisher.platforms.base import (
+    LOOKBACK_PAGES,
+    PermanentError,
+    Platform,
+    RateLimited,
+    TransientError,
+    looked_back_too_far,
+)
 from publisher.platforms.http import parse_reset, send
 
 DEFAULT_API = "https://graph.facebook.com"
@@ -35,6 +43,18 @@ class GraphPlatform(Platform):
 
     def token(self) -> str:
         raise NotImplementedError
+
+    def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a Graph edge, page after page (``paging.cursors.after``), up to LOOKBACK_PAGES pages."""
+        for _ in range(LOOKBACK_PAGES):
+            body = self.graph("GET", path, params=params)
+            yield from body.get("data", [])
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not after or not paging.get("next"):
+                return
+            params = {**params, "after": after}
+        raise looked_back_too_far(self.name, LOOKBACK_PAGES)
 
     def graph(
         self,
@@ -69,6 +89,8 @@ class GraphPlatform(Platform):
         if response.status_code < 400 and not (isinstance(body, dict) and "error" in body):
             return body if isinstance(body, dict) else {"data": body}
         error = body.get("error", {}) if isinstance(body, dict) else {}
+        if not isinstance(error, dict):  # some proxies and old endpoints answer {"error": "text"}
+            error = {"message": str(error)}
         code = error.get("code")
         message = self.redact(
             f"HTTP {response.status_code}: {error.get('message') or response.text[:200]} (code {code})"

@@ -89,20 +89,20 @@ class Instagram(GraphPlatform):
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)
         if request.reply_to is not None:
-            body = self.graph("GET", f"{request.reply_to.id}/comments", params={"fields": "id,text,timestamp"})
-            for item in body.get("data", []):
+            comments = self.pages(f"{request.reply_to.id}/comments", {"fields": "id,text,timestamp", "limit": "100"})
+            for item in comments:
                 if comparable(str(item.get("text", ""))) == wanted:
                     return RemotePost(id=str(item["id"]), url=request.reply_to.url)
             return None
-        body = self.graph(
-            "GET", f"{self.user_id}/media", params={"fields": "id,caption,permalink,timestamp", "limit": "50"}
-        )
-        for item in body.get("data", []):
+        params = {"fields": "id,caption,permalink,timestamp", "limit": "100"}
+        for item in self.pages(f"{self.user_id}/media", params):  # newest first: stop at the first attempt's time
             stamp = str(item.get("timestamp", ""))
             try:
                 created = datetime.fromisoformat(stamp.replace("+0000", "+00:00"))
             except ValueError:
                 created = since
-            if created >= since and comparable(str(item.get("caption", ""))) == wanted:
+            if created < since:
+                return None
+            if comparable(str(item.get("caption", ""))) == wanted:
                 return RemotePost(id=str(item["id"]), url=item.get("permalink"))
         return None

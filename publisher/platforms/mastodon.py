@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from publisher.platforms.base import (
+    LOOKBACK_PAGES,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -23,6 +24,7 @@ from publisher.platforms.base import (
     RateLimited,
     RemotePost,
     TransientError,
+    looked_back_too_far,
 )
 from publisher.platforms.matching import comparable
 
@@ -123,10 +125,16 @@ class Mastodon(Platform):
         if self._me is None:
             self._me = str(self._call(self.api.account_verify_credentials)["id"])
         wanted = comparable(request.text)
-        for status in self._call(self.api.account_statuses, self._me, limit=40) or []:
-            created = status.get("created_at")
-            if isinstance(created, datetime) and created.astimezone(UTC) < since:
-                continue
-            if comparable(str(status.get("content", "")), html_content=True) == wanted:
-                return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
-        return None
+        max_id = None
+        for _ in range(LOOKBACK_PAGES):  # newest first, 40 a page, back to the first attempt's time
+            page = self._call(self.api.account_statuses, self._me, max_id=max_id, limit=40) or []
+            for status in page:
+                created = status.get("created_at")
+                if isinstance(created, datetime) and created.astimezone(UTC) < since:
+                    return None
+                if comparable(str(status.get("content", "")), html_content=True) == wanted:
+                    return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
+            if not page:
+                return None
+            max_id = page[-1]["id"]
+        raise looked_back_too_far(self.name, LOOKBACK_PAGES)

@@ -8,13 +8,14 @@ writing a second one.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.platforms.base import PermanentError, Platform, PublishRequest, RemotePost
+from publisher.platforms.base import PermanentError, Platform, PublishRequest, RemotePost, TransientError
 
 
 class Outbox(Platform):
@@ -35,12 +36,24 @@ class Outbox(Platform):
         return RemotePost(id=path.stem.split("--")[-1], url=path.resolve().as_uri())
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
+        """Write atomically; a folder that cannot be written is an ordinary platform error naming the path.
+
+        A full disk may free up (retried); a permission or a read-only file
+        system needs a person (failed, with the path to fix).
+        """
         tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            message = f"cannot write the outbox file {path}: {exc.strerror or exc}"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+                raise TransientError(message) from None
+            raise PermanentError(message) from None
 
     def publish(self, request: PublishRequest) -> RemotePost:
         existing = self._existing(request.idempotency_key)
@@ -49,7 +62,7 @@ class Outbox(Platform):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise PermanentError(f"cannot create the outbox folder {self.folder}: {exc.strerror}") from None
+            raise PermanentError(f"cannot create the outbox folder {self.folder}: {exc.strerror or exc}") from None
         now = datetime.now(UTC)
         path = self.folder / f"{now:%Y%m%dT%H%M%S%fZ}--{self.account.name}--{request.idempotency_key}.json"
         self._write(

@@ -18,10 +18,12 @@ from typing import Any, ClassVar
 import requests
 
 from publisher.platforms.base import (
+    LOOKBACK_PAGES,
     Platform,
     PublishRequest,
     RateLimited,
     RemotePost,
+    looked_back_too_far,
 )
 from publisher.platforms.http import parse_reset, raise_for_status, send
 from publisher.platforms.matching import comparable
@@ -146,7 +148,7 @@ class X(Platform):
             self._me = str(self.client.get_me(user_auth=True).data["id"])
         wanted = comparable(request.text, shortened_urls=True)  # X returns t.co links
         token = None
-        for _ in range(10):  # up to 1,000 posts since the first attempt
+        for _ in range(LOOKBACK_PAGES):  # every post since the first attempt, 100 a page
             response = self.client.get_users_tweets(
                 self._me,
                 start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -161,4 +163,4 @@ class X(Platform):
             token = (response.meta or {}).get("next_token")
             if not token:
                 return None
-        return None
+        raise looked_back_too_far(self.name, LOOKBACK_PAGES)

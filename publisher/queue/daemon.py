@@ -1,9 +1,14 @@
-"""``publisher run``: sync, wake at the right moment, publish, retry, reconcile.
+"""``publisher run``: sync, wake at the right moment, publish, retry, reconcile (docs/commands.md "run").
 
 APScheduler 3 (BackgroundScheduler, in-memory job store) is only the alarm
 clock: its jobs set an event, and the main loop does the work from the
 database. So nothing APScheduler forgets on a crash matters, and a restart
 rebuilds the timers from the deliveries' ``next_attempt_at``.
+
+The daemon outlives its database: a cycle that fails on the database
+(PostgreSQL restarting, a full disk, a read-only file) is retried with
+backoff, the outage logged once when it starts and once when it ends
+(:mod:`publisher.queue.outage`), and work carries on where it was.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.queue import models as m
 from publisher.queue.db import DaemonLock, is_sqlite, open_database, sqlite_path
-from publisher.queue.dispatcher import CycleResult, Dispatcher, utcnow
+from publisher.queue.dispatcher import CycleResult, Dispatcher, Observer, utcnow
+from publisher.queue.outage import Outage, is_database_trouble
 from publisher.queue.states import PostState, ReviewState
 from publisher.queue.sync import StatCache, SyncReport, sync_content
 from publisher.workdays import is_working_day, working_days_between
@@ -51,9 +57,18 @@ def log_sync(report: SyncReport) -> None:
 class Daemon:
     """One publishing process. ``run_once`` for cron/CI, ``run_forever`` as a service."""
 
-    def __init__(self, config: Config, *, env: Any = None, clock: Any = utcnow) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        env: Any = None,
+        clock: Any = utcnow,
+        observer: Observer | None = None,
+        metrics_at: tuple[str, int] | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock
+        self.outage = Outage()
         self._resources = ExitStack()
         self.db = self._resources.enter_context(open_database(config))
         self.lock: DaemonLock | None = None
@@ -66,12 +81,34 @@ class Daemon:
                     f"another 'publisher run' is already using {path} (lock file {self.lock.path}); "
                     "SQLite allows one daemon per database: stop the other one, or use PostgreSQL to run several"
                 )
-        self.dispatcher = Dispatcher(config, self.db.sessions, dialect=self.db.dialect, env=env, clock=clock)
+        self.heartbeat: Any = None  # called each time the loop turns (the health endpoint's pulse)
+        if metrics_at is not None:
+            observer = self._serve_metrics(metrics_at)
+        self.dispatcher = Dispatcher(
+            config, self.db.sessions, dialect=self.db.dialect, env=env, clock=clock, observer=observer
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._sync_requested = threading.Event()
         self._stats = StatCache()  # unchanged files are not re-read at each sync
         self._warned_on: date | None = None  # the day overdue reviews were last reported
+
+    def _serve_metrics(self, address: tuple[str, int]) -> Observer:
+        """Start ``/metrics`` and ``/healthz`` on ``address``; the metrics observe the dispatcher."""
+        from publisher.queue.metrics import Metrics, MetricsServer
+
+        metrics = Metrics(self.db.sessions, self.clock, self.outage)
+        stale_after = 2 * self.config.daemon.sync_interval.total_seconds() + 60
+        try:
+            server = MetricsServer(metrics, address, stale_after).start()
+        except OSError as exc:
+            self.close()
+            raise ConfigError(f"cannot serve metrics on {address[0]}:{address[1]}: {exc.strerror or exc}") from None
+        self._resources.callback(server.stop)
+        self.heartbeat = metrics.cycle
+        self.metrics_server = server
+        log.info("metrics on http://%s:%d/metrics, health on /healthz", address[0], server.port)
+        return metrics
 
     def close(self) -> None:
         if self.lock is not None:
@@ -132,13 +169,14 @@ class Daemon:
             self.close()
 
     def _log_cycle(self, result: CycleResult) -> None:
-        if result.published or result.failed or result.retried or result.unknown:
+        if result.published or result.failed or result.retried or result.unknown or result.errors:
             log.info(
-                "cycle: %d published, %d failed, %d retrying, %d unknown",
+                "cycle: %d published, %d failed, %d retrying, %d unknown, %d worker errors",
                 result.published,
                 result.failed,
                 result.retried,
                 result.unknown,
+                result.errors,
             )
 
     # -- the service --------------------------------------------------------
@@ -157,17 +195,63 @@ class Daemon:
         self._wake.set()
 
     def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # run from a test's thread: the test stops it with stop()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGHUP, self.request_sync)
 
     def _next_wake(self) -> datetime | None:
-        candidates = [
-            t
-            for t in (self.dispatcher.next_due(), None if self._exclusive() else self.dispatcher.next_lease_expiry())
-            if t
-        ]
+        """The earliest moment there may be work: a delivery it could send, or a lease to recover."""
+        candidates = [t for t in (self.dispatcher.next_due(), self.dispatcher.next_lease_expiry()) if t]
         return min(candidates) if candidates else None
+
+    def _cycle(self, scheduler: Any) -> None:
+        """One turn of the loop: sync if asked, recover expired leases, publish what is due, set the alarm."""
+        if self._sync_requested.is_set():
+            self._sync_requested.clear()
+            self.sync()
+            self.warn_overdue_reviews()
+        # Its own leases too: a worker stopped by a database error leaves one behind.
+        self.dispatcher.recover()
+        self._log_cycle(self.dispatcher.run_due())
+        when = self._next_wake()
+        if when is not None and not self._stop.is_set():
+            scheduler.add_job(
+                self._wake.set, "date", run_date=max(when, self.clock()), id="wake", replace_existing=True
+            )
+
+    def _guarded(self, step: Any, *args: Any) -> bool:
+        """Run ``step``; on a database failure, note the outage and wait (interruptibly) before the next try."""
+        try:
+            step(*args)
+        except Exception as exc:
+            if not is_database_trouble(exc):
+                raise
+            self._stop.wait(self.outage.failed(exc))
+            return False
+        self.outage.ok()
+        if self.heartbeat is not None:
+            self.heartbeat()
+        return True
+
+    def _start_up(self) -> None:
+        self.sync()
+        self.dispatcher.recover(all_leases=self._exclusive())
+
+    def _shut_down(self, scheduler: Any) -> None:
+        scheduler.shutdown(wait=False)
+        try:
+            released = self.dispatcher.release_unsent()
+        except Exception as exc:
+            if not is_database_trouble(exc):
+                raise
+            log.warning("could not release unsent claims (the database is unavailable); the next start recovers them")
+        else:
+            if released:
+                log.info("released %d claimed deliveries that were not yet sent", released)
+        self.close()
+        log.info("stopped")
 
     def run_forever(self) -> int:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -177,36 +261,18 @@ class Daemon:
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
-        scheduler.add_job(
-            self.request_sync, "interval", seconds=self.config.daemon.sync_interval.total_seconds(), id="sync"
-        )
+        interval = self.config.daemon.sync_interval.total_seconds()
+        scheduler.add_job(self.request_sync, "interval", seconds=interval, id="sync")
         scheduler.start()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
         try:
-            self.sync()
-            self.dispatcher.recover(all_leases=self._exclusive())
+            while not self._stop.is_set() and not self._guarded(self._start_up):
+                pass
             while not self._stop.is_set():
-                if self._sync_requested.is_set():
-                    self._sync_requested.clear()
-                    self.sync()
-                    self.warn_overdue_reviews()
-                if not self._exclusive():
-                    self.dispatcher.recover()
-                self._log_cycle(self.dispatcher.run_due())
-                if self._stop.is_set():
-                    break
-                when = self._next_wake()
-                if when is not None:
-                    scheduler.add_job(
-                        self._wake.set, "date", run_date=max(when, self.clock()), id="wake", replace_existing=True
-                    )
-                self._wake.wait(timeout=self.config.daemon.sync_interval.total_seconds())
+                if not self._guarded(self._cycle, scheduler):
+                    continue
+                self._wake.wait(timeout=interval)
                 self._wake.clear()
         finally:
-            scheduler.shutdown(wait=False)
-            released = self.dispatcher.release_unsent()
-            if released:
-                log.info("released %d claimed deliveries that were not yet sent", released)
-            self.close()
-            log.info("stopped")
+            self._shut_down(scheduler)
         return 0

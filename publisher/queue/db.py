@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -117,14 +117,24 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
     raise ConfigError(f"database {backend!r} is not supported; use sqlite:/// or postgresql+psycopg://")
 
 
+MIGRATION_LOCK_KEY = 0x7075626D  # "pubm": the advisory lock serialising migrations on PostgreSQL
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (Alembic, batch mode on SQLite)."""
+    """Bring the schema to the newest migration (Alembic, batch mode on SQLite).
+
+    On PostgreSQL the migration runs under an advisory lock held to the end of
+    its transaction, so any number of daemons may start together on a fresh
+    database: the first creates the schema, the others wait and find it done.
+    """
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -18,6 +18,12 @@ The protocol, and why each step is there:
 6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
    any resend; when the platform cannot answer, the delivery stays ``unknown``
    and is flagged for a person after a few tries.
+
+Workers are kept busy: a free worker takes the next due delivery at once, so
+one slow call delays only its own post (and its language partner). Every
+outcome that needs an operator's eye (an unknown outcome, a retry, a
+reconciliation, a give-up) is logged at INFO with the post, account,
+language and reason, and reported to an observer (the metrics).
 """
 
 from __future__ import annotations
@@ -28,13 +34,15 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from publisher.config import Config
@@ -58,7 +66,8 @@ log = logging.getLogger("publisher.dispatcher")
 
 RECONCILE_TRIES_BEFORE_FLAG = 5
 BATCH = 32
-_AUDITED = ("published", "edited", "failed", "reconciled")
+_AUDITED = ("published", "edited", "failed", "reconciled", "gave_up")
+_LANGUAGES = {"cy": "Welsh", "en": "English", "cy+en": "Welsh+English"}
 
 
 def utcnow() -> datetime:
@@ -84,11 +93,36 @@ class Started:
 
     request: PublishRequest
     account: str
+    post_id: str
+    platform: str
+    scheduled_at: datetime | None  # when the post was due (lateness is measured from here)
     action: Action
     edit_of: RemotePost | None  # the post an edit replaces the text of
     first_attempt: datetime | None  # first publish attempt (reconcile searches from here)
     last_attempt: datetime | None  # latest publish attempt (a late request may still land)
     reconciles: int
+    last_error: str | None  # why the previous attempt did not succeed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One platform call's result, for the log and the metrics.
+
+    ``reason`` is set for a failure: rate_limited, transient, permanent,
+    unknown, unexpected, reconcile_failed or gave_up.
+    """
+
+    post_id: str
+    account: str
+    platform: str
+    language: str
+    outcome: str
+    reason: str | None = None
+    message: str | None = None
+    lateness: float | None = None  # seconds after the due time, for a publication
+
+
+Observer = Callable[[Outcome], None]
 
 
 @dataclass
@@ -99,6 +133,7 @@ class CycleResult:
     failed: int = 0
     retried: int = 0
     unknown: int = 0
+    errors: int = 0  # workers that stopped on a database error (their leases are recovered later)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -121,6 +156,7 @@ class Dispatcher:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         adapter_factory: Callable[..., Platform] = make_adapter,
+        observer: Observer | None = None,
     ) -> None:
         self.config = config
         self.sessions = sessions
@@ -132,6 +168,7 @@ class Dispatcher:
         self._adapter_factory = adapter_factory
         self._adapters: dict[str, Platform] = {}
         self.stopping = False
+        self.observer = observer
         self._claim_queries: dict[tuple[int, bool], Select[m.Delivery]] = {}
 
     # -- adapters ---------------------------------------------------------
@@ -192,35 +229,44 @@ class Dispatcher:
                 self._release(session, delivery, now)
             return len(rows)
 
+    @staticmethod
+    def _claimable(now: Any, *, due_now: bool = True) -> ColumnElement[bool]:
+        """Deliveries that may be claimed at ``now``: sendable (predecessors published) or to reconcile.
+
+        Without ``due_now`` it is what the wake-up timer may wait for: whatever
+        could be claimed once its time comes. A delivery blocked behind a failed
+        Welsh post is not, or the daemon would wake "now" again and again for
+        something it cannot send; nor is one another daemon holds.
+        """
+        dep = aliased(m.Delivery)
+        parent = aliased(m.Delivery)
+        due = [m.Delivery.next_attempt_at <= now] if due_now else []
+        ready = and_(
+            m.Delivery.state.in_((DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)),
+            *due,
+            or_(
+                m.Delivery.depends_on_id.is_(None),
+                exists().where(dep.id == m.Delivery.depends_on_id, dep.state == DeliveryState.PUBLISHED),
+            ),
+            or_(
+                m.Delivery.reply_to_id.is_(None),
+                exists().where(parent.id == m.Delivery.reply_to_id, parent.state == DeliveryState.PUBLISHED),
+            ),
+        )
+        unleased = or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now)
+        to_reconcile = and_(m.Delivery.state == DeliveryState.UNKNOWN, *due, unleased)
+        return and_(or_(ready, to_reconcile), m.StoredPost.state == PostState.ACTIVE)
+
     def _claim_query(self, limit: int, one_post: bool) -> Select[m.Delivery]:
         """The claim statement, built once per shape: building it costs more CPU than running it."""
         key = (limit, one_post)
         if key not in self._claim_queries:
             now = bindparam("now", type_=m.UTCDateTime())
-            dep = aliased(m.Delivery)
-            parent = aliased(m.Delivery)
-            ready = and_(
-                m.Delivery.state.in_((DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)),
-                m.Delivery.next_attempt_at <= now,
-                or_(
-                    m.Delivery.depends_on_id.is_(None),
-                    exists().where(dep.id == m.Delivery.depends_on_id, dep.state == DeliveryState.PUBLISHED),
-                ),
-                or_(
-                    m.Delivery.reply_to_id.is_(None),
-                    exists().where(parent.id == m.Delivery.reply_to_id, parent.state == DeliveryState.PUBLISHED),
-                ),
-            )
-            to_reconcile = and_(
-                m.Delivery.state == DeliveryState.UNKNOWN,
-                m.Delivery.next_attempt_at <= now,
-                or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now),
-            )
             one = [m.Delivery.post_id == bindparam("post_id")] if one_post else []
             query = (
                 select(m.Delivery)
                 .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
-                .where(or_(ready, to_reconcile), m.StoredPost.state == PostState.ACTIVE, *one)
+                .where(self._claimable(now), *one)
                 .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
                 .limit(limit)
             )
@@ -337,17 +383,22 @@ class Dispatcher:
                 .select_from(m.Attempt)
                 .where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == AttemptKind.RECONCILE)
             )
+            scheduled = session.scalar(select(m.StoredPost.scheduled_at).where(m.StoredPost.id == delivery.post_id))
             return Started(
                 request=self._request(session, delivery),
                 account=delivery.account,
+                post_id=delivery.post_id,
+                platform=delivery.platform,
+                scheduled_at=scheduled,
                 action=delivery.action,
                 edit_of=self._remote_of(session, delivery.edit_of_id),
                 first_attempt=first,
                 last_attempt=last,
                 reconciles=int(reconciles or 0),
+                last_error=delivery.last_error,
             )
 
-    def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
+    def _record(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
         """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
         now = self.clock()
         with self.sessions.begin() as session:
@@ -388,10 +439,69 @@ class Dispatcher:
                 record(session, self.owner, outcome, post_id=delivery.post_id, delivery_id=delivery.id, detail=detail)
             return True
 
+    def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
+        """Record the outcome; through a short database outage, keep trying while the lease lasts.
+
+        The platform has answered: losing that answer would cost a reconciliation
+        (or, for a platform that cannot be asked, a person's time). If the
+        database stays away longer than the lease, the error is raised and the
+        expired lease is recovered (and reconciled) once the database is back.
+        """
+        deadline = time.monotonic() + self.settings.lease.total_seconds() / 2
+        delay = 0.25
+        while True:
+            try:
+                return self._record(claim, outcome, error, **values)
+            except SQLAlchemyError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
     def _backoff(self, attempts: int) -> timedelta:
         base = self.settings.retry_base.total_seconds()
         delay = min(self.settings.retry_max.total_seconds(), base * (2 ** max(0, attempts - 1)))
         return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+    def _report(self, started: Started, outcome: str, reason: str | None = None, message: str | None = None) -> None:
+        """Log what happened to a delivery, naming the post, account, language and reason; tell the observer."""
+        lateness = None
+        if outcome in ("published", "reconciled") and started.scheduled_at is not None:
+            lateness = (self.clock() - started.scheduled_at).total_seconds()
+        language = _LANGUAGES.get(started.request.language, started.request.language)
+        if reason is not None:
+            level = logging.WARNING if reason in ("permanent", "gave_up") else logging.INFO
+            log.log(level, "post %s, %s, %s: %s: %s", started.post_id, started.account, language, outcome, message)
+        elif outcome != "published":
+            log.info("post %s, %s, %s: %s", started.post_id, started.account, language, outcome)
+        if self.observer is not None:
+            self.observer(
+                Outcome(
+                    post_id=started.post_id,
+                    account=started.account,
+                    platform=started.platform,
+                    language=started.request.language,
+                    outcome=outcome,
+                    reason=reason,
+                    message=message,
+                    lateness=lateness,
+                )
+            )
+
+    def _not_found(self, claim: Claim, started: Started, now: datetime) -> None:
+        """Not on the platform: send again, unless the delivery has had its attempts (then a person decides)."""
+        attempts = self._attempts(claim)
+        if attempts >= self.settings.max_attempts:
+            message = (
+                f"needs a person: gave up after {attempts} attempts (the last: {started.last_error}); "
+                "not found on the platform, nothing more is sent"
+            )
+            self._finish(claim, "gave_up", message, state=DeliveryState.FAILED, needs_attention=1, last_error=message)
+            self._report(started, "gave up", "gave_up", message)
+            return
+        message = "not found on the platform after an unknown outcome; sending again"
+        self._finish(claim, "not_found", None, state=DeliveryState.QUEUED, next_attempt_at=now, last_error=message)
+        self._report(started, "not found on the platform; sending again")
 
     def _reconcile(self, claim: Claim, started: Started, adapter: Platform, now: datetime) -> RemotePost | None:
         """Ask the platform whether an earlier send landed; None when the outcome is already recorded."""
@@ -407,9 +517,9 @@ class Dispatcher:
             self._finish(
                 claim, "not_found_yet", None, state=DeliveryState.UNKNOWN, next_attempt_at=settled, last_error=message
             )
+            self._report(started, "not on the platform yet; checking again before any resend")
         else:
-            message = "not found on the platform after an unknown outcome; sending again"
-            self._finish(claim, "not_found", None, state=DeliveryState.QUEUED, next_attempt_at=now, last_error=message)
+            self._not_found(claim, started, now)
         return None
 
     def _perform(self, claim: Claim, started: Started, now: datetime) -> tuple[str, RemotePost] | None:
@@ -424,10 +534,13 @@ class Dispatcher:
             return "edited", adapter.edit(started.edit_of, started.request.text)
         return "published", adapter.publish(started.request)
 
-    def _on_rate_limited(self, claim: Claim, exc: RateLimited, now: datetime, result: CycleResult) -> None:
+    def _on_rate_limited(
+        self, claim: Claim, started: Started, exc: RateLimited, now: datetime, result: CycleResult
+    ) -> None:
         retry_at = exc.retry_at if exc.retry_at and exc.retry_at > now else now + self._backoff(self._attempts(claim))
         state = DeliveryState.UNKNOWN if claim.kind is AttemptKind.RECONCILE else DeliveryState.RETRY_WAIT
         self._finish(claim, "rate_limited", exc.message, state=state, next_attempt_at=retry_at, last_error=exc.message)
+        self._report(started, f"rate limited; trying again at {retry_at:%H:%M:%S} UTC", "rate_limited", exc.message)
         result.add("retried")
 
     def _on_reconcile_failed(
@@ -444,12 +557,25 @@ class Dispatcher:
             next_attempt_at=now + self._backoff(started.reconciles + 1),
             last_error=message,
         )
+        self._report(started, "could not confirm with the platform", "reconcile_failed", message)
         result.add("unknown")
 
-    def _on_unknown(self, claim: Claim, error: str, message: str, now: datetime, result: CycleResult) -> None:
-        next_at = now + self.settings.reconcile_after
-        self._finish(claim, "unknown", error, state=DeliveryState.UNKNOWN, next_attempt_at=next_at, last_error=message)
+    def _on_unknown(
+        self, claim: Claim, started: Started, error: str, now: datetime, result: CycleResult, reason: str
+    ) -> None:
+        """The call may have landed: check with the platform before any resend, later each time it happens again."""
+        attempts = self._attempts(claim)
+        delay = self.settings.reconcile_after if attempts <= 1 else self._backoff(attempts)
+        next_at = now + max(delay, self.settings.reconcile_after)
+        self._finish(claim, "unknown", error, state=DeliveryState.UNKNOWN, next_attempt_at=next_at, last_error=error)
+        self._report(started, "outcome unknown; checking with the platform before any resend", reason, error)
         result.add("unknown")
+
+    def _give_up(self, claim: Claim, started: Started, error: str, attempts: int, result: CycleResult) -> None:
+        message = f"needs a person: gave up after {attempts} attempts: {error}"
+        self._finish(claim, "gave_up", error, state=DeliveryState.FAILED, needs_attention=1, last_error=message)
+        self._report(started, "gave up", "gave_up", message)
+        result.add("failed")
 
     def _on_transient(
         self, claim: Claim, started: Started, exc: PlatformError, now: datetime, result: CycleResult
@@ -459,21 +585,22 @@ class Dispatcher:
             self._on_reconcile_failed(claim, started, exc, now, result)
             return
         if isinstance(exc, OutcomeUnknown) and started.action is not Action.EDIT:
-            self._on_unknown(claim, exc.message, exc.message, now, result)
+            self._on_unknown(claim, started, exc.message, now, result, "unknown")
             return
         attempts = self._attempts(claim)
         if attempts >= self.settings.max_attempts:
-            message = f"gave up after {attempts} attempts: {exc.message}"
-            self._finish(claim, "failed", exc.message, state=DeliveryState.FAILED, last_error=message)
-            result.add("failed")
+            self._give_up(claim, started, exc.message, attempts, result)
             return
         next_at = now + self._backoff(attempts)
         self._finish(
             claim, "retry", exc.message, state=DeliveryState.RETRY_WAIT, next_attempt_at=next_at, last_error=exc.message
         )
+        self._report(started, f"trying again at {next_at:%H:%M:%S} UTC (attempt {attempts})", "transient", exc.message)
         result.add("retried")
 
-    def _on_permanent(self, claim: Claim, exc: PermanentError, now: datetime, result: CycleResult) -> None:
+    def _on_permanent(
+        self, claim: Claim, started: Started, exc: PermanentError, now: datetime, result: CycleResult
+    ) -> None:
         reconciling = claim.kind is AttemptKind.RECONCILE
         self._finish(
             claim,
@@ -484,7 +611,27 @@ class Dispatcher:
             needs_attention=1 if reconciling else 0,
             next_attempt_at=now + self.settings.retry_max,
         )
+        self._report(started, "failed", "permanent", exc.message)
         result.add("failed")
+
+    def _on_unexpected(
+        self, claim: Claim, started: Started, exc: Exception, now: datetime, result: CycleResult
+    ) -> None:
+        """A bug in an adapter (or a library): treated as transient, with backoff and max_attempts.
+
+        A publish may have landed before the error, so it is reconciled before
+        any resend, like an unknown outcome; an edit is simply made again.
+        """
+        log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, started.account)
+        adapter = self._adapters.get(started.account)
+        text = f"unexpected {type(exc).__name__} in the {started.platform} adapter: {exc}"
+        message = (adapter.redact(text) if adapter is not None else text)[:500]
+        if claim.kind is AttemptKind.RECONCILE:
+            self._on_reconcile_failed(claim, started, TransientError(message), now, result)
+        elif started.action is Action.EDIT:
+            self._on_transient(claim, started, TransientError(message), now, result)
+        else:
+            self._on_unknown(claim, started, message, now, result, "unexpected")
 
     def execute(self, claim: Claim, result: CycleResult) -> None:
         """Run one claimed delivery to its next state (nothing new starts once stopping)."""
@@ -497,22 +644,22 @@ class Dispatcher:
         try:
             done = self._perform(claim, started, now)
         except RateLimited as exc:
-            self._on_rate_limited(claim, exc, now, result)
+            self._on_rate_limited(claim, started, exc, now, result)
         except (TransientError, OutcomeUnknown) as exc:
             self._on_transient(claim, started, exc, now, result)
         except PermanentError as exc:
-            self._on_permanent(claim, exc, now, result)
-        except PlatformError as exc:  # an adapter raised the base class: treat as unknown
-            self._on_unknown(claim, exc.message, exc.message, now, result)
+            self._on_permanent(claim, started, exc, now, result)
+        except PlatformError as exc:  # an adapter raised the base class: the call may have landed
+            self._on_unknown(claim, started, exc.message, now, result, "unknown")
         except Exception as exc:
-            log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, started.account)
-            message = f"unexpected {type(exc).__name__} in the adapter; will check the platform before any resend"
-            self._on_unknown(claim, type(exc).__name__, message, now, result)
+            self._on_unexpected(claim, started, exc, now, result)
         else:
             if done is not None:
-                self._record_done(claim, *done, result)
+                self._record_done(claim, started, *done, result)
 
-    def _record_done(self, claim: Claim, outcome: str, remote: RemotePost, result: CycleResult) -> None:
+    def _record_done(
+        self, claim: Claim, started: Started, outcome: str, remote: RemotePost, result: CycleResult
+    ) -> None:
         values = {
             "state": DeliveryState.PUBLISHED,
             "remote_id": remote.id,
@@ -523,6 +670,7 @@ class Dispatcher:
             "needs_attention": 0,
         }
         if self._finish(claim, outcome, None, **values):
+            self._report(started, outcome)
             result.add("published")
 
     def _attempts(self, claim: Claim) -> int:
@@ -531,42 +679,67 @@ class Dispatcher:
 
     # -- cycles -------------------------------------------------------------
 
+    def _collect(self, done: set[Future[None]], result: CycleResult) -> None:
+        """Read every finished worker's result: an error there must not vanish with the thread."""
+        for future in done:
+            try:
+                future.result()
+            except Exception as exc:
+                result.add("errors")
+                log.error(
+                    "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                )
+
+    def _drain(self, pending: set[Future[None]], result: CycleResult) -> None:
+        """Stopping: calls in flight get shutdown_grace to finish."""
+        done, late = wait(pending, timeout=self.settings.shutdown_grace.total_seconds())
+        self._collect(done, result)
+        if late:
+            log.warning("%d platform calls still running at shutdown; their leases will be reconciled", len(late))
+
     def run_due(self, post_id: str | None = None) -> CycleResult:
-        """Publish everything due now (of one post, if given), and what becomes claimable as predecessors publish."""
+        """Publish everything due now (of one post, if given), and what becomes claimable as predecessors publish.
+
+        The pool is refilled as soon as it runs low, not when a whole batch is
+        done: one slow call (a timeout after sending) holds up only its own
+        post, not every other post due with it.
+        """
         result = CycleResult()
         workers = self.settings.workers
+        depth = max(BATCH, workers * 4)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        pending: set[Future[None]] = set()
         try:
             while not self.stopping:
-                claims = self.claim(limit=max(BATCH, workers * 4), post_id=post_id)
-                if not claims:
+                if len(pending) <= workers:
+                    claims = self.claim(limit=depth - len(pending), post_id=post_id)
+                    pending |= {pool.submit(self.execute, claim, result) for claim in claims}
+                if not pending:
                     break
-                pending = {pool.submit(self.execute, claim, result) for claim in claims}
-                while pending and not self.stopping:
-                    _, pending = wait(pending, timeout=0.5)
-                if pending:  # stopping: calls in flight get shutdown_grace to finish
-                    _, late = wait(pending, timeout=self.settings.shutdown_grace.total_seconds())
-                    if late:
-                        log.warning(
-                            "%d platform calls still running at shutdown; their leases will be reconciled", len(late)
-                        )
-                    break
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                self._collect(done, result)
+            if pending:
+                self._drain(pending, result)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         return result
 
     def next_due(self) -> datetime | None:
-        """When the next delivery may become due (for the wake-up timer)."""
-        waiting = (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT, DeliveryState.UNKNOWN)
+        """When the next delivery it could send becomes due (for the wake-up timer).
+
+        Deliveries blocked behind an unpublished predecessor (the English behind
+        a failed Welsh post) are left out: they cannot go before it, and counting
+        their past due time would wake the daemon again and again at once.
+        """
         with self.sessions() as session:
             return session.scalar(
                 select(func.min(m.Delivery.next_attempt_at))
                 .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
-                .where(m.StoredPost.state == PostState.ACTIVE, m.Delivery.state.in_(waiting))
+                .where(self._claimable(self.clock(), due_now=False))
             )
 
     def next_lease_expiry(self) -> datetime | None:
+        """When the next lease ends: a stalled claim to recover, or another daemon's reconciliation to take over."""
         with self.sessions() as session:
-            return session.scalar(
-                select(func.min(m.Delivery.lease_until)).where(m.Delivery.state == DeliveryState.PUBLISHING)
-            )
+            return session.scalar(select(func.min(m.Delivery.lease_until)).where(m.Delivery.lease_until > self.clock()))

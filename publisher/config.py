@@ -19,13 +19,16 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.durations import parse_duration
 from publisher.errors import ConfigError
+from publisher.files import MIB, UnreadableFile, read_bounded
 from publisher.platforms.account import Account
 from publisher.platforms.specs import SPECS
 
+MAX_CONFIG_BYTES = 1 * MIB
 STRATEGIES = ("combined", "separate", "thread")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -182,6 +185,16 @@ def _is_literal_secret(key: str, value: Any) -> bool:
     )
 
 
+def _has_url_password(value: Any) -> bool:
+    """A URL with a password in it (``https://user:password@host``)."""
+    if not isinstance(value, str) or "://" not in value or "@" not in value:
+        return False
+    try:
+        return urlsplit(value.strip()).password is not None
+    except ValueError:
+        return False
+
+
 def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
     """Refuse literal secrets anywhere in the file: they belong in the environment."""
     if not isinstance(table, dict):
@@ -190,6 +203,11 @@ def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
         dotted = f"{prefix}{key}"
         if isinstance(value, dict):
             _check_no_secrets(value, path, dotted + ".")
+        elif _has_url_password(value):
+            raise ConfigError(
+                f"{path}: '{dotted}' is a URL with a password in it; credentials come from the environment only "
+                "(for the database, set PUBLISHER_DATABASE_URL; for an account, its credentials_env variables)"
+            )
         elif _is_literal_secret(key, value):
             raise ConfigError(
                 f"{path}: '{dotted}' holds a secret written into the config file; "
@@ -442,7 +460,9 @@ def default_config_path() -> Path:
 
 def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
-        data_bytes = path.read_bytes()
+        data_bytes = read_bounded(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as exc:
+        raise ConfigError(f"config file {path} {exc}") from None
     except FileNotFoundError:
         raise ConfigError(
             f"config file not found: {path} (run from your project folder, or pass --config PATH)"

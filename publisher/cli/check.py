@@ -10,6 +10,7 @@ import click
 
 from publisher.cli.context import config_from
 from publisher.cli.progress import progress_bar
+from publisher.redaction import printable
 from publisher.rules import BY_CODE
 from publisher.services.validation import CheckResult, check_content
 
@@ -25,7 +26,8 @@ def _escape_property(text: str) -> str:
 def render_github(result: CheckResult) -> str:
     """GitHub workflow annotations: ``::error file=F,line=L::CODE message``."""
     lines = [
-        f"::{f.severity} file={_escape_property(f.file)},line={f.line}::{f.code} {_escape_data(f.message)}"
+        f"::{f.severity} file={_escape_property(printable(f.file))},line={f.line}::{f.code} "
+        f"{_escape_data(printable(f.message))}"
         for f in result.findings
     ]
     lines.append(_summary(result))
@@ -61,11 +63,13 @@ def render_text(result: CheckResult, colour: bool) -> str:
     for finding in result.findings:
         if finding.post != current:
             current = finding.post
-            out.append(click.style(finding.post, bold=True) if colour else finding.post)
+            post = printable(finding.post)
+            out.append(click.style(post, bold=True) if colour else post)
         severity: str = finding.severity
         if colour:
             severity = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True)
-        out.append(f"  {finding.file}:{finding.line}: {severity} [{finding.code}] {finding.message}")
+        where = f"{printable(finding.file)}:{finding.line}"
+        out.append(f"  {where}: {severity} [{finding.code}] {printable(finding.message)}")
         hint = BY_CODE.get(finding.code)
         if hint is not None:
             out.append(f"      fix: {hint.hint}")

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.redaction import printable
 
 
 def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -65,7 +66,7 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
 
     if not as_json:
         for finding in prepared.findings:
-            click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {finding.message}", err=True)
+            click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {printable(finding.message)}", err=True)
     if prepared.has_errors:
         if as_json:
             _echo_json(prepared, [], None)
@@ -143,7 +144,7 @@ def emergency(ctx: click.Context, /, variables: tuple[str, ...], yes: bool, fmt:
     else:
         for item in outcome.deliveries:
             detail = item["url"] if item["state"] == "published" else f"{item['state']}: {item['error'] or ''}"
-            click.echo(f"{item['account']} [{item['language']}] {detail}")
+            click.echo(printable(f"{item['account']} [{item['language']}] {detail}"))
         click.echo(
             f"Emergency post {outcome.post_id} is queued for Translation Team review "
             f"as item #{outcome.review_item} ('publisher review list')."

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.redaction import printable
 
 _LANG = {"cy": "Welsh", "en": "English", "cy+en": "Welsh + English"}
 
@@ -33,14 +34,16 @@ def _message_lines(message: dict[str, Any], threaded: set[str]) -> list[str]:
         f"  #{message['order']} {_LANG[message['language']]}{part} -> {message['account']} "
         f"({message['platform']}{reply}): {message['length']} characters, {limit}{flag}"
     ]
-    lines.extend(f"     image {media['file']} (alt: {media['alt']})" for media in message["media"])
-    lines.extend("     | " + line for line in message["text"].splitlines() or [""])
+    lines.extend(
+        f"     image {printable(media['file'])} (alt: {printable(media['alt'])})" for media in message["media"]
+    )
+    lines.extend("     | " + printable(line) for line in message["text"].splitlines() or [""])
     return lines
 
 
 def render_text(data: dict[str, Any]) -> str:
     """The preview for people: when, then each account's messages in order, with lengths and limits."""
-    lines = [f"Post {data['post']}"]
+    lines = [f"Post {printable(data['post'])}"]
     if data["publish_at"]:
         lines.append(f"  publishes at {data['publish_at']['local']} ({data['publish_at']['utc']})")
     elif data["schedule"]:

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from publisher.cli.context import config_from
+from publisher.redaction import printable
 
 
 @click.group()
@@ -75,10 +76,8 @@ def _text(report: Any) -> str:
         welsh = post.welsh_at and post.welsh_at.isoformat(timespec="minutes")
         english = post.english_at and post.english_at.isoformat(timespec="minutes")
         review = f"; review {post.review_state}" if post.review_state else ""
-        lines.append(
-            f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {welsh} en {english} {order}; "
-            f"Welsh: {post.translation_source}{review}"
-        )
+        line = f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {welsh} en {english} {order}; "
+        lines.append(printable(line + f"Welsh: {post.translation_source}{review}"))
     totals = report.totals
     reasons = ", ".join(f"{c}: {n}" for c, n in totals.held_reasons.items())
     lines.append(

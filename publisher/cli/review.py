@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.redaction import printable
 
 FORMAT_OPTION = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 
@@ -37,9 +38,8 @@ def list_items(ctx: click.Context, fmt: str) -> None:
     for item in items:
         days = item["overdue_working_days"]
         overdue = f"OVERDUE by {days} working day(s)" if days else f"due {item['due_at'][:16]}"
-        click.echo(
-            f"#{item['id']} {item['post']} ({item['source']}) {overdue}\n    cy: {item['cy']}\n    en: {item['en']}"
-        )
+        texts = f"    cy: {printable(item['cy'])}\n    en: {printable(item['en'])}"
+        click.echo(f"#{item['id']} {printable(item['post'])} ({item['source']}) {overdue}\n{texts}")
 
 
 @review.command()
@@ -71,9 +71,12 @@ def _describe(result: dict[str, str | None]) -> str:
 
 def _read_correction(path: Path) -> str:
     from publisher.content.post import decode
+    from publisher.files import KIB, UnreadableFile, read_bounded
 
     try:
-        corrected = decode(path.read_bytes()).strip()
+        corrected = decode(read_bounded(path, 64 * KIB)).strip()
+    except UnreadableFile as exc:
+        raise click.BadParameter(f"{path} {exc}", param_hint="--cy-file") from None
     except ValueError:
         raise click.BadParameter(f"{path} is not UTF-8 text", param_hint="--cy-file") from None
     if not corrected:
@@ -106,6 +109,6 @@ def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, fmt:
         click.echo(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
     else:
         for result in outcome.corrections:
-            click.echo(f"{result['account']}: {_describe(result)}")
+            click.echo(printable(f"{result['account']}: {_describe(result)}"))
         click.echo(f"Review item #{item_id} corrected by {reviewer}.")
     ctx.exit(1 if outcome.failed else 0)

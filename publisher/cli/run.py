@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-
 import click
 
 from publisher.cli.context import config_from
-
-
-def setup_logging() -> None:
-    """Log to stderr (journald under systemd); level from PUBLISHER_LOG_LEVEL (default INFO)."""
-    level = os.environ.get("PUBLISHER_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("apscheduler", "urllib3", "httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
@@ -50,6 +34,8 @@ def run(ctx: click.Context, once: bool, metrics_at: tuple[str, int] | None) -> N
     releasing unsent claims, exit 0); SIGHUP re-reads the content at once.
     With --once it exits 1 if anything failed or a post is held by validation errors.
     """
+    from publisher.logs import setup_logging
+
     config = config_from(ctx)
     setup_logging()
     from publisher.queue.daemon import Daemon

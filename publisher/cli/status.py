@@ -12,6 +12,38 @@ from typing import Any
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.redaction import printable
+
+
+def _title(post: dict[str, Any]) -> Any:
+    from rich.text import Text
+
+    schedule = f"schedule {post['schedule']}" if post["schedule"] else "-"
+    when = post["local_time"] or post["scheduled_at"] or schedule
+    title = f"{post['id']}  [{post['state']}]  {when}"
+    if post["held_codes"]:
+        title += f"  held: {', '.join(post['held_codes'])}"
+    if post["note"]:
+        title += f"  ({post['note']})"
+    return Text(printable(title))  # plain text: an id like '[/x]' is not markup
+
+
+def _row(d: dict[str, Any]) -> list[Any]:
+    from rich.text import Text
+
+    note = d["waiting_for"] or d["last_error"] or ""
+    if d["needs_attention"]:
+        note = "NEEDS A PERSON: " + note
+    cells = [
+        d["account"],
+        d["language"],
+        str(d["part"] + 1),
+        d["state"],
+        str(d["attempts"]),
+        d["remote_url"] or "",
+        note,
+    ]
+    return [Text(printable(str(cell))) for cell in cells]
 
 
 def render_text(posts: list[dict[str, Any]]) -> None:
@@ -23,30 +55,11 @@ def render_text(posts: list[dict[str, Any]]) -> None:
         console.print("No posts in the database yet: run 'publisher run --once' or start the daemon.")
         return
     for post in posts:
-        when = (
-            post["local_time"] or post["scheduled_at"] or (f"schedule {post['schedule']}" if post["schedule"] else "-")
-        )
-        title = f"{post['id']}  [{post['state']}]  {when}"
-        if post["held_codes"]:
-            title += f"  held: {', '.join(post['held_codes'])}"
-        if post["note"]:
-            title += f"  ({post['note']})"
-        table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+        table = Table(title=_title(post), title_justify="left", show_lines=False, expand=False)
         for column in ("account", "lang", "part", "state", "tries", "remote URL", "last error / waiting for"):
             table.add_column(column, overflow="fold")
-        for d in post["deliveries"]:
-            note = d["waiting_for"] or d["last_error"] or ""
-            if d["needs_attention"]:
-                note = "NEEDS A PERSON: " + note
-            table.add_row(
-                d["account"],
-                d["language"],
-                str(d["part"] + 1),
-                d["state"],
-                str(d["attempts"]),
-                d["remote_url"] or "",
-                note,
-            )
+        for delivery in post["deliveries"]:
+            table.add_row(*_row(delivery))
         console.print(table)
 
 

@@ -7,6 +7,7 @@ import json
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.redaction import printable
 
 
 @click.group()
@@ -34,12 +35,10 @@ def search(ctx: click.Context, text: str, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for phrase in found.phrases:
-        click.echo(f"{phrase.en}  =  {phrase.cy}")
+        click.echo(printable(f"{phrase.en}  =  {phrase.cy}"))
     for template in found.templates:
         variables = ", ".join(template.variables)
-        click.echo(
-            f"template {template.name} ({variables}): {template.description}\n "
-            f"   cy: {template.cy}\n    en: {template.en}"
-        )
+        head = printable(f"template {template.name} ({variables}): {template.description}")
+        click.echo(f"{head}\n    cy: {printable(template.cy)}\n    en: {printable(template.en)}")
     if not found.phrases and not found.templates:
         click.echo(f"Nothing in the word bank matches '{text}'.")

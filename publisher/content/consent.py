@@ -14,6 +14,7 @@ from pathlib import Path
 
 from publisher.content.post import decode
 from publisher.errors import ConfigError
+from publisher.files import MIB, UnreadableFile, read_bounded
 
 NOT_REQUIRED = "not-required"
 
@@ -38,12 +39,17 @@ def _date(value: str, path: Path, line: int, column: str) -> date | None:
         raise ConfigError(f"{path}:{line}: '{column}' = {value!r} is not a date like 2027-03-31") from None
 
 
-def load_register(path: Path) -> dict[str, ConsentForm]:
-    """Read the register into ``{reference: form}``; a missing file is empty."""
+MAX_BYTES = 16 * MIB
+
+
+def load_register(path: Path, root: Path | None = None) -> dict[str, ConsentForm]:
+    """Read the register into ``{reference: form}`` (bounded, inside the project); a missing file is empty."""
     try:
-        text = decode(path.read_bytes())
+        text = decode(read_bounded(path, MAX_BYTES, root))
     except FileNotFoundError:
         return {}
+    except UnreadableFile as exc:
+        raise ConfigError(f"the consent register {path} {exc}") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the consent register {path}: {exc}") from None
     reader = csv.DictReader(io.StringIO(text))

@@ -1,9 +1,9 @@
 """Split a post file into YAML front matter and body, and parse the YAML safely.
 
-Editors' files are untrusted input: the parser refuses anchors and aliases
-(the "billion laughs" expansion), keeps YAML timestamps as strings (so a time
-without an offset stays local time for :mod:`publisher.content.schedule`), and
-records the line of every key so findings can point at it.
+Editors' files are untrusted input: the YAML goes through the one safe
+loader (:mod:`publisher.content.safe_yaml`: no anchors or aliases, bounded
+size and depth, timestamps kept as the strings written), and the line of
+every key is recorded so findings can point at it.
 """
 
 from __future__ import annotations
@@ -13,19 +13,7 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _StringTimestampLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader that leaves timestamps as the strings the editor wrote."""
-
-
-_StringTimestampLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-}
-
-MAX_NODES = 10_000
+from publisher.content.safe_yaml import YamlProblem, load
 
 
 class FrontMatterError(Exception):
@@ -75,28 +63,6 @@ def split_front_matter(text: str) -> SplitFile:
     raise FrontMatterError(1, "the front matter has no closing '---' line")
 
 
-def _walk(node: yaml.Node, seen: set[int], line_offset: int) -> None:
-    """Refuse shared nodes (aliases) and oversized documents before constructing."""
-    stack = [node]
-    count = 0
-    while stack:
-        current = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise FrontMatterError(line_offset, f"the front matter has more than {MAX_NODES} values")
-        if id(current) in seen:
-            raise FrontMatterError(
-                current.start_mark.line + line_offset,
-                "YAML anchors and aliases ('&name', '*name') are not allowed in front matter; write the values out",
-            )
-        seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-
-
 def parse_front_matter(split: SplitFile) -> FrontMatter:
     """Parse the YAML of ``split`` into a mapping with key and media-item lines."""
     offset = split.yaml_line
@@ -105,24 +71,15 @@ def parse_front_matter(split: SplitFile) -> FrontMatter:
             if "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
                 raise FrontMatterError(number + offset, "a tab indents this line; YAML needs spaces for indentation")
     try:
-        node = yaml.compose(split.yaml_text, Loader=_StringTimestampLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + offset) if mark is not None else offset
-        raise FrontMatterError(where, f"the front matter is not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise FrontMatterError(offset, f"the front matter is not valid YAML: {exc}") from None
+        loaded = load(split.yaml_text)
+    except YamlProblem as exc:
+        message = exc.message if not exc.message.startswith("not valid") else f"the front matter is {exc.message}"
+        raise FrontMatterError(exc.line + offset, message) from None
+    node, data = loaded.node, loaded.data
     if node is None:
         return FrontMatter(data={}, start_line=offset)
-    _walk(node, set(), offset)
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise FrontMatterError(offset, "the front matter must be a mapping of 'key: value' lines")
-    try:
-        data = _StringTimestampLoader("").construct_document(node)
-    except yaml.YAMLError as exc:
-        raise FrontMatterError(offset, f"the front matter is not valid YAML: {exc}") from None
-    except (TypeError, ValueError):
-        raise FrontMatterError(offset, "the front matter has a key that is not a plain value") from None
     key_lines: dict[str, int] = {}
     media_lines: list[dict[str, int]] = []
     for key_node, value_node in node.value:

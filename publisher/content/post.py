@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher.content import frontmatter, schema
+from publisher.files import UnreadableFile, read_bounded
 
 Language = Literal["cy", "en"]
 LANGUAGES: tuple[Language, Language] = ("cy", "en")
@@ -60,8 +61,10 @@ class PostFile:
         post_file = cls(path=path, display=display, language=language)
         try:
             if raw is None:
-                with path.open("rb") as handle:
-                    raw = handle.read(MAX_FILE_BYTES + 1)
+                raw = read_bounded(path, MAX_FILE_BYTES)
+        except UnreadableFile as exc:
+            post_file._problem(1, f"the file {exc}")
+            return post_file
         except OSError as exc:
             post_file._problem(1, f"cannot read the file: {exc.strerror}")
             return post_file

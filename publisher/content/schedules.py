@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from publisher.config import WEEKDAYS, Config
 from publisher.content.post import decode
+from publisher.content.safe_yaml import Loaded, YamlProblem, key_lines, load
+from publisher.files import KIB, UnreadableFile, read_bounded
 
 KEYS = ("name", "timezone", "accounts", "slots", "skip_bank_holidays", "recurring", "translation")
 
@@ -118,17 +118,28 @@ def _parse_slots(raw: Any, schedule: Schedule) -> None:
             schedule.slots.append(slot)
 
 
-def _read(path: Path, schedule: Schedule) -> dict[str, Any] | None:
+MAX_BYTES = 256 * KIB
+
+
+def _load(path: Path, root: Path | None) -> Loaded:
+    """The schedule file through the bounded reader and the safe YAML loader."""
+    try:
+        return load(decode(read_bounded(path, MAX_BYTES, root)))
+    except UnreadableFile as exc:
+        raise YamlProblem(0, f"the schedule file {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise YamlProblem(0, f"cannot read the schedule: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+
+
+def _read(path: Path, schedule: Schedule, root: Path | None) -> dict[str, Any] | None:
     """The schedule file's mapping (with key lines recorded), or None with the problem recorded."""
     try:
-        text = decode(path.read_bytes())
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        schedule.problems.append((1, f"cannot read the schedule: {str(exc).splitlines()[0]}"))
+        loaded = _load(path, root)
+    except YamlProblem as exc:
+        schedule.problems.append((exc.line + 1, exc.message))
         return None
-    if isinstance(node, yaml.MappingNode):
-        schedule.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    schedule.lines = {key: line + 1 for key, line in key_lines(loaded.node).items()}
+    data = loaded.data if loaded.node is not None else {}
     if not isinstance(data, dict):
         schedule.problems.append((1, "a schedule must be a mapping with name, accounts and slots"))
         return None
@@ -170,7 +181,7 @@ def _parse_recurring(data: dict[str, Any], schedule: Schedule) -> None:
 def load_schedule(path: Path, config: Config) -> Schedule:
     """Read one schedule file; every problem is recorded, never raised."""
     schedule = Schedule(name=path.stem, path=path, timezone=config.timezone)
-    data = _read(path, schedule)
+    data = _read(path, schedule, config.root)
     if data is None:
         return schedule
     schedule.name = str(data.get("name") or path.stem)
@@ -207,10 +218,10 @@ def schedule_names(directory: Path) -> frozenset[str]:
             continue
         name = path.stem
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = _load(path, None).data
             if isinstance(data, dict) and isinstance(data.get("name"), str):
                 name = data["name"]
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except YamlProblem:
             pass
         names.add(name)
     return frozenset(names)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from publisher.content.post import decode
+from publisher.content.safe_yaml import YamlProblem, load
 from publisher.errors import ConfigError
+from publisher.files import MIB, UnreadableFile, read_bounded
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,30 @@ def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
-def load_wordbank(path: Path) -> WordBank:
-    """Read the word bank; a missing file is an empty word bank."""
+MAX_BYTES = 1 * MIB
+
+
+def read_wordbank_text(path: Path, root: Path | None = None) -> str | None:
+    """The word bank's text (bounded, a regular file inside the project); None when there is none."""
     try:
-        text = decode(path.read_bytes())
+        return decode(read_bounded(path, MAX_BYTES, root))
     except FileNotFoundError:
-        return WordBank()
+        return None
+    except UnreadableFile as exc:
+        raise ConfigError(f"the word bank {path} {exc}") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the word bank {path}: {exc}") from None
+
+
+def load_wordbank(path: Path, root: Path | None = None) -> WordBank:
+    """Read the word bank through the safe YAML loader; a missing file is an empty word bank."""
+    text = read_wordbank_text(path, root)
+    if text is None:
+        return WordBank()
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        data = load(text).data or {}
+    except YamlProblem as exc:
+        raise ConfigError(f"{path}:{exc.line + 1}: {exc.message}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the word bank must be a mapping with names, phrases and templates")
     unknown = set(data) - {"names", "phrases", "templates"}

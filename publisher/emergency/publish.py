@@ -126,7 +126,7 @@ def _source(request: EmergencyRequest) -> TranslationSource:
 def _from_template(config: Config, request: EmergencyRequest) -> tuple[str, str]:
     from publisher.text.templates import TemplateError, render
 
-    bank = load_wordbank(config.wordbank)
+    bank = load_wordbank(config.wordbank, config.root)
     if request.template not in bank.templates:
         raise InputError(
             f"no template '{request.template}' in {config.wordbank.name}; try 'publisher wordbank search'", "--template"

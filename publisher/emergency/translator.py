@@ -13,6 +13,7 @@ import requests
 from publisher.config import MachineTranslation
 from publisher.platforms.base import PermanentError, PlatformError, RateLimited, TransientError
 from publisher.platforms.http import send
+from publisher.redaction import KNOWN
 
 
 class TranslationError(Exception):
@@ -22,6 +23,7 @@ class TranslationError(Exception):
 def translate_to_welsh(settings: MachineTranslation, english: str, timeout: float = 20.0) -> str:
     """Translate ``english`` to Welsh with Microsoft Translator."""
     key = os.environ.get(settings.key_env, "")
+    KNOWN.add(key)
     if not key:
         raise TranslationError(
             f"machine translation needs the Microsoft Translator key in the environment variable {settings.key_env}"
@@ -38,7 +40,7 @@ def translate_to_welsh(settings: MachineTranslation, english: str, timeout: floa
             "POST",
             url,
             timeout=timeout,
-            redact=lambda t: t.replace(key, "***"),
+            redact=KNOWN.scrub,
             params={"api-version": "3.0", "from": "en", "to": "cy"},
             json=[{"Text": english}],
             headers=headers,

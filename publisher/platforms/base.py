@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from publisher.platforms.account import Account
 from publisher.platforms.specs import PlatformSpec, spec
+from publisher.redaction import KNOWN, Secrets
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,10 @@ class Platform(ABC):
         self.env = os.environ if env is None else env
         self.timeout = timeout
         self.api_base = (account.api_base or self.default_api_base).rstrip("/")
-        self._secrets: list[str] = []
+        self._secrets = Secrets()
 
-    def credential(self, name: str) -> str:
-        """The credential ``<credentials_env>_<name>`` from the environment.
-
-        Raises PermanentError naming the variable (never its value) when unset.
-        """
+    def _environment(self, name: str) -> str:
+        """The variable ``<credentials_env>_<name>``; PermanentError naming it (never its value) when unset."""
         prefix = self.account.credentials_env
         if not prefix:
             raise PermanentError(f"account '{self.account.name}' has no credentials_env in the config")
@@ -138,7 +136,13 @@ class Platform(ABC):
         value = self.env.get(variable, "")
         if not value:
             raise PermanentError(f"account '{self.account.name}': environment variable {variable} is not set")
-        self._secrets.append(value)
+        return value
+
+    def credential(self, name: str) -> str:
+        """A secret from the environment: from now on scrubbed from every error text and log line."""
+        value = self._environment(name)
+        self._secrets.add(value)
+        KNOWN.add(value)
         return value
 
     def identifier(self, name: str) -> str:
@@ -146,14 +150,11 @@ class Platform(ABC):
         for item in self.spec.credentials:
             if item.name == name and item.option and self.account.option(item.option):
                 return self.account.option(item.option)
-        return self.credential(name)
+        return self._environment(name)
 
     def redact(self, text: str) -> str:
-        """``text`` with every credential this adapter has read replaced by ``***``."""
-        for secret in self._secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` scrubbed of every credential this adapter has read (whole or cut), then shortened."""
+        return self._secrets.scrub(text)
 
     @abstractmethod
     def publish(self, request: PublishRequest) -> RemotePost:

@@ -92,9 +92,7 @@ class GraphPlatform(Platform):
         if not isinstance(error, dict):  # some proxies and old endpoints answer {"error": "text"}
             error = {"message": str(error)}
         code = error.get("code")
-        message = self.redact(
-            f"HTTP {response.status_code}: {error.get('message') or response.text[:200]} (code {code})"
-        )
+        message = self.redact(f"HTTP {response.status_code}: {error.get('message') or response.text} (code {code})")
         if response.status_code == 429 or code in RATE_LIMIT_CODES:
             raise RateLimited(
                 message, retry_at=parse_reset(response.headers.get("Retry-After")), status=response.status_code

@@ -47,27 +47,23 @@ def parse_reset(value: str | None, now: datetime | None = None) -> datetime | No
 
 
 def _message(response: requests.Response) -> str:
-    """The platform's own error text, trimmed for storage and logs."""
+    """The platform's own error text, whole: it is scrubbed of secrets before it is shortened."""
     try:
         body: Any = response.json()
     except ValueError:
-        return response.text[:300]
+        return response.text
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
-            return str(error.get("message") or error)[:300]
+            return str(error.get("message") or error)
         for key in ("error_description", "error", "message", "detail", "title"):
             if body.get(key):
-                return str(body[key])[:300]
+                return str(body[key])
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             first = errors[0]
-            return (
-                str(first.get("message") or first.get("detail") or first)[:300]
-                if isinstance(first, dict)
-                else str(first)[:300]
-            )
-    return str(body)[:300]
+            return str(first.get("message") or first.get("detail") or first) if isinstance(first, dict) else str(first)
+    return str(body)
 
 
 def raise_for_status(

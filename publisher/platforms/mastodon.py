@@ -87,10 +87,8 @@ class Mastodon(Platform):
         except lib.MastodonNetworkError as exc:
             text = str(exc)
             if any(marker in text for marker in _NOT_SENT):
-                raise TransientError(self.redact(f"could not connect to the Mastodon instance: {text[:200]}")) from None
-            raise OutcomeUnknown(
-                self.redact(f"no answer from the Mastodon instance after sending: {text[:200]}")
-            ) from None
+                raise TransientError(self.redact(f"could not connect to the Mastodon instance: {text}")) from None
+            raise OutcomeUnknown(self.redact(f"no answer from the Mastodon instance after sending: {text}")) from None
         except lib.MastodonAPIError as exc:
             raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
 

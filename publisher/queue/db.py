@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.config import Config
 from publisher.errors import ConfigError
+from publisher.redaction import KNOWN, masked_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -95,9 +96,12 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
     """Create the engine for ``url`` with the settings exactly-once publishing needs."""
     resolved = resolve_url(url, root)
     try:
-        backend = make_url(resolved).get_backend_name()
-    except Exception:
-        raise ConfigError(f"'database' = {url!r} is not a database URL (e.g. sqlite:///publisher.db)") from None
+        parsed = make_url(resolved)
+        backend = parsed.get_backend_name()
+    except Exception:  # any unparseable URL is a config problem
+        example = "e.g. sqlite:///publisher.db"
+        raise ConfigError(f"'database' = {masked_url(url)!r} is not a database URL ({example})") from None
+    KNOWN.add(parsed.password if isinstance(parsed.password, str) else None)
     if backend == "sqlite":
         engine = create_engine(resolved, connect_args={"timeout": connect_timeout or 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -210,7 +214,7 @@ def _migrated(config: Config) -> Database:
         try:
             migrate(engine)
             return Database(engine=engine, sessions=session_factory(engine))
-        except Exception as exc:
+        except Exception as exc:  # any connection failure is reported in one line
             engine.dispose()
             if "database is locked" in str(exc) and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -61,6 +61,7 @@ from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.states import Action, AttemptKind, DeliveryState, PostState
+from publisher.redaction import KNOWN
 
 log = logging.getLogger("publisher.dispatcher")
 
@@ -625,7 +626,7 @@ class Dispatcher:
         log.exception("delivery %s: unexpected error from the %s adapter", claim.delivery_id, started.account)
         adapter = self._adapters.get(started.account)
         text = f"unexpected {type(exc).__name__} in the {started.platform} adapter: {exc}"
-        message = (adapter.redact(text) if adapter is not None else text)[:500]
+        message = adapter.redact(text) if adapter is not None else KNOWN.scrub(text)
         if claim.kind is AttemptKind.RECONCILE:
             self._on_reconcile_failed(claim, started, TransientError(message), now, result)
         elif started.action is Action.EDIT:
@@ -651,7 +652,7 @@ class Dispatcher:
             self._on_permanent(claim, started, exc, now, result)
         except PlatformError as exc:  # an adapter raised the base class: the call may have landed
             self._on_unknown(claim, started, exc.message, now, result, "unknown")
-        except Exception as exc:
+        except Exception as exc:  # a bug in an adapter must not lose the delivery
             self._on_unexpected(claim, started, exc, now, result)
         else:
             if done is not None:
@@ -684,7 +685,7 @@ class Dispatcher:
         for future in done:
             try:
                 future.result()
-            except Exception as exc:
+            except Exception as exc:  # logged; the delivery's lease is recovered later
                 result.add("errors")
                 log.error(
                     "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",

@@ -43,7 +43,7 @@ class _QueueCollector:
         up = GaugeMetricFamily("publisher_database_up", "1 when the database answers, 0 during an outage")
         try:
             by_state, due = self._counts()
-        except Exception:
+        except Exception:  # a scrape during an outage reports the outage, not a traceback
             up.add_metric([], 0)
             yield up
             return

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, find_files, pair, read_file
-from publisher.content.post import Post
+from publisher.content.post import MAX_FILE_BYTES, Post
 from publisher.content.schedules import Schedule, load_schedules
 from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.files import UnreadableFile, read_bounded
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.deliveries import cancel_waiting, create_deliveries, started
@@ -73,9 +74,10 @@ def _pair_hash(digests: dict[str, str]) -> str:
 
 
 def _read(item: FoundFile) -> bytes | None:
+    """The post file's bytes (bounded, regular files only); None when it cannot be read (its finding says why)."""
     try:
-        return item.path.read_bytes() if item.inside_root else None
-    except OSError:
+        return read_bounded(item.path, MAX_FILE_BYTES) if item.inside_root else None
+    except (UnreadableFile, OSError):
         return None
 
 

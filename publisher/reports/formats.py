@@ -29,11 +29,26 @@ COMPLIANCE_COLUMNS = [
 ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A value safe in a spreadsheet: text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    A post id such as ``=HYPERLINK(...)`` would otherwise become a live link
+    (CSV injection); numbers are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as CSV, every text cell neutralised (see :func:`cell`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 

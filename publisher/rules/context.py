@@ -37,8 +37,8 @@ def build_context(config: Config, now: datetime | None = None, published: Iterab
     return Context(
         config=config,
         now=now or datetime.now(UTC),
-        consent=load_register(config.consent_register),
-        wordbank=load_wordbank(config.wordbank),
+        consent=load_register(config.consent_register, config.root),
+        wordbank=load_wordbank(config.wordbank, config.root),
         schedules=schedule_names(config.schedules_dir),
         published=frozenset(published),
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.redaction import printable
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
@@ -17,7 +19,31 @@ RULE = Rule(
 )
 
 
+# A post id names the post in logs, terminals, URLs and reports: letters, digits, '_', '-', '.' in
+# '/'-separated parts, each starting with a letter, digit or '_' (so no '..' and no hidden names).
+SAFE_ID = re.compile(r"\w[\w.-]*(?:/\w[\w.-]*)*")
+MAX_ID = 200
+
+
+def _id_problem(post: Post) -> Finding | None:
+    post_id = post.id
+    if SAFE_ID.fullmatch(post_id) and len(post_id) <= MAX_ID:
+        return None
+    shown = printable(post_id)[:80]
+    rule_text = "letters, digits, '_', '-' and '.', in parts separated by '/'"
+    where = post.where("id")
+    if where is not None:
+        return RULE.at(post, where[0], where[1], f"the id '{shown}' may only use {rule_text}; choose another id")
+    first = post.files()[0]
+    return RULE.at(
+        post, first, 1, f"the file name makes the post id '{shown}', which may only use {rule_text}: rename the file"
+    )
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
+    bad_id = _id_problem(post)
+    if bad_id is not None:
+        yield bad_id
     for post_file in post.files():
         for problem in post_file.meta.problems:
             yield RULE.at(post, post_file, problem.line, problem.message)

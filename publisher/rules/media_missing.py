@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from publisher.content.post import Post
+from publisher.files import UnreadableFile, read_head
 from publisher.findings import Finding
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
@@ -85,12 +86,12 @@ def _file_problem(
             None,
             0,
         )
-    if not real.is_file():
+    if not real.exists():
         return f"{label}: '{name}' does not exist; check the file name (relative to {post_file_display})", None, 0
     try:
-        with real.open("rb") as handle:
-            head = handle.read(16)
-        size = real.stat().st_size
+        head, size = read_head(real, 16)
+    except UnreadableFile as exc:
+        return f"{label}: '{name}' {exc}", None, 0
     except OSError as exc:
         return f"{label}: '{name}' cannot be read ({exc.strerror})", None, 0
     kind = image_kind(head)

@@ -61,7 +61,7 @@ def _recurring(config: Config, schedule: Schedule, now: datetime) -> Iterator[Fi
     for language in ("cy", "en"):
         try:
             text = environment().from_string(schedule.recurring[language]).render(**values)
-        except Exception as exc:
+        except Exception as exc:  # any template error is reported, not raised
             message = f"the recurring {language} text is not a valid template: {exc}"
             yield _finding(schedule_invalid.RULE, schedule, line, message)
             continue

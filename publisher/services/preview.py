@@ -56,7 +56,7 @@ def assigned_slot(config: Config, post_id: str) -> datetime | None:
                 return None
             with db.sessions() as session:
                 return queries.assigned_slot(session, post_id)
-    except Exception:
+    except Exception:  # no usable database: the slot is simply not known yet
         return None
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, display_path, find_files, pair, read_file
-from publisher.content.post import Post
+from publisher.content.post import MAX_FILE_BYTES, Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.files import MIB, UnreadableFile, read_bounded
 from publisher.findings import Finding
 from publisher.rules.context import Context
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
@@ -47,10 +48,13 @@ class CheckResult:
 
 
 def _digest_of_file(path: Path) -> str:
+    """What a file the verdicts depend on holds (a schedule, the registers), for the cache key."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bounded(path, 16 * MIB)).hexdigest()
+    except FileNotFoundError:
         return "absent"
+    except (UnreadableFile, OSError):
+        return "unreadable"
 
 
 def _code_fingerprint() -> str:
@@ -81,7 +85,7 @@ def published_post_ids(config: Config) -> frozenset[str]:
                 return frozenset()
             with db.sessions() as session:
                 return queries.published_post_ids(session)
-    except Exception:
+    except Exception:  # no usable database: nothing is known to be published
         return frozenset()
 
 
@@ -129,19 +133,13 @@ def _media_used(post: Post) -> list[tuple[str, int, int]]:
 
 
 def _read_raw(item: FoundFile) -> bytes | None:
-    """Raw bytes for hashing; None when the file must not (or cannot) be read."""
+    """Raw bytes for hashing; None when the file must not (or cannot) be read (reading it again says why)."""
     if not item.inside_root:
         return None
     try:
-        fd = os.open(item.location, os.O_RDONLY)
-    except OSError:
+        return read_bounded(item.path, MAX_FILE_BYTES)
+    except (UnreadableFile, OSError):
         return None
-    try:
-        return os.read(fd, 1024 * 1024 + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 Pending = tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]
@@ -252,9 +250,10 @@ def _template_findings(run: _Run) -> list[Finding]:
     key = post_key(run.environment, "wordbank-templates", None, None)
     entry = run.cached(key)
     if entry is None:
+        from publisher.content.wordbank import read_wordbank_text
         from publisher.rules.wordbank_templates import check_templates
 
-        text = run.config.wordbank.read_text("utf-8")
+        text = read_wordbank_text(run.config.wordbank, run.config.root) or ""
         found = check_templates(ctx.wordbank.templates, text, display_path(run.config.wordbank))
         entry = Entry(findings=[f.as_json() for f in found], ref={}, valid_until=float("inf"))
         run.store(key, entry)

@@ -19,7 +19,7 @@ class Matches:
 
 def search(config: Config, text: str) -> Matches:
     """Phrases and templates containing ``text`` in Welsh or English (names and descriptions too)."""
-    bank = load_wordbank(config.wordbank)
+    bank = load_wordbank(config.wordbank, config.root)
     needle = normalise(text).casefold()
     phrases = [p for p in bank.phrases if needle in p.en.casefold() or needle in p.cy.casefold()]
     templates = [

@@ -1,0 +1,76 @@
+"""Reading a file the way every file the publisher reads must be read: regular, bounded, and where it belongs.
+
+A FIFO named ``x.cy.md`` would hang ``check`` and the daemon; a 1 GB post
+file would be read whole; a symlink could lead out of the project. So every
+read opens the file without blocking, refuses anything but a regular file,
+refuses a file over its size limit before reading it, and, given a root,
+refuses a path that resolves outside it (docs/content.md).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class UnreadableFile(Exception):
+    """The file cannot be used; the message says why, in words for the person who wrote it."""
+
+
+def _size(limit: int) -> str:
+    return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
+
+
+def read_head(path: Path, count: int) -> tuple[bytes, int]:
+    """The first ``count`` bytes of the regular file ``path``, and its size (for a media file's type and limits)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnreadableFile(f"cannot be opened: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("is not a regular file (a FIFO, a device or a folder)")
+        return os.read(fd, count), info.st_size
+    except OSError as exc:
+        raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit``), inside ``root`` if given."""
+    if root is not None:
+        try:
+            inside = path.resolve().is_relative_to(root.resolve())
+        except (OSError, RuntimeError):  # a symlink loop
+            inside = False
+        if not inside:
+            raise UnreadableFile("it leads outside the project (a symlink?); put the real file in its folder")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnreadableFile(f"cannot be opened: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("is not a regular file (a FIFO, a device or a folder); replace it with a text file")
+        if info.st_size > limit:
+            raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
+    return data

@@ -53,6 +53,7 @@ _TOP_KEYS = {
     "accounts",
     "emergency",
     "daemon",
+    "audit_log",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -65,7 +66,7 @@ _COMMON_ACCOUNT_KEYS = (
     "english_account",
     "allow_split",
 )
-_TEAM_KEYS = {"hours", "holidays", "review_within_working_days"}
+_TEAM_KEYS = {"hours", "holidays", "review_within_working_days", "members"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
 _EMERGENCY_KEYS = {"authorised"}
 _DAEMON_DURATIONS = {
@@ -91,6 +92,7 @@ class TranslationTeam:
     hours: dict[str, tuple[time, time]]
     holidays: str = "GB-WLS"
     review_within_working_days: int = 1
+    members: tuple[str, ...] = ()  # who may approve and correct emergency posts' Welsh
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ class Config:
     accounts: dict[str, Account]
     emergency_authorised: tuple[str, ...]
     fingerprint: str
+    audit_log: Path
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
@@ -397,10 +400,14 @@ def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
             f"{path}: 'translation_team.holidays' = {holidays_name!r}: only \"GB-WLS\" "
             '(bank holidays in Wales) or "" (none) are supported'
         )
+    members = team_raw.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(name, str) and name.strip() for name in members):
+        raise ConfigError(f"{path}: 'translation_team.members' must be a list of names")
     return TranslationTeam(
         hours=_parse_hours(team_raw.get("hours", DEFAULT_HOURS), path),
         holidays=holidays_name,
         review_within_working_days=review_days,
+        members=tuple(name.strip() for name in members),
     )
 
 
@@ -500,5 +507,6 @@ def load_config(path: Path | None = None) -> Config:
         accounts=_parse_accounts(raw, path, root),
         emergency_authorised=_parse_authorised(raw, path),
         fingerprint=hashlib.sha256(data_bytes).hexdigest(),
+        audit_log=root / _str(raw, "audit_log", "audit.log", "", path),
         daemon=_parse_daemon(raw.get("daemon", {}), path),
     )

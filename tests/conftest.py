@@ -71,6 +71,9 @@ credentials_env = "BSKY_EN"
 
 [emergency]
 authorised = ["A. Jones"]
+
+[translation_team]
+members = ["Gwenllian Morgan", "G. Morgan"]
 """
 
 # A valid pair: reviewed Welsh, real Welsh and English text.

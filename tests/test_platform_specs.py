@@ -100,6 +100,9 @@ folder = "toy-posts"
 
 [emergency]
 authorised = ["A. Jones"]
+
+[translation_team]
+members = ["G. Morgan"]
 """
 REVIEWED = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
 

@@ -19,7 +19,8 @@ from fakeplatform import FakeServer
 
 def test_emergency_end_to_end_welsh_first_review_and_corrections(project: Project, fake_server: FakeServer) -> None:
     config = fake_config(fake_server.url, 'request_timeout = "5s"').replace(
-        "[daemon]", '[emergency]\nauthorised = ["A. Jones"]\n[daemon]'
+        "[daemon]",
+        '[emergency]\nauthorised = ["A. Jones"]\n[translation_team]\nmembers = ["Gwenllian Morgan"]\n[daemon]',
     )
     project.write("config/publisher.toml", config)
     args = [

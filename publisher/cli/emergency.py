@@ -63,11 +63,13 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
     """Show the findings and the preview, stop on errors, and ask unless --yes."""
     from publisher.cli.preview import render_text
     from publisher.emergency.authorisation import next_available_note
+    from publisher.emergency.publish import decline
 
     if not as_json:
         for finding in prepared.findings:
             click.echo(f"{finding.file}: {finding.severity} [{finding.code}] {printable(finding.message)}", err=True)
     if prepared.has_errors:
+        decline(config_from(ctx), prepared, "not published: the post has errors", now)
         if as_json:
             _echo_json(prepared, [], None)
         click.echo(
@@ -79,6 +81,7 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
         note = next_available_note(config_from(ctx), now)
         click.echo(f"\nWelsh source: {prepared.source}; {note}; a review item will be created.", err=as_json)
     if not yes and not click.confirm("Publish this now?", default=False, err=as_json):
+        decline(config_from(ctx), prepared, "not published: the person said no at the prompt", now)
         click.echo("Not published.", err=as_json)
         return False
     return True

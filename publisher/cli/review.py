@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,17 +50,30 @@ def list_items(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def approve(ctx: click.Context, item_id: int, reviewer: str, fmt: str) -> None:
     """Mark the Welsh of an emergency post as reviewed."""
-    from publisher.emergency.review import ReviewError
+    from publisher.emergency.review import ReviewError, ReviewRefused
     from publisher.emergency.review import approve as approve_item
 
     try:
         outcome = approve_item(config_from(ctx), item_id, reviewer, datetime.now(UTC))
     except ReviewError as exc:
         raise click.BadParameter(str(exc), param_hint="ID") from None
+    except ReviewRefused as exc:
+        _refused(ctx, item_id, exc, fmt)
     if fmt == "json":
         click.echo(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(f"Review item #{item_id} approved by {reviewer}.")
+
+
+def _refused(ctx: click.Context, item_id: int, exc: Any, fmt: str) -> None:
+    """A refusal (recorded by the service): its reason and findings, then exit 1."""
+    if fmt == "json":
+        data = {"item": item_id, "state": "refused", "why": str(exc), "findings": [f.as_json() for f in exc.findings]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    for finding in exc.findings:
+        click.echo(f"{finding.severity} [{finding.code}] {printable(finding.message)}", err=True)
+    click.echo(f"publisher: refused: {printable(str(exc))}", err=True)
+    ctx.exit(1)
 
 
 def _describe(result: dict[str, str | None]) -> str:
@@ -93,18 +107,29 @@ def _read_correction(path: Path) -> str:
     help="The corrected Welsh text.",
 )
 @click.option("--reviewer", required=True)
+@click.option(
+    "--accept-warnings", is_flag=True, help="Publish although the correction has warnings (they are recorded)."
+)
 @FORMAT_OPTION
 @click.pass_context
-def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, fmt: str) -> None:
-    """Replace the Welsh: edit it where the platform allows, else publish a Welsh correction reply."""
-    from publisher.emergency.review import ReviewError
+def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, accept_warnings: bool, fmt: str) -> None:
+    """Replace the Welsh: edit it where the platform allows, else publish a Welsh correction reply.
+
+    The correction is checked like any post first: English given as Welsh, a
+    text too long for a platform or a new link is refused; warnings (a phone
+    number, say) must be accepted with --accept-warnings.
+    """
+    from publisher.emergency.review import ReviewError, ReviewRefused
     from publisher.emergency.review import correct as correct_item
 
     text = _read_correction(cy_file)
+    now = datetime.now(UTC)
     try:
-        outcome = correct_item(config_from(ctx), item_id, text, reviewer, datetime.now(UTC))
+        outcome = correct_item(config_from(ctx), item_id, text, reviewer, now, accept_warnings=accept_warnings)
     except ReviewError as exc:
         raise click.BadParameter(str(exc), param_hint="ID") from None
+    except ReviewRefused as exc:
+        _refused(ctx, item_id, exc, fmt)
     if fmt == "json":
         click.echo(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -43,6 +43,7 @@ class Schedule:
     skip_bank_holidays: bool = False
     recurring: dict[str, str] | None = None
     reviewed: bool = False
+    reviewer: str = ""
     problems: list[tuple[int, str]] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -176,6 +177,8 @@ def _parse_recurring(data: dict[str, Any], schedule: Schedule) -> None:
     schedule.reviewed = (
         isinstance(translation, dict) and translation.get("reviewed") is True and bool(translation.get("reviewer"))
     )
+    if schedule.reviewed and isinstance(translation, dict):
+        schedule.reviewer = str(translation["reviewer"])
 
 
 def load_schedule(path: Path, config: Config) -> Schedule:

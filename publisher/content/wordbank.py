@@ -29,13 +29,19 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Template:
-    """A pre-translated bilingual template for out-of-hours posts."""
+    """A pre-translated bilingual template for out-of-hours posts.
+
+    ``per_language`` names the variables that are free text (a reason, a
+    diversion): they need a value in each language, or English would end up
+    inside the Welsh post. Names and road numbers are the same in both.
+    """
 
     name: str
     description: str
     variables: tuple[str, ...]
     en: str
     cy: str
+    per_language: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,20 +90,49 @@ def load_wordbank(path: Path, root: Path | None = None) -> WordBank:
         raise ConfigError(
             f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; use names, phrases, templates"
         )
+    return WordBank(
+        names=_strings(data.get("names"), path, "names"),
+        phrases=_phrases(data.get("phrases"), path),
+        templates=_templates(data.get("templates"), path),
+    )
+
+
+def _phrases(raw: Any, path: Path) -> tuple[Phrase, ...]:
+    if raw is not None and not isinstance(raw, list):
+        raise ConfigError(f"{path}: 'phrases' must be a list of {{en: ..., cy: ...}}")
     phrases = []
-    for index, item in enumerate(data.get("phrases") or []):
+    for index, item in enumerate(raw or []):
         if not isinstance(item, dict) or not isinstance(item.get("en"), str) or not isinstance(item.get("cy"), str):
             raise ConfigError(f"{path}: phrase {index + 1} needs 'en' and 'cy' text")
         phrases.append(Phrase(en=item["en"], cy=item["cy"]))
-    templates: dict[str, Template] = {}
-    for index, item in enumerate(data.get("templates") or []):
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "en", "cy")):
-            raise ConfigError(f"{path}: template {index + 1} needs 'name', 'en' and 'cy' text")
-        templates[item["name"]] = Template(
-            name=item["name"],
-            description=str(item.get("description", "")),
-            variables=_strings(item.get("variables"), path, f"templates[{index}].variables"),
-            en=item["en"],
-            cy=item["cy"],
+    return tuple(phrases)
+
+
+def _template(index: int, item: Any, path: Path) -> Template:
+    if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "en", "cy")):
+        raise ConfigError(f"{path}: template {index + 1} needs 'name', 'en' and 'cy' text")
+    unknown = set(item) - {"name", "description", "variables", "per_language", "en", "cy"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: template '{item['name']}' has unknown key(s) {', '.join(sorted(map(str, unknown)))}"
         )
-    return WordBank(names=_strings(data.get("names"), path, "names"), phrases=tuple(phrases), templates=templates)
+    variables = _strings(item.get("variables"), path, f"templates[{index}].variables")
+    per_language = _strings(item.get("per_language"), path, f"templates[{index}].per_language")
+    stray = [v for v in per_language if v not in variables]
+    if stray:
+        raise ConfigError(f"{path}: template '{item['name']}': per_language names {', '.join(stray)}, not a variable")
+    return Template(
+        name=item["name"],
+        description=str(item.get("description", "")),
+        variables=variables,
+        en=item["en"],
+        cy=item["cy"],
+        per_language=per_language,
+    )
+
+
+def _templates(raw: Any, path: Path) -> dict[str, Template]:
+    if raw is not None and not isinstance(raw, list):
+        raise ConfigError(f"{path}: 'templates' must be a list")
+    templates = [_template(index, item, path) for index, item in enumerate(raw or [])]
+    return {template.name: template for template in templates}

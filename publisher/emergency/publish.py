@@ -101,9 +101,16 @@ class Published:
 
 
 def record_refusal(config: Config, request: EmergencyRequest, why: str, now: datetime) -> None:
-    """Every refusal is on the record, with who asked and why it was refused."""
+    """Every refusal is on the record (the database and the audit log), with who asked and why it was refused."""
+    detail = {"reason": request.reason, "why": why, "accounts": request.accounts, "english": request.english}
     with open_database(config) as db, db.sessions.begin() as session:
-        record(session, request.by, "emergency_refused", at=now, detail={"reason": request.reason, "why": why})
+        record(session, request.by, "emergency_refused", at=now, detail=detail, log_file=config.audit_log)
+
+
+def decline(config: Config, prepared: Prepared, why: str, now: datetime) -> None:
+    """The post was not published (it has errors, or the person said no): recorded like any refusal."""
+    codes = sorted({f.code for f in prepared.findings if f.severity == "error"})
+    record_refusal(config, prepared.request, why + (f" ({', '.join(codes)})" if codes else ""), now)
 
 
 def _source(request: EmergencyRequest) -> TranslationSource:
@@ -155,6 +162,7 @@ def _texts(
 def _check_who_and_when(config: Config, request: EmergencyRequest, source: TranslationSource, now: datetime) -> None:
     for name in request.accounts:
         if name not in config.accounts:
+            record_refusal(config, request, f"account '{name}' is not in the config", now)
             raise InputError(f"account '{name}' is not in the config", "--account")
     try:
         check_allowed(config, request.by, now, request.override_hours)
@@ -249,7 +257,7 @@ def _store(session: Any, config: Config, prepared: Prepared, now: datetime) -> i
         "cy": post.text("cy"),
         "en": post.text("en"),
     }
-    record(session, request.by, "emergency_post", post_id=post.id, at=now, detail=detail)
+    record(session, request.by, "emergency_post", post_id=post.id, at=now, detail=detail, log_file=config.audit_log)
     return int(item.id)
 
 

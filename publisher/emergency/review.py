@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.emergency.correction_check import check_correction
+from publisher.findings import Finding
 from publisher.platforms.specs import SPECS
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -28,6 +31,14 @@ from publisher.workdays import working_days_between
 
 class ReviewError(ValueError):
     """The review item cannot be acted on (unknown, or already resolved); the message says why."""
+
+
+class ReviewRefused(Exception):
+    """This person may not do this, or the correction breaks the rules; recorded. ``findings`` says which rules."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
 
 
 @dataclass
@@ -85,12 +96,36 @@ def _item(session: Session, item_id: int) -> m.ReviewItem:
     return item
 
 
+def _refuse(
+    config: Config, reviewer: str, item_id: int, why: str, now: datetime, findings: list[Finding] | None = None
+) -> ReviewRefused:
+    """Record the refusal (database and audit log), and the exception that says it."""
+    detail = {"item": item_id, "why": why, "codes": sorted({f.code for f in findings or []})}
+    with open_database(config) as db, db.sessions.begin() as session:
+        record(session, reviewer, "review_refused", at=now, detail=detail, log_file=config.audit_log)
+    return ReviewRefused(why, findings)
+
+
+def _check_member(config: Config, reviewer: str, item_id: int, now: datetime) -> None:
+    """Only the Translation Team members named in the configuration approve or correct (policy 8.5)."""
+    members = config.translation_team.members
+    if reviewer not in members:
+        named = ", ".join(members) or "nobody yet (add names to [translation_team] members in the config)"
+        raise _refuse(
+            config, reviewer, item_id, f"'{reviewer}' is not a Translation Team member; members: {named}", now
+        )
+
+
 def approve(config: Config, item_id: int, reviewer: str, now: datetime) -> ReviewOutcome:
     """Mark the Welsh of an emergency post as reviewed."""
+    _check_member(config, reviewer, item_id, now)
     with open_database(config) as db, db.sessions.begin() as session:
         item = _item(session, item_id)
         item.state, item.reviewer, item.resolved_at = ReviewState.APPROVED, reviewer, now
-        record(session, reviewer, "review_approved", post_id=item.post_id, at=now, detail={"item": item_id})
+        detail = {"item": item_id}
+        record(
+            session, reviewer, "review_approved", post_id=item.post_id, at=now, detail=detail, log_file=config.audit_log
+        )
     return ReviewOutcome(item=item_id, state=ReviewState.APPROVED, reviewer=reviewer)
 
 
@@ -138,7 +173,7 @@ def _by_hand(delivery: m.Delivery) -> dict[str, str | None]:
 
 
 def _queue_corrections(
-    session: Session, item_id: int, text: str, reviewer: str, now: datetime
+    session: Session, item_id: int, text: str, reviewer: str, now: datetime, log_file: Path
 ) -> tuple[str, list[int], list[dict[str, str | None]]]:
     """Resolve the item and queue one correction per published Welsh post; (post id, correction ids, by hand)."""
     item = _item(session, item_id)
@@ -166,7 +201,14 @@ def _queue_corrections(
         ids.append(correction.id)
         detail = {"text": text, "how": "edit" if correction.action is Action.EDIT else "reply"}
         record(
-            session, reviewer, "correction_queued", post_id=item.post_id, delivery_id=delivery.id, at=now, detail=detail
+            session,
+            reviewer,
+            "correction_queued",
+            post_id=item.post_id,
+            delivery_id=delivery.id,
+            at=now,
+            detail=detail,
+            log_file=log_file,
         )
     item.state, item.reviewer, item.resolved_at, item.correction = ReviewState.CORRECTED, reviewer, now, text
     post.text_cy = text
@@ -185,11 +227,35 @@ def _outcome(delivery: m.Delivery) -> dict[str, str | None]:
     }
 
 
-def correct(config: Config, item_id: int, text: str, reviewer: str, now: datetime) -> ReviewOutcome:
-    """Replace the Welsh of an emergency post on every account it went to, then resolve the review item."""
+def _check_text(config: Config, item_id: int, text: str, reviewer: str, now: datetime, accept_warnings: bool) -> None:
+    """The correction passes the rules (errors refuse it; warnings too, unless accepted)."""
+    with open_database(config) as db, db.sessions() as session:
+        item = _item(session, item_id)
+        post = session.get(m.StoredPost, item.post_id)
+        assert post is not None
+        findings = check_correction(config, post.id, text, post.text_en, list(post.accounts), post.text_cy, now)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise _refuse(
+            config, reviewer, item_id, "the correction breaks the rules: fix what the findings say", now, findings
+        )
+    if findings and not accept_warnings:
+        why = "the correction has warnings: fix them, or accept them (--accept-warnings) if they are right"
+        raise _refuse(config, reviewer, item_id, why, now, findings)
+
+
+def correct(
+    config: Config, item_id: int, text: str, reviewer: str, now: datetime, accept_warnings: bool = False
+) -> ReviewOutcome:
+    """Replace the Welsh of an emergency post on every account it went to, then resolve the review item.
+
+    Only a Translation Team member may, and the correction must pass the rules first.
+    """
+    _check_member(config, reviewer, item_id, now)
+    _check_text(config, item_id, text, reviewer, now, accept_warnings)
     with open_database(config) as db:
         with db.sessions.begin() as session:
-            post_id, ids, manual = _queue_corrections(session, item_id, text, reviewer, now)
+            post_id, ids, manual = _queue_corrections(session, item_id, text, reviewer, now, config.audit_log)
         Dispatcher(config, db.sessions, dialect=db.dialect).run_due(post_id=post_id)
         with db.sessions.begin() as session:
             done = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(ids)).order_by(m.Delivery.seq)).all()
@@ -203,6 +269,7 @@ def correct(config: Config, item_id: int, text: str, reviewer: str, now: datetim
                         delivery_id=delivery.edit_of_id,
                         at=now,
                         detail={"text": delivery.text},
+                        log_file=config.audit_log,
                     )
             corrections = [_outcome(d) for d in done] + manual
     return ReviewOutcome(item=item_id, state=ReviewState.CORRECTED, reviewer=reviewer, corrections=corrections)

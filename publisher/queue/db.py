@@ -155,7 +155,9 @@ class DaemonLock:
     """
 
     def __init__(self, database_path: Path) -> None:
-        self.path = database_path.with_name(database_path.name + ".lock")
+        # The resolved file: a second daemon given a symlink to the same database must meet the same lock.
+        real = database_path.resolve()
+        self.path = real.with_name(real.name + ".lock")
         self._handle: IO[str] | None = None
 
     def acquire(self) -> bool:

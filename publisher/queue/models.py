@@ -176,6 +176,10 @@ class AuditEvent(Base):
     post_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    os_user: Mapped[str | None] = mapped_column(String(255), nullable=True)  # who was logged in
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # on which machine
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the chain: the event before
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # this event, chained
 
 
 class ReviewItem(Base):

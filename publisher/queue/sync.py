@@ -347,7 +347,9 @@ def _write(
             report.held[item.post.slug] = ["front-matter-invalid"]
             continue
         _apply(session, config, item, now, report, schedules)
-    report.queued.extend(create_occurrences(session, config, schedules, now))
+    queued, held = create_occurrences(session, config, schedules, now)
+    report.queued.extend(queued)
+    report.held.update(held)
     _expire(session, config, now, report)
 
 

@@ -16,6 +16,7 @@ from publisher.findings import Finding
 from publisher.rules import (
     account_unknown,
     alt_missing,
+    bidi_control,
     consent_invalid,
     consent_missing,
     front_matter_invalid,
@@ -39,6 +40,7 @@ ALL: tuple[ModuleType, ...] = (
     pair_missing,
     pair_mismatch,
     front_matter_invalid,
+    bidi_control,
     language_mismatch,
     language_mixed,
     alt_missing,

@@ -19,9 +19,9 @@ RULE = Rule(
 )
 
 
-# A post id names the post in logs, terminals, URLs and reports: letters, digits, '_', '-', '.' in
+# A post id names the post in logs, terminals, URLs and reports: letters, digits, '_', '-', '.', ':' in
 # '/'-separated parts, each starting with a letter, digit or '_' (so no '..' and no hidden names).
-SAFE_ID = re.compile(r"\w[\w.-]*(?:/\w[\w.-]*)*")
+SAFE_ID = re.compile(r"\w[\w.:-]*(?:/\w[\w.:-]*)*")
 MAX_ID = 200
 
 
@@ -30,7 +30,7 @@ def _id_problem(post: Post) -> Finding | None:
     if SAFE_ID.fullmatch(post_id) and len(post_id) <= MAX_ID:
         return None
     shown = printable(post_id)[:80]
-    rule_text = "letters, digits, '_', '-' and '.', in parts separated by '/'"
+    rule_text = "letters, digits, '_', '-', '.' and ':', in parts separated by '/'"
     where = post.where("id")
     if where is not None:
         return RULE.at(post, where[0], where[1], f"the id '{shown}' may only use {rule_text}; choose another id")

@@ -19,6 +19,7 @@ from publisher.content.schedules import Schedule, slot_times
 from publisher.findings import Finding
 from publisher.rules import account_unknown, language_mismatch, schedule_invalid, translation_unreviewed
 from publisher.rules.base import Rule
+from publisher.text.templates import TemplateError
 
 RULE = Rule("schedule-empty", "warning", "add posts with 'schedule: NAME' so the next two slots are filled")
 SLOTS_AHEAD = 2
@@ -48,7 +49,7 @@ def _unknown_accounts(config: Config, schedule: Schedule) -> Iterator[Finding]:
 def _recurring(config: Config, schedule: Schedule, now: datetime) -> Iterator[Finding]:
     """Recurring texts: reviewed, valid templates, each in its own language."""
     from publisher.text.language import detect
-    from publisher.text.templates import environment
+    from publisher.text.templates import date_cy, date_en, render_text
 
     assert schedule.recurring is not None
     line = schedule.line("recurring")
@@ -56,12 +57,15 @@ def _recurring(config: Config, schedule: Schedule, now: datetime) -> Iterator[Fi
         message = "the recurring Welsh text is not marked reviewed: add 'translation: {reviewed: true, reviewer: NAME}'"
         yield _finding(translation_unreviewed.RULE, schedule, line, message)
     sample = next(slot_times(schedule, now, config)).astimezone(schedule.timezone).date()
-    # Dates are not evidence of a language: they render neutrally for this check.
-    values = {"date": sample.isoformat(), "date_cy": sample.isoformat(), "date_en": sample.isoformat()}
+    # Rendered as the daemon will render it, so what passes here renders there; then with neutral
+    # dates for the language check, since dates are not evidence of a language.
+    values = {"date": sample.isoformat(), "date_cy": date_cy(sample), "date_en": date_en(sample)}
+    neutral = {"date": sample.isoformat(), "date_cy": sample.isoformat(), "date_en": sample.isoformat()}
     for language in ("cy", "en"):
         try:
-            text = environment().from_string(schedule.recurring[language]).render(**values)
-        except Exception as exc:  # any template error is reported, not raised
+            render_text(schedule.recurring[language], values)
+            text = render_text(schedule.recurring[language], neutral)
+        except TemplateError as exc:
             message = f"the recurring {language} text is not a valid template: {exc}"
             yield _finding(schedule_invalid.RULE, schedule, line, message)
             continue

@@ -17,6 +17,8 @@ from publisher.rules import front_matter_invalid, language_mismatch, pair_mismat
 from publisher.rules.base import Rule
 
 SAMPLE_DATE = "2027-01-11"
+SAMPLE_CY = "gwaith trwsio ar y ffordd"
+SAMPLE_EN = "repair work on the road"
 _NAMES = {"cy": "Welsh", "en": "English"}
 
 
@@ -49,7 +51,11 @@ def _language_problems(template: Template) -> Iterator[tuple[Rule, str]]:
     from publisher.text.language import detect
     from publisher.text.templates import TemplateError, render
 
-    sample = {v: SAMPLE_DATE if "date" in v else "Llanidloes" for v in template.variables}
+    sample = {
+        v: SAMPLE_DATE if "date" in v else "Llanidloes" for v in template.variables if v not in template.per_language
+    }
+    for name in template.per_language:  # free text, in each language
+        sample[f"{name}.cy"], sample[f"{name}.en"] = SAMPLE_CY, SAMPLE_EN
     try:
         rendered = render(template, sample)
     except TemplateError as exc:

@@ -2,7 +2,9 @@
 
 The detector is built once, on first use, so commands that never detect
 (``publisher --help``, a cached ``check``) do not pay for importing lingua.
-URLs, @mentions and #hashtags are removed first: they are not language.
+URLs, @mentions and #hashtags are removed first: they are not language; and
+the text is first folded to what a reader sees, so invisible characters and
+look-alike letters cannot pass English as Welsh.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
+
+from publisher.text.visible import visible_text
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -44,8 +48,8 @@ def detector() -> LanguageDetector:
 
 
 def strip_non_language(text: str) -> str:
-    """Remove URLs, @mentions and #hashtags, which carry no language."""
-    return HASHTAG.sub(" ", MENTION.sub(" ", URL.sub(" ", text)))
+    """The text a reader sees (:mod:`publisher.text.visible`) without URLs, @mentions and #hashtags."""
+    return HASHTAG.sub(" ", MENTION.sub(" ", URL.sub(" ", visible_text(text))))
 
 
 def _code(language: object) -> Lang:

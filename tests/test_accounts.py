@@ -276,3 +276,75 @@ def test_a_welsh_phrase_is_found_in_any_mutation() -> None:
         "yng Nghyngor Sir Powys"
         and audit_bio("Gweithio yng Nghyngor Sir Powys ers 1996.", BioRules("cy", "Cyngor Sir Powys")) == []
     )
+
+
+README_CONFIG = """
+[accounts.powys-x]
+platform = "x"
+credentials_env = "FAKE_X"
+api_base = "{url}"
+[accounts.powys-facebook]
+platform = "facebook"
+strategy = "combined"
+credentials_env = "FAKE_FB"
+api_base = "{url}"
+page_id = "1234"
+[accounts.powys-threads]
+platform = "threads"
+credentials_env = "FAKE_THREADS"
+api_base = "{url}"
+[accounts.powys-linkedin]
+platform = "linkedin"
+strategy = "combined"
+credentials_env = "FAKE_LINKEDIN"
+api_base = "{url}"
+organization_id = "2414183"
+credentials_expire_on = 2099-01-20
+[accounts.powys-bluesky]
+welsh_account = "powys-bluesky-cy"
+english_account = "powys-bluesky-en"
+[accounts.powys-bluesky-cy]
+platform = "bluesky"
+credentials_env = "BSKY_CY"
+api_base = "{url}"
+[accounts.powys-bluesky-en]
+platform = "bluesky"
+credentials_env = "BSKY_EN"
+api_base = "{url}"
+[accounts.news-feed]
+platform = "feed"
+base_url = "https://www.powys.gov.uk/feeds"
+"""
+
+
+def test_the_readme_shows_what_accounts_check_really_prints(
+    project: Project, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = readme.split("$ publisher accounts check\n", 1)[1].split("$ echo $?", 1)[0].splitlines()
+    for key, value in env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("BSKY_CY_HANDLE", "cyngorpowys.bsky.social")
+    monkeypatch.setenv("BSKY_EN_HANDLE", "powyscouncil.bsky.social")
+    project.write("config/publisher.toml", README_CONFIG.format(url=fake_server.url) + CHECK)
+    now = int(time.time())
+    set_accounts(
+        fake_server,
+        bios={
+            "bluesky:cyngorpowys.bsky.social": "Newyddion gan Gyngor Sir Powys. In English: @powyscouncil.bsky.social",
+            "bluesky:powyscouncil.bsky.social": "News from Powys County Council.",
+        },
+        tokens={"graph": {"expires_at": 0, "data_access_expires_at": now + 9 * DAY + 3600}},
+    )
+    result = CliRunner().invoke(cli, ["accounts", "check"])
+    assert result.exit_code == 1
+
+    def normal(lines: list[str]) -> list[str]:
+        return [
+            re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "DATE", re.sub(r" as /\S+", " as FOLDER", line)) for line in lines
+        ]
+
+    assert normal(result.output.splitlines()) == normal(shown)

@@ -178,6 +178,13 @@ def test_error_classes(kind: dict, expected: type) -> None:  # type: ignore[type
 
 
 @responses.activate
+def test_a_post_accepted_without_its_id_is_found_before_any_resend() -> None:
+    responses.post(f"{BASE}/rest/posts", status=201)
+    with pytest.raises(OutcomeUnknown, match="did not say its id"):
+        linkedin().publish(request())
+
+
+@responses.activate
 def test_a_duplicate_refusal_names_the_post_that_landed() -> None:
     responses.post(
         f"{BASE}/rest/posts",

@@ -22,6 +22,7 @@ def render_accounts(console: Any, accounts: list[dict[str, Any]]) -> None:
                 f"ACCOUNT NEEDS A PERSON: {account['account']} ({account['platform']}): {problem}",
                 markup=False,
                 highlight=False,
+                soft_wrap=True,
             )
 
 

@@ -30,6 +30,7 @@ import requests
 from publisher.platforms.base import (
     AccountIdentity,
     MediaFile,
+    OutcomeUnknown,
     PermanentError,
     Platform,
     PublishRequest,
@@ -119,10 +120,16 @@ class LinkedIn(Platform):
         return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
 
     def _created_urn(self, response: requests.Response) -> str:
+        """The new post's (or comment's) URN; without one, the post is out but unknown: find it before anything else."""
         urn = response.headers.get("x-restli-id")
         if not urn:
-            body = response.json() if response.content else {}
-            urn = body.get("id") or body.get("$URN")
+            try:
+                body = response.json() if response.content else {}
+            except ValueError:
+                body = {}
+            urn = body.get("id") or body.get("$URN") if isinstance(body, dict) else None
+        if not urn:
+            raise OutcomeUnknown("LinkedIn accepted the post but did not say its id; looking for it before any resend")
         return str(urn)
 
     def _comment(self, request: PublishRequest) -> RemotePost:

@@ -29,11 +29,11 @@ service_phrase_en = "Powys County Council"
 def accounts_config(server: FakeServer, extra: str = "") -> str:
     config = fake_config(server.url, 'request_timeout = "5s"')
     bluesky = f"""
-[accounts.fake-facebook-2]
-platform = "facebook"
+[accounts.fake-instagram]
+platform = "instagram"
 credentials_env = "FAKE_FB"
 api_base = "{server.url}"
-page_id = "1234"
+ig_user_id = "17841"
 [accounts.fake-bluesky]
 welsh_account = "fake-bluesky-cy"
 english_account = "fake-bluesky-en"
@@ -53,6 +53,7 @@ platform = "feed"
 
 def env() -> dict[str, str]:
     return fake_env() | {
+        "FAKE_FB_ACCESS_TOKEN": "ig-token",
         "BSKY_CY_HANDLE": "cyngor.bsky.social",
         "BSKY_CY_APP_PASSWORD": "app-pass-cy",
         "BSKY_EN_HANDLE": "council.bsky.social",
@@ -104,7 +105,7 @@ def test_healthy_accounts_pass_and_say_who_they_act_as(checked: Any) -> None:
     assert set(accounts) == {
         "fake-x",
         "fake-facebook",
-        "fake-facebook-2",
+        "fake-instagram",
         "fake-mastodon",
         "fake-threads",
         "fake-linkedin",
@@ -118,6 +119,7 @@ def test_healthy_accounts_pass_and_say_who_they_act_as(checked: Any) -> None:
     assert accounts["fake-bluesky-cy"]["identity"] == "@cyngor.bsky.social"
     assert accounts["fake-bluesky-cy"]["languages"] == "cy" and accounts["fake-x"]["languages"] == "cy+en"
     assert accounts["fake-threads"]["token_expires_at"], "Threads tells when its long-lived token expires"
+    assert accounts["fake-instagram"]["identity"] == "@cyngorpowys" and accounts["fake-instagram"]["token_expires_at"]
     assert any("set credentials_expire_on" in note for note in accounts["fake-linkedin"]["notes"])
     assert data["needs_person"] == 0
 
@@ -134,6 +136,7 @@ def test_expiring_expired_and_refused_credentials_need_a_person(checked: Any, fa
     assert code == 1 and data["needs_person"] >= 3
     [facebook] = accounts["fake-facebook"]["problems"]
     assert "the token's data access expires on" in facebook and "in 8 day(s)" in facebook
+    assert accounts["fake-instagram"]["problems"] == [facebook], "the same Graph token debugger"
     assert any("expired on" in p for p in accounts["fake-threads"]["problems"])
     [x] = accounts["fake-x"]["problems"]
     assert x.startswith("the credentials do not work: HTTP 401")

@@ -70,6 +70,14 @@ def test_a_resend_replaces_its_entry_and_never_adds_a_second(tmp_path: Path) -> 
     assert adapter.find_recent(request(CY_BODY, "cy", "other"), datetime.now(UTC)) is None
 
 
+def test_reconciling_after_a_crash_brings_the_feeds_up_to_date(tmp_path: Path) -> None:
+    adapter = feed(tmp_path)
+    adapter.publish(request(CY_BODY, "cy", "k-cy"))
+    (tmp_path / "feeds" / "cy.atom").unlink()  # as if the daemon died after writing entries.json
+    assert adapter.find_recent(request(CY_BODY, "cy", "k-cy"), datetime.now(UTC)) is not None
+    assert len(entries(tmp_path / "feeds" / "cy.atom")) == 1
+
+
 def test_a_combined_text_goes_in_both_feeds(tmp_path: Path) -> None:
     feed(tmp_path).publish(request(f"{CY_BODY}\n\n{EN_BODY}", "cy+en", "k-both"))
     for language in ("cy", "en"):

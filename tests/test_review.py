@@ -143,14 +143,15 @@ def test_correction_in_the_outbox_is_an_edit_said_in_text(project: Project) -> N
     assert "wal sydd wedi dymchwel" in sent["text"]
 
 
-def _emergency_on_x(project: Project, server: FakeServer) -> int:
+def _emergency_on_x(project: Project, server: FakeServer, accounts: tuple[str, ...] = ("fake-x",)) -> int:
     project.write(
         "config/publisher.toml",
         fake_config(server.url, 'request_timeout = "5s"').replace(
             "[daemon]", '[emergency]\nauthorised = ["A. Jones"]\n[daemon]'
         ),
     )
-    args = ["--account", "fake-x", "--en", EN, "--cy", CY, "--reason", "wall", "--by", "A. Jones", "--yes"]
+    chosen = [arg for account in accounts for arg in ("--account", account)]
+    args = [*chosen, "--en", EN, "--cy", CY, "--reason", "wall", "--by", "A. Jones", "--yes"]
     assert run_emergency(project, *args).exit_code == 0
     [item] = json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"]
     return int(item["id"])
@@ -205,3 +206,21 @@ def test_an_edit_x_refuses_is_followed_by_a_welsh_reply(project: Project, fake_s
     assert any(p["reply_to"] == welsh["id"] and "wal sydd" in p["text"] for p in posts)
     actions = [e for e in audit_events(project) if e["action"] == "correction_queued"]
     assert [e["detail"]["how"] for e in actions] == ["edit", "reply"]
+
+
+@pytest.mark.usefixtures("x_env")
+def test_linkedin_corrections_edit_in_place_and_threads_ones_reply_in_welsh(
+    project: Project, fake_server: FakeServer
+) -> None:
+    with time_machine.travel(local(2026, 11, 28, 11, 0), tick=True):
+        item = _emergency_on_x(project, fake_server, ("fake-linkedin", "fake-threads"))
+    with time_machine.travel(local(2026, 11, 28, 15, 0), tick=True):
+        outcome = _correct(project, item)
+    how = {c["account"]: (c["how"], c["state"]) for c in outcome["corrections"]}
+    assert how == {"fake-linkedin": ("edit", "edited"), "fake-threads": ("reply", "published")}
+    posts = server_posts(fake_server.url)
+    linkedin = next(p for p in posts if p["platform"] == "linkedin" and p.get("edits"))
+    assert linkedin["text"] == CY.replace("wal wedi dymchwel", "wal sydd wedi dymchwel") and linkedin["edits"] == [CY]
+    threads_welsh = next(p for p in posts if p["platform"] == "threads" and p["text"] == CY)
+    reply = next(p for p in posts if p["platform"] == "threads" and p["reply_to"] == threads_welsh["id"])
+    assert "wal sydd wedi dymchwel" in reply["text"]

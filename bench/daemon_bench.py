@@ -98,7 +98,7 @@ def lateness(database_url: str, ids: list[str]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)
-    parser.add_argument("--platform", choices=["mastodon", "x", "facebook"], default="mastodon")
+    parser.add_argument("--platform", choices=["mastodon", "x", "facebook", "threads", "linkedin"], default="mastodon")
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in the temp project)")
     parser.add_argument(
         "--lead", type=float, default=0, help="seconds before the burst (default: estimated from the post count)"

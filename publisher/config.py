@@ -17,6 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,8 @@ _TOP_KEYS = {
     "emergency",
     "daemon",
     "audit_log",
+    "costs",
+    "accounts_check",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -79,6 +82,8 @@ _DAEMON_DURATIONS = {
     "shutdown_grace": "20s",
 }
 _DAEMON_KEYS = set(_DAEMON_DURATIONS) | {"workers", "max_attempts"}
+_COST_KEYS = {"currency", "post", "post_with_url"}
+_ACCOUNTS_CHECK_KEYS = {"service_phrase_cy", "service_phrase_en", "expiry_warning"}
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
 # variable instead, which is exactly how secrets are meant to be given.
@@ -121,6 +126,24 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class Price:
+    """What one post costs on a platform that charges per post (config ``[costs.PLATFORM]``)."""
+
+    currency: str
+    post: Decimal
+    post_with_url: Decimal  # a post whose text carries a link (X charges more for those)
+
+
+@dataclass(frozen=True)
+class AccountsCheck:
+    """What ``publisher accounts check`` looks for (config ``[accounts_check]``)."""
+
+    service_phrase_cy: str = ""  # how a Welsh bio names the council service (policy 9.6)
+    service_phrase_en: str = ""  # how an English bio names it
+    expiry_warning: timedelta = timedelta(days=14)  # warn this long before a token expires
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -140,6 +163,8 @@ class Config:
     fingerprint: str
     audit_log: Path
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    costs: dict[str, Price] = field(default_factory=dict)
+    accounts_check: AccountsCheck = field(default_factory=AccountsCheck)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -297,6 +322,14 @@ def _account_keys(platform: str | None) -> set[str]:
     return set(_COMMON_ACCOUNT_KEYS) | set(SPECS[platform].options)
 
 
+def _account_path(name: str, platform: str | None, raw: dict[str, Any], path: Path, root: Path) -> str | None:
+    """The folder a file-writing platform (outbox, feed) writes to, against the project root."""
+    if platform is None or "path" not in SPECS[platform].options:
+        return None
+    default = SPECS[platform].default_path.format(account=name)
+    return str(root / _str(raw, "path", default, f"accounts.{name}.", path))
+
+
 def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     where = f"accounts.{name}."
     if not isinstance(raw, dict):
@@ -331,7 +364,7 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
         administrator=raw.get("administrator"),
         credentials_env=raw.get("credentials_env"),
         api_base=api_base,
-        path=str(root / _str(raw, "path", "outbox", where, path)) if "path" in _account_keys(platform) else None,
+        path=_account_path(name, platform, raw, path, root),
         welsh_account=raw.get("welsh_account"),
         english_account=raw.get("english_account"),
         allow_split=allow_split,
@@ -386,6 +419,52 @@ def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
             raise ConfigError(f"{path}: 'daemon.{key}' must be a whole number >= 1")
         values[key] = value
     return DaemonSettings(**values)
+
+
+def _amount(table: dict[str, Any], key: str, where: str, path: Path) -> Decimal:
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{path}: '{where}{key}' must be a price: a number >= 0, e.g. 0.01")
+    return Decimal(str(value))
+
+
+def _parse_price(platform: str, entry: Any, path: Path) -> Price:
+    where = f"costs.{platform}."
+    if platform not in SPECS:
+        raise ConfigError(
+            f"{path}: '[costs.{platform}]' names no platform{_suggest(platform, set(SPECS))}; "
+            f"use one of: {', '.join(SPECS)}"
+        )
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: '[costs.{platform}]' must be a table")
+    _check_keys(entry, _COST_KEYS, where, path)
+    currency = _str(entry, "currency", "USD", where, path)
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ConfigError(f'{path}: \'{where}currency\' = {currency!r} is not a currency code such as "USD" or "GBP"')
+    if "post" not in entry:
+        raise ConfigError(f"{path}: '[costs.{platform}]' needs 'post': the price of one post")
+    post = _amount(entry, "post", where, path)
+    with_url = _amount(entry, "post_with_url", where, path) if "post_with_url" in entry else post
+    return Price(currency=currency, post=post, post_with_url=with_url)
+
+
+def _parse_costs(raw: dict[str, Any], path: Path) -> dict[str, Price]:
+    return {platform: _parse_price(platform, entry, path) for platform, entry in _table(raw, "costs", path).items()}
+
+
+def _parse_accounts_check(raw: dict[str, Any], path: Path) -> AccountsCheck:
+    table = _table(raw, "accounts_check", path)
+    where = "accounts_check."
+    _check_keys(table, _ACCOUNTS_CHECK_KEYS, where, path)
+    try:
+        warning = parse_duration(_str(table, "expiry_warning", "14d", where, path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'accounts_check.expiry_warning': {exc}") from None
+    return AccountsCheck(
+        service_phrase_cy=" ".join(_str(table, "service_phrase_cy", "", where, path).split()),
+        service_phrase_en=" ".join(_str(table, "service_phrase_en", "", where, path).split()),
+        expiry_warning=warning,
+    )
 
 
 def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
@@ -509,4 +588,6 @@ def load_config(path: Path | None = None) -> Config:
         fingerprint=hashlib.sha256(data_bytes).hexdigest(),
         audit_log=root / _str(raw, "audit_log", "audit.log", "", path),
         daemon=_parse_daemon(raw.get("daemon", {}), path),
+        costs=_parse_costs(raw, path),
+        accounts_check=_parse_accounts_check(raw, path),
     )

@@ -18,7 +18,7 @@ EN_WORDS = "The library will be closed on Monday because of electrical work in t
 
 
 def fake_config(server_url: str, daemon: str, database: str | None = None) -> str:
-    """A config whose X, Facebook and Mastodon accounts all point at the fake server."""
+    """A config whose X, Facebook, Mastodon, Threads and LinkedIn accounts all point at the fake server."""
     lines = [
         f'database = "{database}"' if database else "",
         "[accounts.fake-x]",
@@ -37,6 +37,17 @@ def fake_config(server_url: str, daemon: str, database: str | None = None) -> st
         'strategy = "separate"',
         'credentials_env = "FAKE_MASTODON"',
         f'api_base = "{server_url}"',
+        "[accounts.fake-threads]",
+        'platform = "threads"',
+        'strategy = "separate"',
+        'credentials_env = "FAKE_THREADS"',
+        f'api_base = "{server_url}"',
+        "[accounts.fake-linkedin]",
+        'platform = "linkedin"',
+        'strategy = "separate"',
+        'credentials_env = "FAKE_LINKEDIN"',
+        f'api_base = "{server_url}"',
+        'organization_id = "2414183"',
         "[daemon]",
         daemon,
     ]
@@ -55,6 +66,8 @@ def fake_env() -> dict[str, str]:
             "FAKE_X_ACCESS_TOKEN_SECRET": "ts",
             "FAKE_FB_PAGE_TOKEN": "fb-token",
             "FAKE_MASTODON_ACCESS_TOKEN": "m-token",
+            "FAKE_THREADS_ACCESS_TOKEN": "th-token",
+            "FAKE_LINKEDIN_ACCESS_TOKEN": "li-token",
         }
     )
     return env

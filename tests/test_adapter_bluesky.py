@@ -59,7 +59,14 @@ class FakePDS:
                 },
             )
         if method == "app.bsky.actor.getProfile":
-            return httpx.Response(200, json={"did": "did:plc:abc", "handle": "cyngor.bsky.social"})
+            return httpx.Response(
+                200,
+                json={
+                    "did": "did:plc:abc",
+                    "handle": "cyngor.bsky.social",
+                    "description": "Gwasanaeth Cyngor Sir Powys.",
+                },
+            )
         if method == "com.atproto.repo.uploadBlob":
             return httpx.Response(
                 200,
@@ -218,3 +225,19 @@ def test_facets_count_bytes_not_characters() -> None:
     [link] = facets(text)
     assert link["index"]["byteStart"] == len("ŵ🏴󠁧󠁢󠁷󠁬󠁳󠁿 ".encode()) != len("ŵ🏴󠁧󠁢󠁷󠁬󠁳󠁿 ")
     assert record_key("a") == record_key("a") != record_key("b")
+
+
+def test_a_combined_text_carries_both_languages_welsh_first() -> None:
+    pds = FakePDS()
+    adapter(pds).publish(request("Ar gau heddiw.\n\nClosed today.", language="cy+en"))
+    assert pds.created()["record"]["langs"] == ["cy", "en"]
+
+
+def test_verify_is_the_login_and_profile_reads_the_description() -> None:
+    pds = FakePDS()
+    bluesky = adapter(pds)
+    identity = bluesky.verify()
+    assert identity.name == "@cyngor.bsky.social" and identity.id == "did:plc:abc"
+    assert identity.token_expires_at is None and "do not expire" in identity.token_note
+    assert bluesky.profile() == "Gwasanaeth Cyngor Sir Powys."
+    assert pds.calls[0].url.path.endswith("com.atproto.server.createSession")

@@ -14,6 +14,7 @@ from responses import matchers
 from publisher.platforms.account import Account
 from publisher.platforms.base import (
     MediaFile,
+    NotSupported,
     OutcomeUnknown,
     PermanentError,
     PublishRequest,
@@ -351,3 +352,136 @@ def test_mastodon_find_recent_compares_without_html() -> None:
 def test_mastodon_needs_the_instance_url() -> None:
     with pytest.raises(PermanentError, match="api_base"):
         Mastodon(Account(name="m", platform="mastodon", credentials_env="P"), env=M_ENV).publish(request())
+
+
+# -- editing on X, within its window ------------------------------------------------------------
+
+
+def _tweet(tweet_id: str, text: str, history: list[str], until: str = "2099-01-01T00:00:00.000Z", **extra) -> dict:  # type: ignore[no-untyped-def]
+    controls = {"is_edit_eligible": True, "editable_until": until, "edits_remaining": 6 - len(history)}
+    return {
+        "data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": history, "edit_controls": controls, **extra}
+    }
+
+
+@responses.activate
+def test_x_edits_the_newest_version_and_keeps_its_images() -> None:
+    responses.get(f"{BASE}/2/tweets/t1", json=_tweet("t1", "Hen destun", ["t1"], attachments={"media_keys": ["3_m1"]}))
+    responses.post(f"{BASE}/2/tweets", json={"data": {"id": "t2", "text": "x", "edit_history_tweet_ids": ["t1", "t2"]}})
+    edited = X(account("x"), env=X_ENV).edit(RemotePost(id="t1"), "Testun wedi'i gywiro")
+    assert edited == RemotePost(id="t2", url="https://x.com/i/web/status/t2")
+    lookup, create = responses.calls
+    assert "tweet.fields=edit_controls%2Cedit_history_tweet_ids%2Cattachments" in lookup.request.url
+    assert body(create) == {
+        "text": "Testun wedi'i gywiro",
+        "edit_options": {"previous_post_id": "t1"},
+        "media": {"media_ids": ["m1"]},
+    }
+
+
+@responses.activate
+def test_x_edit_made_again_finds_the_text_already_there() -> None:
+    responses.get(f"{BASE}/2/tweets/t1", json=_tweet("t1", "Hen destun", ["t1", "t2"]))
+    responses.get(f"{BASE}/2/tweets/t2", json=_tweet("t2", "Testun wedi&apos;i gywiro", ["t1", "t2"]))
+    edited = X(account("x"), env=X_ENV).edit(RemotePost(id="t1"), "Testun wedi'i gywiro")
+    assert edited.id == "t2" and [c.request.method for c in responses.calls] == ["GET", "GET"], "no second edit"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("controls", "reason"),
+    [
+        ({"until": "2020-01-01T00:00:00.000Z"}, "30-minute edit window"),
+        ({"history": ["t1", "a", "b", "c", "d", "e"]}, "five times"),
+    ],
+)
+def test_x_refuses_to_edit_outside_its_window(controls: dict, reason: str) -> None:  # type: ignore[type-arg]
+    history = controls.get("history", ["t1"])
+    tweet = _tweet(history[-1], "Hen destun", history, controls.get("until", "2099-01-01T00:00:00.000Z"))
+    responses.get(f"{BASE}/2/tweets/t1", json=tweet)
+    responses.get(f"{BASE}/2/tweets/{history[-1]}", json=tweet)
+    with pytest.raises(NotSupported, match=reason):
+        X(account("x"), env=X_ENV).edit(RemotePost(id="t1"), "Testun newydd")
+    assert all(c.request.method == "GET" for c in responses.calls)
+
+
+@responses.activate
+def test_x_verify_and_profile_read_the_user() -> None:
+    responses.get(
+        f"{BASE}/2/users/me",
+        match=[matchers.query_param_matcher({"user.fields": "description,username,name"})],
+        json={"data": {"id": "42", "username": "CyngorPowys", "name": "Cyngor", "description": "Cyngor Sir Powys"}},
+    )
+    identity = X(account("x"), env=X_ENV).verify()
+    assert identity.name == "@CyngorPowys" and identity.url == "https://x.com/CyngorPowys"
+    assert identity.token_expires_at is None
+    assert X(account("x"), env=X_ENV).profile() == "Cyngor Sir Powys"
+
+
+# -- the accounts check on the Graph API and Mastodon ----------------------------------------------
+
+
+@responses.activate
+def test_facebook_verify_reports_the_earliest_expiry_from_the_token_debugger() -> None:
+    responses.get(f"{BASE}/v24.0/1234", json={"id": "1234", "name": "Cyngor Sir Powys", "link": "https://fb/1234"})
+    responses.get(
+        f"{BASE}/v24.0/debug_token",
+        match=[matchers.query_param_matcher({"input_token": SECRET, "access_token": SECRET})],
+        json={"data": {"is_valid": True, "expires_at": 0, "data_access_expires_at": 1893456000}},
+    )
+    identity = Facebook(account("facebook", page_id="1234"), env=FB_ENV).verify()
+    assert identity.name == "Cyngor Sir Powys"
+    assert identity.token_expires_at == datetime(2030, 1, 1, tzinfo=UTC)
+    assert identity.token_note == "the token's data access"
+    responses.replace(responses.GET, f"{BASE}/v24.0/debug_token", json={"data": {"is_valid": True, "expires_at": 0}})
+    never = Facebook(account("facebook", page_id="1234"), env=FB_ENV).verify()
+    assert never.token_expires_at is None and never.token_note == "the token never expires"
+    responses.replace(
+        responses.GET, f"{BASE}/v24.0/1234", json={"about": "Newyddion Cyngor Sir Powys.", "description": "News."}
+    )
+    assert Facebook(account("facebook", page_id="1234"), env=FB_ENV).profile() == "Newyddion Cyngor Sir Powys.\nNews."
+
+
+@responses.activate
+def test_instagram_verify_and_profile() -> None:
+    responses.get(
+        f"{BASE}/v24.0/17841",
+        match=[matchers.query_param_matcher({"fields": "id,username"}, strict_match=False)],
+        json={"id": "17841", "username": "cyngorpowys"},
+    )
+    responses.get(f"{BASE}/v24.0/debug_token", json={"data": {"is_valid": True, "expires_at": 1893456000}})
+    identity = Instagram(account("instagram", ig_user_id="17841"), env={"P_ACCESS_TOKEN": SECRET}).verify()
+    assert identity.name == "@cyngorpowys" and identity.token_expires_at == datetime(2030, 1, 1, tzinfo=UTC)
+    responses.get(
+        f"{BASE}/v24.0/17841",
+        match=[matchers.query_param_matcher({"fields": "biography"}, strict_match=False)],
+        json={"biography": "Cyngor Sir Powys"},
+    )
+    assert Instagram(account("instagram", ig_user_id="17841"), env={"P_ACCESS_TOKEN": SECRET}).profile() == (
+        "Cyngor Sir Powys"
+    )
+
+
+@responses.activate
+def test_mastodon_gives_a_combined_text_the_language_of_its_first_text() -> None:
+    responses.post(f"{BASE}/api/v1/statuses", json={"id": "s1", "url": f"{BASE}/@c/s1", "content": "<p>x</p>"})
+    Mastodon(account("mastodon"), env=M_ENV).publish(request("Ar gau.\n\nClosed.", language="cy+en"))
+    sent = responses.calls[0].request.body
+    sent = sent if isinstance(sent, str) else sent.decode()
+    fields = json.loads(sent) if sent.startswith("{") else dict(p.split("=", 1) for p in sent.split("&"))
+    assert fields["language"] == "cy"
+
+
+@responses.activate
+def test_mastodon_verify_and_profile_read_the_note_as_written() -> None:
+    me = {
+        "id": "7",
+        "acct": "cyngor",
+        "url": f"{BASE}/@cyngor",
+        "note": "<p>Cyngor Sir Powys</p><p>Powys County Council</p>",
+        "source": {"note": "Cyngor Sir Powys\nPowys County Council"},
+    }
+    responses.get(f"{BASE}/api/v1/accounts/verify_credentials", json=me)
+    mastodon = Mastodon(account("mastodon"), env=M_ENV)
+    assert mastodon.verify().name == "@cyngor"
+    assert mastodon.profile() == "Cyngor Sir Powys\nPowys County Council"

@@ -85,6 +85,36 @@ def test_the_outbox_path_is_resolved_against_the_project_root(project: Project) 
     assert project.config().accounts["a"].path == str(project.root / "out" / "box")
 
 
+def test_the_feed_writes_to_a_folder_of_its_own_by_default(project: Project) -> None:
+    project.write("config/publisher.toml", '[accounts.news]\nplatform = "feed"\n[accounts.o]\nplatform = "outbox"\n')
+    accounts = project.config().accounts
+    assert accounts["news"].path == str(project.root / "feeds" / "news")
+    assert accounts["o"].path == str(project.root / "outbox")
+
+
+def test_a_linkedin_expiry_date_is_no_secret(project: Project) -> None:
+    config = '[accounts.li]\nplatform = "linkedin"\ncredentials_env = "LI"\ncredentials_expire_on = 2027-01-31\n'
+    project.write("config/publisher.toml", config)
+    assert project.config().accounts["li"].option("credentials_expire_on") == "2027-01-31"
+
+
+def test_the_accounts_check_settings(project: Project) -> None:
+    base = '[accounts.a]\nplatform = "outbox"\n'
+    project.write(
+        "config/publisher.toml",
+        base + '[accounts_check]\nservice_phrase_cy = "Cyngor  Sir Powys"\nexpiry_warning = "30d"\n',
+    )
+    check = project.config().accounts_check
+    assert (check.service_phrase_cy, check.service_phrase_en, check.expiry_warning.days) == ("Cyngor Sir Powys", "", 30)
+    assert project.config().accounts_check.expiry_warning.days == 30
+    assert "accounts_check.expiry_warning" in _config_error(
+        project, base + '[accounts_check]\nexpiry_warning = "soon"\n'
+    )
+    assert "did you mean 'service_phrase_en'" in _config_error(
+        project, base + '[accounts_check]\nservice_phrase = "x"\n'
+    )
+
+
 def test_a_language_pair_names_two_accounts_and_no_platform(project: Project) -> None:
     pair = '[accounts.p]\nwelsh_account = "cy"\n[accounts.cy]\nplatform = "outbox"\n'
     assert "needs both" in _config_error(project, pair)

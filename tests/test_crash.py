@@ -1,7 +1,7 @@
 """Crash test: SIGKILL the daemon at random moments; every post still goes out exactly once.
 
-500 posts (1,000 deliveries: Welsh then English) on X-, Graph- and
-Mastodon-shaped accounts of the fake server, which injects rate limits,
+500 posts (1,000 deliveries: Welsh then English) on X-, Graph-, Mastodon-,
+Threads- and LinkedIn-shaped accounts of the fake server, which injects rate limits,
 server errors and timeouts *after* creating the post. The real ``publisher
 run`` is killed with SIGKILL at random moments and restarted each time; at
 the end the fake server must hold exactly one post per delivery, the Welsh
@@ -97,6 +97,8 @@ def _crash_run(project: Project, server: FakeServer, url: str, instances: int, s
 
 def _assert_exactly_once(server: FakeServer) -> None:
     posts = server_posts(server.url)
+    platforms = Counter(post["platform"] for post in posts)
+    assert platforms == {"x": 200, "graph": 200, "mastodon": 200, "threads": 200, "linkedin": 200}, platforms
     texts = Counter(post["text"] for post in posts)
     duplicates = {t: n for t, n in texts.items() if n > 1}
     assert not duplicates, (
@@ -126,7 +128,7 @@ def _prepare(project: Project, server: FakeServer, database: str | None) -> None
         project.content,
         POSTS,
         datetime.now(UTC) - timedelta(seconds=30),
-        ("fake-x", "fake-facebook", "fake-mastodon"),
+        ("fake-x", "fake-facebook", "fake-mastodon", "fake-threads", "fake-linkedin"),
     )
 
 

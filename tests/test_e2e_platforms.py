@@ -1,4 +1,4 @@
-"""End to end: the real ``publisher run`` against the fake X, Graph and Mastodon platforms."""
+"""End to end: the real ``publisher run`` against the fake X, Graph, Mastodon, Threads and LinkedIn platforms."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ retry_base = "1s"
 retry_max = "2s"
 sync_interval = "30s"
 workers = 2"""
-ACCOUNTS = ("fake-x", "fake-facebook", "fake-mastodon")
+ACCOUNTS = ("fake-x", "fake-facebook", "fake-mastodon", "fake-threads", "fake-linkedin")
 
 
 def _write(project: Project, server: FakeServer, accounts: tuple[str, ...] = ACCOUNTS) -> None:
@@ -74,10 +74,10 @@ def _texts(server: FakeServer) -> list[str]:
 
 def test_welsh_is_published_before_english_on_every_platform(project: Project, fake_server: FakeServer) -> None:
     _write(project, fake_server)
-    stderr = _run_until_published(project, 6, fake_server)
+    stderr = _run_until_published(project, 2 * len(ACCOUNTS), fake_server)
     assert "Traceback" not in stderr
     posts = server_posts(fake_server.url)
-    assert len(posts) == 6
+    assert len(posts) == 2 * len(ACCOUNTS)
     for account in ACCOUNTS:
         welsh = next(p for p in posts if p["text"].startswith("Bydd") and account in p["text"])
         english = next(p for p in posts if p["text"].startswith("The library") and account in p["text"])

@@ -47,6 +47,9 @@ def test_each_record_matches_its_adapter(name: str) -> None:
     cls = adapter_class(name)
     assert cls.name == name
     assert (cls.edit is not Platform.edit) == record.can_edit, "can_edit must say whether the adapter implements edit"
+    assert cls.verify is not Platform.verify, "every platform proves its credentials for the accounts check"
+    assert (cls.profile is not Platform.profile) == record.can_audit_profile, "can_audit_profile: profile() exists"
+    assert (record.edit_window_minutes is None) or record.can_edit
     source = _adapter_source(record)
     read = _string_arguments(source, "credential") | _string_arguments(source, "identifier")
     assert read == {c.name for c in record.credentials}, "the adapter reads exactly the credentials its record names"
@@ -56,8 +59,8 @@ def test_each_record_matches_its_adapter(name: str) -> None:
         assert f'"{record.language_field}"' in source or f"{record.language_field}=" in source
 
 
-def _docs_rows(heading: str) -> dict[str, list[str]]:
-    text = (ROOT / "docs" / "platforms.md").read_text()
+def _docs_rows(heading: str, page: Path = ROOT / "docs" / "platforms.md") -> dict[str, list[str]]:
+    text = page.read_text()
     section = text.split(heading, 1)[1]
     rows = {}
     for line in section.splitlines():
@@ -79,13 +82,31 @@ def test_the_docs_table_says_what_the_records_say() -> None:
         assert set(re.findall(r"[A-Za-z]+", formats.lower())) == set(record.image_formats)
         assert alt == (str(record.alt_text_limit) if record.alt_text_limit else "any")
         assert hashtags == (str(record.hashtag_cap) if record.hashtag_cap else "any")
-        assert corrections == ("edit" if record.can_edit else "reply")
+        window = record.edit_window_minutes
+        edits = f"edit within {window} minutes, then reply" if window else "edit"
+        assert corrections == (edits if record.can_edit else "reply")
     credentials = _docs_rows("## Credentials and options")
     for name, record in SPECS.items():
         for credential in record.credentials:
             assert f"`{credential.name}`" in credentials[name][0]
     safety = _docs_rows("## Exactly once")
     assert {name: cells[0] for name, cells in safety.items()} == {n: r.resend_safety for n, r in SPECS.items()}
+    readme = _docs_rows("## Platforms", ROOT / "README.md")
+    languages = {name: cells[2] for name, cells in credentials.items()}
+    assert set(readme) == set(SPECS)
+    for name, record in SPECS.items():
+        language, corrections_cell, resend = readme[name]
+        assert resend == record.resend_safety, f"README: {name}'s exactly-once story differs from its record"
+        assert corrections_cell == rows[name][-1], f"README: {name}'s corrections differ from docs/platforms.md"
+        assert (language.startswith("none") or language.startswith("the file")) == (record.language_field is None)
+        if record.language_field:
+            assert f"`{record.language_field}`" in language and f"`{record.language_field}`" in languages[name]
+    checks = _docs_rows("## Accounts check")
+    assert set(checks) == set(SPECS)
+    for name, record in SPECS.items():
+        _, expiry, bio = checks[name]
+        assert expiry.startswith("told") == record.token_expiry, name
+        assert bio.startswith("yes") == record.can_audit_profile, name
 
 
 # -- a new platform: one record, one adapter module --------------------------------------------------------------

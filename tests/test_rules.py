@@ -323,6 +323,21 @@ def test_instagram_hashtag_limit(project: Project) -> None:
     assert any("at most 5" in f.message for f in only(project, "too-long"))
 
 
+def test_threads_takes_at_most_five_links_and_counts_emoji_as_bytes(project: Project) -> None:
+    project.write(
+        "config/publisher.toml",
+        project.config_path.read_text() + '[accounts.powys-threads]\nplatform = "threads"\ncredentials_env = "T"\n',
+    )
+    links = " ".join(f"https://www.example.gov.uk/{n}" for n in range(6))
+    front = CY_FRONT.replace("[local]", "[powys-threads]")
+    project.post(cy_front=front, cy_body=f"{CY_BODY} {links}", en_body=f"{EN_BODY} {links}")
+    assert [f.message for f in only(project, "too-long") if "at most 5" in f.message and "6 links" in f.message]
+    emoji = "🎉" * 120  # 120 characters, 480 as Threads counts them
+    project.post(cy_front=front, cy_body=f"{CY_BODY} {emoji}", en_body=EN_BODY)
+    [finding] = only(project, "too-long")
+    assert "threads counts it; the limit is 500" in finding.message
+
+
 def test_instagram_has_no_text_only_posts(project: Project) -> None:
     project.post(cy_front=CY_FRONT.replace("[local]", "[powys-instagram]"))
     [finding] = only(project, "media-missing")

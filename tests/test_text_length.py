@@ -54,6 +54,10 @@ def test_x_fast_count_equals_twitter_text(parts: list[str]) -> None:
         ("bluesky", "Croeso 👋🏽", 8),  # one grapheme, however many code points
         ("mastodon", "Helo @cyngor@social.example.gov.uk https://example.gov.uk/x", 5 + 7 + 1 + 23),
         ("facebook", "Dŵr", 3),
+        ("threads", "Croeso 👋", 7 + 4),  # Threads counts an emoji as its UTF-8 bytes
+        ("threads", "Dŵr 👍🏽", 4 + 8),  # an emoji with its skin tone: both code points' bytes
+        ("threads", "Dŵr", 3),
+        ("linkedin", "Dŵr 👋", 5),
         ("outbox", "Dŵr", 3),
     ],
 )

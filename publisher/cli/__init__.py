@@ -30,8 +30,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "review": ("publisher.cli.review", "review", "Emergency posts awaiting Translation Team review."),
     "wordbank": ("publisher.cli.wordbank", "wordbank", "Search the Welsh word bank's phrases and templates."),
-    "report": ("publisher.cli.report", "report", "Cadence and bilingual compliance reports (text, JSON, CSV, HTML)."),
+    "report": ("publisher.cli.report", "report", "Cadence, compliance and cost reports (text, JSON, CSV, HTML)."),
     "audit": ("publisher.cli.audit", "audit", "Check that the audit trail is whole (hash chain)."),
+    "accounts": ("publisher.cli.accounts", "accounts", "Account health: credentials, token expiry, bios (policy 9.6)."),
 }
 
 

@@ -5,7 +5,9 @@ JSON shape::
     {"post": id, "publish_at": {"local": "...", "utc": "..."} | null, "schedule": name | null,
      "errors": [codes], "accounts": [{"account": name, "messages": [
         {"order", "account", "platform", "language", "part", "reply_to", "text",
-         "length", "limit", "media": [{"file", "alt"}]}]}]}
+         "length", "limit", "media": [{"file", "alt"}],
+         "cost": {"amount", "currency", "with_link"} | null}],
+       "cost": [{"amount", "currency", "posts"}]}]}
 
 Exit 0 when the post is valid, 1 when it has errors (it would not be
 published), 2 for an unknown post id or account.
@@ -34,6 +36,9 @@ def _message_lines(message: dict[str, Any], threaded: set[str]) -> list[str]:
         f"  #{message['order']} {_LANG[message['language']]}{part} -> {message['account']} "
         f"({message['platform']}{reply}): {message['length']} characters, {limit}{flag}"
     ]
+    if message["cost"]:
+        link = " (carries a link)" if message["cost"]["with_link"] else ""
+        lines[0] += f", costs {message['cost']['amount']:g} {message['cost']['currency']}{link}"
     lines.extend(
         f"     image {printable(media['file'])} (alt: {printable(media['alt'])})" for media in message["media"]
     )
@@ -53,6 +58,11 @@ def render_text(data: dict[str, Any]) -> str:
         threaded = {m["language"] for m in account["messages"] if m["part"] > 0}
         for message in account["messages"]:
             lines.extend(_message_lines(message, threaded))
+        for cost in account["cost"]:
+            posts = "post" if cost["posts"] == 1 else "posts"
+            lines.append(
+                f"  cost for {account['account']}: {cost['amount']:g} {cost['currency']} ({cost['posts']} {posts})"
+            )
     if data["errors"]:
         lines.append("")
         lines.append(

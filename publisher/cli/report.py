@@ -1,4 +1,4 @@
-"""``publisher report cadence|compliance``: evidence for the comms team and the Commissioner.
+"""``publisher report cadence|compliance|costs``: evidence for the comms team and the Commissioner, and the bill.
 
 JSON shapes::
 
@@ -10,6 +10,8 @@ JSON shapes::
                  "accounts", "scheduled_at", "translation_source", "strategy", "welsh_at",
                  "english_at", "bilingual", "welsh_first", "delay_seconds", "review_state",
                  "review_delay_working_days", "review_overdue", "held_codes", "per_account"}]}
+    costs:      {"months": N, "rows": [{"month", "account", "platform", "posts", "with_link",
+                 "amount", "currency"}], "totals": [{"month", "currency", "amount"}]}
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from publisher.redaction import printable
 
 @click.group()
 def report() -> None:
-    """Reports: posting cadence (policy 7.2.11) and bilingual compliance (8.6)."""
+    """Reports: posting cadence (policy 7.2.11), bilingual compliance (8.6) and what posting cost."""
 
 
 @report.command()
@@ -124,3 +126,40 @@ def compliance(ctx: click.Context, start: datetime | None, end: datetime | None,
         click.echo(f"wrote {target}")
     else:
         click.echo(_text(report))
+
+
+@report.command()
+@click.option(
+    "--months",
+    type=click.IntRange(1, 120),
+    default=12,
+    show_default=True,
+    help="How many months back, this one included.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.pass_context
+def costs(ctx: click.Context, months: int, fmt: str) -> None:
+    """Per month and account: posts on platforms that charge per post, and what they cost (the config's price table)."""
+    from publisher.reports import formats
+    from publisher.reports.costs import month_totals
+    from publisher.reports.service import costs_report
+
+    config = config_from(ctx)
+    rows = costs_report(config, datetime.now(UTC), months)
+    if fmt == "json":
+        click.echo(formats.costs_json(rows, months))
+    elif fmt == "csv":
+        click.echo(formats.costs_csv(rows), nl=False)
+    elif not config.costs:
+        click.echo("No price table in the config: add [costs.x] (docs/configuration.md) to see what posting costs.")
+    else:
+        for row in rows:
+            click.echo(
+                f"{row.month}  {row.account:<24} {row.posts} post(s), {row.with_link} with a link: "
+                f"{row.amount:.2f} {row.currency}"
+            )
+        for month, by_currency in month_totals(rows).items():
+            total = ", ".join(f"{amount:.2f} {currency}" for currency, amount in sorted(by_currency.items()))
+            click.echo(f"{month}  total: {total}")
+        if not rows:
+            click.echo(f"Nothing priced was published in the last {months} month(s).")

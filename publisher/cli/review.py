@@ -80,7 +80,8 @@ def _describe(result: dict[str, str | None]) -> str:
     """One correction, as the text output says it."""
     if result["how"] == "edit":
         return f"edited {result['url']}" if result["state"] == "edited" else f"edit failed: {result['error']}"
-    return f"correction reply {result['state']} {result['url'] or result['error'] or ''}"
+    note = f" ({result['note']})" if result.get("note") else ""
+    return f"correction reply {result['state']} {result['url'] or result['error'] or ''}{note}"
 
 
 def _read_correction(path: Path) -> str:

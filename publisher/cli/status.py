@@ -46,11 +46,25 @@ def _row(d: dict[str, Any]) -> list[Any]:
     return [Text(printable(str(cell))) for cell in cells]
 
 
-def render_text(posts: list[dict[str, Any]]) -> None:
+def render_accounts(console: Any, accounts: list[dict[str, Any]]) -> None:
+    """The accounts whose latest check found something a person must do."""
+    for account in accounts:
+        for problem in account["problems"]:
+            console.print(
+                f"ACCOUNT NEEDS A PERSON: {account['account']} ({account['platform']}): {problem}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+def render_text(data: dict[str, list[dict[str, Any]]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 160)
+    render_accounts(console, data["accounts"])
+    posts = data["posts"]
     if not posts:
         console.print("No posts in the database yet: run 'publisher run --once' or start the daemon.")
         return
@@ -67,11 +81,14 @@ def render_text(posts: list[dict[str, Any]]) -> None:
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Show each post's state per account and language, remote URLs and last errors."""
+    """Show each post's state per account and language, remote URLs and last errors.
+
+    Accounts whose latest check (credentials, token expiry, bio) needs a person are listed first.
+    """
     from publisher.services.status import collect
 
-    posts = collect(config_from(ctx))
+    data = collect(config_from(ctx))
     if fmt == "json":
-        click.echo(json.dumps({"posts": posts}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        render_text(posts)
+        render_text(data)

@@ -1,15 +1,16 @@
 """The Translation Team's review of emergency posts: list, approve, correct (policy 8.5; docs/emergency.md).
 
 A correction edits the published Welsh where the platform can (``can_edit``
-in the platform table); elsewhere it is published as a Welsh reply to the
-Welsh post. Either way it is a delivery like any other, sent by the
-dispatcher (attempt row, lease fence, exactly once).
+in the platform table, within its ``edit_window_minutes`` where it has one,
+as X does); elsewhere it is published as a Welsh reply to the Welsh post, and
+so is an edit the platform refuses. Either way it is a delivery like any
+other, sent by the dispatcher (attempt row, lease fence, exactly once).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from publisher.queue.deliveries import idempotency_key
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.states import Action, DeliveryState, ReviewState
 from publisher.workdays import working_days_between
+
+EDIT_MARGIN = timedelta(minutes=5)  # an edit queued closer than this to the window's end may arrive too late
 
 
 class ReviewError(ValueError):
@@ -129,11 +132,28 @@ def approve(config: Config, item_id: int, reviewer: str, now: datetime) -> Revie
     return ReviewOutcome(item=item_id, state=ReviewState.APPROVED, reviewer=reviewer)
 
 
+def editable(delivery: m.Delivery, now: datetime) -> bool:
+    """Whether the platform still lets the post be edited: it can edit, and its edit window (if any) is open."""
+    platform = SPECS[delivery.platform]
+    if not platform.can_edit:
+        return False
+    if platform.edit_window_minutes is None:
+        return True
+    closes = (delivery.published_at or now) + timedelta(minutes=platform.edit_window_minutes)
+    return now < closes - EDIT_MARGIN
+
+
 def _correction(
-    session: Session, item: m.ReviewItem, welsh: m.Delivery, text: str, english: str, seq: int, now: datetime
+    session: Session,
+    item: m.ReviewItem,
+    welsh: m.Delivery,
+    correction: tuple[str, str],
+    seq: int,
+    now: datetime,
+    edit: bool,
 ) -> m.Delivery:
-    """The delivery that corrects one published Welsh post: an edit where the platform can, else a Welsh reply."""
-    editable = SPECS[welsh.platform].can_edit
+    """The delivery that corrects one published Welsh post: an edit if ``edit``, else a Welsh reply."""
+    text, english = correction
     delivery = m.Delivery(
         post_id=item.post_id,
         revision=welsh.revision,
@@ -141,13 +161,13 @@ def _correction(
         account=welsh.account,
         target=welsh.target,
         platform=welsh.platform,
-        language=welsh.language if editable else "cy",
+        language=welsh.language if edit else "cy",
         part=0,
-        text=(text if welsh.language == "cy" else f"{text}\n\n{english}") if editable else text,
+        text=(text if welsh.language == "cy" else f"{text}\n\n{english}") if edit else text,
         media=[],
-        action=Action.EDIT if editable else Action.CORRECTION_REPLY,
-        edit_of_id=welsh.id if editable else None,
-        reply_to_id=None if editable else welsh.id,
+        action=Action.EDIT if edit else Action.CORRECTION_REPLY,
+        edit_of_id=welsh.id if edit else None,
+        reply_to_id=None if edit else welsh.id,
         idempotency_key=idempotency_key(item.post_id, welsh.revision, seq, f"correction-{item.id}"),
         state=DeliveryState.QUEUED,
         next_attempt_at=now,
@@ -169,6 +189,7 @@ def _by_hand(delivery: m.Delivery) -> dict[str, str | None]:
         "state": "failed",
         "url": delivery.remote_url,
         "error": error,
+        "note": None,
     }
 
 
@@ -193,11 +214,11 @@ def _queue_corrections(
     seq = int(session.scalar(select(func.max(m.Delivery.seq)).where(m.Delivery.post_id == item.post_id)) or 0)
     ids, manual = [], []
     for offset, delivery in enumerate(welsh, start=1):
-        platform = SPECS[delivery.platform]
-        if not (platform.can_edit or platform.can_reply):
+        edit = editable(delivery, now)
+        if not (edit or SPECS[delivery.platform].can_reply):
             manual.append(_by_hand(delivery))
             continue
-        correction = _correction(session, item, delivery, text, post.text_en, seq + offset, now)
+        correction = _correction(session, item, delivery, (text, post.text_en), seq + offset, now, edit)
         ids.append(correction.id)
         detail = {"text": text, "how": "edit" if correction.action is Action.EDIT else "reply"}
         record(
@@ -215,7 +236,33 @@ def _queue_corrections(
     return post.id, ids, manual
 
 
-def _outcome(delivery: m.Delivery) -> dict[str, str | None]:
+def _replies_for_refused_edits(
+    session: Session, item_id: int, ids: list[int], text: str, reviewer: str, now: datetime
+) -> dict[int, int]:
+    """A Welsh reply for each edit the platform refused (say, X's window closed first); {edit id: reply id}."""
+    item = session.get(m.ReviewItem, item_id)
+    assert item is not None
+    refused = session.scalars(
+        select(m.Delivery)
+        .where(m.Delivery.id.in_(ids), m.Delivery.action == Action.EDIT, m.Delivery.state == DeliveryState.FAILED)
+        .order_by(m.Delivery.seq)
+    ).all()
+    seq = int(session.scalar(select(func.max(m.Delivery.seq)).where(m.Delivery.post_id == item.post_id)) or 0)
+    replaced = {}
+    for offset, edit in enumerate(refused, start=1):
+        welsh = session.get(m.Delivery, edit.edit_of_id)
+        if welsh is None or not SPECS[welsh.platform].can_reply:
+            continue
+        reply = _correction(session, item, welsh, (text, ""), seq + offset, now, edit=False)
+        replaced[edit.id] = reply.id
+        detail = {"text": text, "how": "reply", "edit_refused": edit.last_error}
+        record(
+            session, reviewer, "correction_queued", post_id=item.post_id, delivery_id=welsh.id, at=now, detail=detail
+        )
+    return replaced
+
+
+def _outcome(delivery: m.Delivery, note: str | None = None) -> dict[str, str | None]:
     edit = delivery.action is Action.EDIT
     state = "edited" if edit and delivery.state == DeliveryState.PUBLISHED else delivery.state.value
     return {
@@ -224,6 +271,7 @@ def _outcome(delivery: m.Delivery) -> dict[str, str | None]:
         "state": state,
         "url": delivery.remote_url,
         "error": delivery.last_error,
+        "note": note,
     }
 
 
@@ -244,6 +292,41 @@ def _check_text(config: Config, item_id: int, text: str, reviewer: str, now: dat
         raise _refuse(config, reviewer, item_id, why, now, findings)
 
 
+def _outcomes(
+    session: Session,
+    post_id: str,
+    ids: list[int],
+    replaced: dict[int, int],
+    reviewer: str,
+    now: datetime,
+    log_file: Path,
+) -> list[dict[str, str | None]]:
+    """How each correction went (a refused edit shows as the reply that took its place), audited."""
+    every = ids + list(replaced.values())
+    done = {d.id: d for d in session.scalars(select(m.Delivery).where(m.Delivery.id.in_(every))).all()}
+    outcomes = []
+    for delivery_id in ids:
+        delivery = done[delivery_id]
+        if delivery.action is Action.EDIT and delivery.state == DeliveryState.PUBLISHED:
+            detail = {"text": delivery.text}
+            record(
+                session,
+                reviewer,
+                "correction_edited",
+                post_id=post_id,
+                delivery_id=delivery.edit_of_id,
+                at=now,
+                detail=detail,
+                log_file=log_file,
+            )
+        if delivery_id in replaced:
+            note = f"the edit was refused ({delivery.last_error}); corrected with a Welsh reply instead"
+            outcomes.append(_outcome(done[replaced[delivery_id]], note))
+        else:
+            outcomes.append(_outcome(delivery))
+    return outcomes
+
+
 def correct(
     config: Config, item_id: int, text: str, reviewer: str, now: datetime, accept_warnings: bool = False
 ) -> ReviewOutcome:
@@ -256,20 +339,12 @@ def correct(
     with open_database(config) as db:
         with db.sessions.begin() as session:
             post_id, ids, manual = _queue_corrections(session, item_id, text, reviewer, now, config.audit_log)
-        Dispatcher(config, db.sessions, dialect=db.dialect).run_due(post_id=post_id)
+        dispatcher = Dispatcher(config, db.sessions, dialect=db.dialect)
+        dispatcher.run_due(post_id=post_id)
         with db.sessions.begin() as session:
-            done = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(ids)).order_by(m.Delivery.seq)).all()
-            for delivery in done:
-                if delivery.action is Action.EDIT and delivery.state == DeliveryState.PUBLISHED:
-                    record(
-                        session,
-                        reviewer,
-                        "correction_edited",
-                        post_id=post_id,
-                        delivery_id=delivery.edit_of_id,
-                        at=now,
-                        detail={"text": delivery.text},
-                        log_file=config.audit_log,
-                    )
-            corrections = [_outcome(d) for d in done] + manual
+            replaced = _replies_for_refused_edits(session, item_id, ids, text, reviewer, now)
+        if replaced:
+            dispatcher.run_due(post_id=post_id)
+        with db.sessions.begin() as session:
+            corrections = _outcomes(session, post_id, ids, replaced, reviewer, now, config.audit_log) + manual
     return ReviewOutcome(item=item_id, state=ReviewState.CORRECTED, reviewer=reviewer, corrections=corrections)

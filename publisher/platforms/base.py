@@ -45,6 +45,11 @@ class MediaFile:
     public_url: str | None = None  # Instagram needs the image at a public URL
 
 
+def image_bytes(media: MediaFile) -> bytes:
+    """The bytes to upload for ``media``: the one place adapters read an image (docs/platforms.md)."""
+    return media.path.read_bytes()
+
+
 @dataclass(frozen=True)
 class RemotePost:
     """A post as it exists on the platform."""
@@ -63,11 +68,28 @@ class PublishRequest:
     idempotency_key: str  # fixed when the delivery is created; unique per delivery
     media: tuple[MediaFile, ...] = ()
     reply_to: RemotePost | None = None
+    post: str = ""  # the post this message belongs to (the feed links its Welsh and English entries)
 
     @property
     def primary_language(self) -> str:
         """The language tag to give the platform: a combined text leads with Welsh."""
         return "cy" if self.language.startswith("cy") else "en"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the text is in, Welsh first: ("cy", "en") for a combined text."""
+        return tuple(self.language.split("+"))
+
+
+@dataclass(frozen=True)
+class AccountIdentity:
+    """Who an account's credentials act as, from a read call that proves they work (``accounts check``)."""
+
+    name: str  # the handle, Page or organisation name, as the platform shows it
+    id: str | None = None
+    url: str | None = None
+    token_expires_at: datetime | None = None  # None: the platform does not say, or the token never expires
+    token_note: str = ""  # with an expiry, what expires ("the token's data access"); without, why not (a sentence)
 
 
 class PlatformError(Exception):
@@ -191,3 +213,11 @@ class Platform(ABC):
         outcome is unknown is simply made again.
         """
         raise NotSupported(f"{self.name} does not allow editing a published post")
+
+    def verify(self) -> AccountIdentity:
+        """One read call that proves the credentials work, with the token's expiry where the platform says it."""
+        raise NotSupported(f"{self.name} has no read call to prove the credentials")
+
+    def profile(self) -> str:
+        """The account's bio as the public sees it; only platforms whose record says ``can_audit_profile``."""
+        raise NotSupported(f"{self.name} has no profile to read")

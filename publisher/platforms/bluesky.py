@@ -6,8 +6,9 @@ password); the PDS is the account's ``api_base`` (default https://bsky.social).
 Exactly once without an idempotency header: the record key is a TID derived
 from the delivery's idempotency key, so a resend after an unknown outcome
 names the same record, and reconciling is one ``getRecord``. Each post sets
-``langs`` (cy or en), link and hashtag facets with UTF-8 byte offsets (Welsh
-ŵ and emoji make bytes differ from characters), and alt text on images.
+``langs`` (cy, en, or both for a combined text, Welsh first), link and
+hashtag facets with UTF-8 byte offsets (Welsh ŵ and emoji make bytes differ
+from characters), and alt text on images. App passwords do not expire.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from publisher.platforms.base import (
+    AccountIdentity,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -133,7 +135,7 @@ class Bluesky(Platform):
             "$type": COLLECTION,
             "text": request.text,
             "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "langs": [request.primary_language],
+            "langs": list(request.languages),
         }
         found = facets(request.text)
         if found:
@@ -174,6 +176,22 @@ class Bluesky(Platform):
                 raise
             return existing
         return self._remote(rkey, created.uri, created.cid, request)
+
+    def verify(self) -> AccountIdentity:
+        client = self.client  # logging in is the read call that proves the app password
+        did = self._did or client.me.did
+        handle = self._handle or did
+        return AccountIdentity(
+            name=f"@{handle}",
+            id=did,
+            url=f"https://bsky.app/profile/{handle}",
+            token_note="app passwords do not expire",
+        )
+
+    def profile(self) -> str:
+        client = self.client
+        found = self._call(client.get_profile, actor=self._did or client.me.did)
+        return str(getattr(found, "description", None) or "")
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         from atproto import models

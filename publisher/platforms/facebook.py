@@ -3,7 +3,8 @@
 Credentials: ``<prefix>_PAGE_TOKEN`` (a Page access token); the Page id from
 the account option ``page_id`` or ``<prefix>_PAGE_ID``. Photos carry their
 alt text in ``alt_text_custom``. Facebook allows editing a published post,
-which is how an emergency post's Welsh is corrected in place.
+which is how an emergency post's Welsh is corrected in place. The Page's
+"about" and description are its bio for the profile audit (policy 9.6).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from publisher.platforms.base import PublishRequest, RemotePost
+from publisher.platforms.base import AccountIdentity, PublishRequest, RemotePost
 from publisher.platforms.graph import GraphPlatform
 from publisher.platforms.matching import comparable
 
@@ -65,6 +66,21 @@ class Facebook(GraphPlatform):
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         self.graph("POST", post.id, data={"message": text})
         return post
+
+    def verify(self) -> AccountIdentity:
+        page = self.graph("GET", self.page_id, params={"fields": "id,name,link"})
+        expires, note = self.token_status()
+        return AccountIdentity(
+            name=str(page.get("name") or self.page_id),
+            id=str(page.get("id") or self.page_id),
+            url=page.get("link") or f"https://www.facebook.com/{self.page_id}",
+            token_expires_at=expires,
+            token_note=note,
+        )
+
+    def profile(self) -> str:
+        page = self.graph("GET", self.page_id, params={"fields": "about,description"})
+        return "\n".join(str(page[key]) for key in ("about", "description") if page.get(key))
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)

@@ -7,12 +7,18 @@ facebook-sdk is unmaintained since 2018 and refuses every API version after
 Graph errors need their own reading: rate limits arrive as HTTP 400/403 with
 error codes 4, 17, 32, 613 (or 80001-80014), and ``is_transient`` marks
 errors worth retrying.
+
+The token debugger (``GET /debug_token``) says when a token expires and when
+its data access does; ``accounts check`` warns before either
+(docs/platforms.md "Accounts check"). Threads speaks the same dialect on its
+own host.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import requests
 
@@ -31,15 +37,29 @@ DEFAULT_VERSION = "v24.0"
 RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
 
 
+def token_expiry(data: dict[str, Any]) -> tuple[datetime | None, str]:
+    """(the earliest expiry, what expires) from a token debugger answer; (None, a sentence) when nothing does."""
+    moments = []
+    for key, what in (("expires_at", "the token"), ("data_access_expires_at", "the token's data access")):
+        value = data.get(key)
+        if isinstance(value, int | float) and value > 0:
+            moments.append((datetime.fromtimestamp(value, UTC), what))
+    if not moments:
+        return None, "the token never expires"
+    return min(moments)
+
+
 class GraphPlatform(Platform):
-    """Shared plumbing for Graph API accounts."""
+    """Shared plumbing for Graph API accounts (and Threads, which speaks the same dialect)."""
 
     default_api_base = DEFAULT_API
+    version_option: ClassVar[str] = "graph_version"
+    default_version: ClassVar[str] = DEFAULT_VERSION
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session = requests.Session()
-        self.version = self.account.option("graph_version") or DEFAULT_VERSION
+        self.version = self.account.option(self.version_option) or self.default_version
 
     def token(self) -> str:
         raise NotImplementedError
@@ -55,6 +75,16 @@ class GraphPlatform(Platform):
                 return
             params = {**params, "after": after}
         raise looked_back_too_far(self.name, LOOKBACK_PAGES)
+
+    def token_status(self) -> tuple[datetime | None, str]:
+        """When the token (or its data access) expires, from the token debugger; PermanentError if it is invalid."""
+        token = self.token()
+        data = self.graph("GET", "debug_token", params={"input_token": token}).get("data") or {}
+        if not data.get("is_valid", False):
+            error = data.get("error") or {}
+            reason = error.get("message") if isinstance(error, dict) else None
+            raise PermanentError(self.redact(f"the access token is not valid: {reason or 'the platform refused it'}"))
+        return token_expiry(data)
 
     def graph(
         self,

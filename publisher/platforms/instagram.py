@@ -5,6 +5,7 @@ Credentials: ``<prefix>_ACCESS_TOKEN``; the Instagram user id from the option
 each must be a JPEG at a public URL: the queue builds it from the account
 option ``media_base_url`` and the image's path in the content folder.
 Instagram has no text-only posts, no edits and no deletion through the API.
+The account's ``biography`` is its bio for the profile audit (policy 9.6).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from datetime import datetime
 from typing import Any, ClassVar
 
-from publisher.platforms.base import PermanentError, PublishRequest, RemotePost, TransientError
+from publisher.platforms.base import AccountIdentity, PermanentError, PublishRequest, RemotePost, TransientError
 from publisher.platforms.graph import GraphPlatform
 from publisher.platforms.matching import comparable
 
@@ -85,6 +86,21 @@ class Instagram(GraphPlatform):
         media_id = str(self.graph("POST", f"{self.user_id}/media_publish", data={"creation_id": container})["id"])
         permalink = self.graph("GET", media_id, params={"fields": "permalink"}).get("permalink")
         return RemotePost(id=media_id, url=permalink)
+
+    def verify(self) -> AccountIdentity:
+        user = self.graph("GET", self.user_id, params={"fields": "id,username"})
+        username = str(user.get("username") or self.user_id)
+        expires, note = self.token_status()
+        return AccountIdentity(
+            name=f"@{username}",
+            id=str(user.get("id") or self.user_id),
+            url=f"https://www.instagram.com/{username}/",
+            token_expires_at=expires,
+            token_note=note,
+        )
+
+    def profile(self) -> str:
+        return str(self.graph("GET", self.user_id, params={"fields": "biography"}).get("biography") or "")
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         wanted = comparable(request.text)

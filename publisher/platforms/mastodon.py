@@ -1,7 +1,8 @@
 """Mastodon through Mastodon.py.
 
 Credentials: ``<prefix>_ACCESS_TOKEN``; the instance URL is the account's
-``api_base`` (required). Each status carries ``language`` (cy/en) and the
+``api_base`` (required). Each status carries ``language``: cy or en, and a
+combined text the language of its first text, Welsh. Each also carries the
 delivery's idempotency key as Mastodon's ``Idempotency-Key``, so a resend
 after an unknown outcome returns the status already created instead of a
 second one. ``ratelimit_method="throw"``: the queue, not the library, decides
@@ -17,6 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
+    AccountIdentity,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -118,6 +120,23 @@ class Mastodon(Platform):
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         status = self._call(self.api.status_update, post.id, text)
         return RemotePost(id=str(status["id"]), url=status.get("url") or post.url)
+
+    def verify(self) -> AccountIdentity:
+        me = self._call(self.api.account_verify_credentials)
+        self._me = str(me["id"])
+        return AccountIdentity(
+            name=f"@{me.get('acct') or me.get('username')}",
+            id=self._me,
+            url=me.get("url"),
+            token_note="Mastodon access tokens do not expire",
+        )
+
+    def profile(self) -> str:
+        me = self._call(self.api.account_verify_credentials)
+        source = me.get("source") or {}
+        if source.get("note"):
+            return str(source["note"])  # the plain text the account wrote
+        return comparable(str(me.get("note") or ""), html_content=True)
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:

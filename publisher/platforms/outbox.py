@@ -8,14 +8,13 @@ writing a second one.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.platforms.base import PermanentError, Platform, PublishRequest, RemotePost, TransientError
+from publisher.platforms.base import AccountIdentity, PermanentError, Platform, PublishRequest, RemotePost
+from publisher.platforms.files import atomic_write, make_folder, writable_folder
 
 
 class Outbox(Platform):
@@ -36,33 +35,13 @@ class Outbox(Platform):
         return RemotePost(id=path.stem.split("--")[-1], url=path.resolve().as_uri())
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
-        """Write atomically; a folder that cannot be written is an ordinary platform error naming the path.
-
-        A full disk may free up (retried); a permission or a read-only file
-        system needs a person (failed, with the path to fix).
-        """
-        tmp = path.with_suffix(".tmp")
-        try:
-            with tmp.open("w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            message = f"cannot write the outbox file {path}: {exc.strerror or exc}"
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-                raise TransientError(message) from None
-            raise PermanentError(message) from None
+        atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
 
     def publish(self, request: PublishRequest) -> RemotePost:
         existing = self._existing(request.idempotency_key)
         if existing is not None:
             return self._remote(existing)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise PermanentError(f"cannot create the outbox folder {self.folder}: {exc.strerror or exc}") from None
+        make_folder(self.folder, "outbox")
         now = datetime.now(UTC)
         path = self.folder / f"{now:%Y%m%dT%H%M%S%fZ}--{self.account.name}--{request.idempotency_key}.json"
         self._write(
@@ -82,6 +61,9 @@ class Outbox(Platform):
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         existing = self._existing(request.idempotency_key)
         return self._remote(existing) if existing is not None else None
+
+    def verify(self) -> AccountIdentity:
+        return writable_folder(self.folder, "outbox")
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         existing = self._existing(post.id)

@@ -20,6 +20,7 @@ class Counting(StrEnum):
     X_WEIGHTED = "x-weighted"  # twitter-text's weighted length, every URL 23
     GRAPHEMES = "graphemes"  # user-perceived characters (Bluesky)
     MASTODON = "mastodon"  # code points, every URL 23, a remote mention counts as its local part
+    THREADS = "threads"  # code points, but an emoji counts as its UTF-8 bytes
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,17 @@ class PlatformSpec:
     link_cap: int | None = None
     alt_text_limit: int | None = None
     can_edit: bool = False  # a published post's text can be replaced (corrections edit in place)
+    edit_window_minutes: int | None = None  # edits only this long after publishing (None: any time)
     can_reply: bool = True  # a post can answer another (thread strategy, corrections)
     language_field: str | None = None  # the field that carries the language tag, if the platform has one
     options: tuple[str, ...] = ()  # account options this platform reads, beyond the common ones
     credentials: tuple[Credential, ...] = ()
     needs_api_base: bool = False  # no default host: the account must give api_base
     needs_media: bool = False  # no text-only posts
+    default_path: str = ""  # platforms writing files (option ``path``): the default folder; {account} is its name
     resend_safety: str = ""  # what keeps a resend after an unknown outcome from posting twice
+    token_expiry: bool = False  # the platform says when the account's token expires (accounts check)
+    can_audit_profile: bool = False  # the account's bio can be read (accounts check, policy 9.6)
 
 
 ALL_IMAGES = frozenset({"jpeg", "png", "gif", "webp"})
@@ -75,6 +80,9 @@ SPECS: dict[str, PlatformSpec] = {
             image_max_bytes=5 * MIB,
             images_per_post=4,
             alt_text_limit=1000,
+            can_edit=True,
+            edit_window_minutes=30,
+            can_audit_profile=True,
             credentials=(
                 Credential("API_KEY"),
                 Credential("API_SECRET"),
@@ -94,6 +102,8 @@ SPECS: dict[str, PlatformSpec] = {
             image_max_bytes=10 * MIB,
             images_per_post=None,
             can_edit=True,
+            token_expiry=True,
+            can_audit_profile=True,
             options=("page_id", "graph_version"),
             credentials=(Credential("PAGE_TOKEN"), Credential("PAGE_ID", option="page_id")),
             resend_safety="the Page's posts (or the comments answered) since the first attempt are searched "
@@ -109,6 +119,8 @@ SPECS: dict[str, PlatformSpec] = {
             image_max_bytes=8 * MIB,
             images_per_post=10,
             hashtag_cap=5,
+            token_expiry=True,
+            can_audit_profile=True,
             options=("ig_user_id", "media_base_url", "graph_version"),
             credentials=(Credential("ACCESS_TOKEN"), Credential("USER_ID", option="ig_user_id")),
             needs_media=True,
@@ -126,6 +138,7 @@ SPECS: dict[str, PlatformSpec] = {
             images_per_post=4,
             alt_text_limit=2000,
             language_field="langs",
+            can_audit_profile=True,
             credentials=(Credential("HANDLE"), Credential("APP_PASSWORD")),
             resend_safety="the record key is derived from the delivery's idempotency key, so a resend names "
             "the same record and reconciling is one getRecord",
@@ -142,10 +155,62 @@ SPECS: dict[str, PlatformSpec] = {
             alt_text_limit=1500,
             can_edit=True,
             language_field="language",
+            can_audit_profile=True,
             credentials=(Credential("ACCESS_TOKEN"),),
             needs_api_base=True,
             resend_safety="the delivery's idempotency key goes as Idempotency-Key, and the account's statuses "
             "since the first attempt are searched before any resend",
+        ),
+        PlatformSpec(
+            name="threads",
+            title="Threads",
+            adapter="publisher.platforms.threads",
+            text_limit=500,
+            counting=Counting.THREADS,
+            image_formats=frozenset({"jpeg", "png"}),
+            image_max_bytes=8 * MIB,
+            images_per_post=20,
+            link_cap=5,
+            alt_text_limit=1000,
+            token_expiry=True,
+            can_audit_profile=True,
+            options=("threads_user_id", "media_base_url", "threads_version"),
+            credentials=(Credential("ACCESS_TOKEN"),),
+            resend_safety="the account's threads (or its replies) since the first attempt are searched for the "
+            "exact text before any resend; a container is published at most once, in the call that made it",
+        ),
+        PlatformSpec(
+            name="linkedin",
+            title="LinkedIn",
+            adapter="publisher.platforms.linkedin",
+            text_limit=3000,
+            counting=Counting.CHARACTERS,
+            image_formats=frozenset({"jpeg", "png", "gif"}),
+            image_max_bytes=5 * MIB,
+            images_per_post=20,
+            alt_text_limit=4086,
+            can_edit=True,
+            can_audit_profile=True,
+            options=("organization_id", "linkedin_version", "credentials_expire_on"),
+            credentials=(Credential("ACCESS_TOKEN"), Credential("ORGANIZATION_ID", option="organization_id")),
+            resend_safety="the organization's posts (or the comments on the post answered) since the first "
+            "attempt are searched for the exact text before any resend",
+        ),
+        PlatformSpec(
+            name="feed",
+            title="the feed",
+            adapter="publisher.platforms.feed",
+            text_limit=None,
+            counting=Counting.CHARACTERS,
+            image_formats=ALL_IMAGES,
+            image_max_bytes=None,
+            images_per_post=None,
+            can_edit=True,
+            language_field="xml:lang",
+            options=("path", "base_url", "media_base_url", "title_cy", "title_en", "max_entries"),
+            default_path="feeds/{account}",
+            resend_safety="each entry is keyed by the delivery's idempotency key; a resend replaces the entry "
+            "it wrote, never adds a second",
         ),
         PlatformSpec(
             name="outbox",
@@ -158,6 +223,7 @@ SPECS: dict[str, PlatformSpec] = {
             images_per_post=None,
             can_edit=True,
             options=("path",),
+            default_path="outbox",
             resend_safety="each file is named after the delivery's idempotency key; a resend finds the file it wrote",
         ),
     )

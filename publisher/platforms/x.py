@@ -8,6 +8,11 @@ overrides its one ``request`` method: the account's ``api_base`` is honoured,
 every call has a timeout, and failures are classified by
 :mod:`publisher.platforms.http` (including X's 24-hour posting cap, whose
 reset lives in its own headers). X has no language field on a post.
+
+A post can be edited for 30 minutes after it was made, up to five times
+(``POST /2/tweets`` with ``edit_options``); each edit is a new post id in the
+post's edit history. Corrections after the window are Welsh replies
+(docs/emergency.md). OAuth 1.0a user tokens do not expire.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import requests
 
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
+    AccountIdentity,
+    NotSupported,
     Platform,
     PublishRequest,
     RateLimited,
@@ -164,3 +171,63 @@ class X(Platform):
             if not token:
                 return None
         raise looked_back_too_far(self.name, LOOKBACK_PAGES)
+
+    # -- corrections and the accounts check ------------------------------------------
+
+    def _tweet(self, tweet_id: str) -> dict[str, Any]:
+        params = {"tweet.fields": "edit_controls,edit_history_tweet_ids,attachments"}
+        data: dict[str, Any] = self.call("GET", f"/2/tweets/{tweet_id}", params=params).json().get("data") or {}
+        return data
+
+    def _latest(self, tweet_id: str) -> dict[str, Any]:
+        """The newest version of a post: an edit is a new id at the end of the edit history."""
+        tweet = self._tweet(tweet_id)
+        history = tweet.get("edit_history_tweet_ids") or [tweet_id]
+        return tweet if str(history[-1]) == str(tweet.get("id")) else self._tweet(str(history[-1]))
+
+    @staticmethod
+    def _not_editable(tweet: dict[str, Any]) -> str | None:
+        """Why X would refuse an edit of ``tweet`` now, if it would."""
+        controls = tweet.get("edit_controls") or {}
+        until = controls.get("editable_until")
+        if controls.get("is_edit_eligible") is False:
+            return "X does not allow this post to be edited"
+        if until and datetime.fromisoformat(str(until).replace("Z", "+00:00")) <= datetime.now(UTC):
+            return "X's 30-minute edit window for this post has passed"
+        if controls.get("edits_remaining") == 0:
+            return "this post has been edited five times, X's limit"
+        return None
+
+    def edit(self, post: RemotePost, text: str) -> RemotePost:
+        latest = self._latest(post.id)
+        latest_id = str(latest.get("id") or post.id)
+        if comparable(str(latest.get("text", "")), shortened_urls=True) == comparable(text, shortened_urls=True):
+            return RemotePost(id=latest_id, url=self._url(latest_id))  # an earlier attempt already landed
+        refusal = self._not_editable(latest)
+        if refusal is not None:
+            raise NotSupported(f"{refusal}: correct it with a reply instead")
+        body: dict[str, Any] = {"text": text, "edit_options": {"previous_post_id": latest_id}}
+        keys = (latest.get("attachments") or {}).get("media_keys") or []
+        if keys:  # an edit that names no media would drop the images
+            body["media"] = {"media_ids": [str(key).split("_", 1)[-1] for key in keys]}
+        new_id = str(self.call("POST", "/2/tweets", json=body).json()["data"]["id"])
+        return RemotePost(id=new_id, url=self._url(new_id))
+
+    def _me_with_bio(self) -> dict[str, Any]:
+        params = {"user.fields": "description,username,name"}
+        data: dict[str, Any] = self.call("GET", "/2/users/me", params=params).json().get("data") or {}
+        return data
+
+    def verify(self) -> AccountIdentity:
+        me = self._me_with_bio()
+        self._me = str(me.get("id") or self._me or "")
+        username = str(me.get("username") or me.get("id") or "")
+        return AccountIdentity(
+            name=f"@{username}",
+            id=self._me or None,
+            url=f"https://x.com/{username}",
+            token_note="OAuth 1.0a user tokens do not expire",
+        )
+
+    def profile(self) -> str:
+        return str(self._me_with_bio().get("description") or "")

@@ -3,7 +3,9 @@
 APScheduler 3 (BackgroundScheduler, in-memory job store) is only the alarm
 clock: its jobs set an event, and the main loop does the work from the
 database. So nothing APScheduler forgets on a crash matters, and a restart
-rebuilds the timers from the deliveries' ``next_attempt_at``.
+rebuilds the timers from the deliveries' ``next_attempt_at``. Its one job
+of its own is the accounts check, at start and daily, off the publishing
+path (docs/commands.md "accounts check").
 
 The daemon outlives its database: a cycle that fails on the database
 (PostgreSQL restarting, a full disk, a read-only file) is retried with
@@ -25,6 +27,7 @@ from sqlalchemy import func, select
 from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.queue import models as m
+from publisher.queue.accounts import AccountReport, check_accounts, record
 from publisher.queue.db import DaemonLock, is_sqlite, open_database, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, Observer, utcnow
 from publisher.queue.outage import Outage, is_database_trouble
@@ -69,6 +72,7 @@ class Daemon:
         self.config = config
         self.clock = clock
         self.outage = Outage()
+        self.env = env
         self._resources = ExitStack()
         self.db = self._resources.enter_context(open_database(config))
         self.lock: DaemonLock | None = None
@@ -146,6 +150,24 @@ class Daemon:
                 working_days_between(self.config, item.due_at, now),
             )
         return len(items)
+
+    def check_accounts(self) -> list[AccountReport]:
+        """Prove each account's credentials, warn before tokens expire, audit the bios; log what needs a person."""
+        try:
+            reports = check_accounts(self.config, self.clock(), env=self.env, stop=self._stop.is_set)
+            record(self.db.sessions, reports)
+        except Exception:
+            log.exception("the accounts check failed; 'publisher accounts check' shows the same checks")
+            return []
+        for report in reports:
+            for problem in report.problems:
+                log.warning("account %s needs a person: %s ('publisher accounts check')", report.account, problem)
+            for note in report.notes:
+                log.info("account %s: %s", report.account, note)
+            if not report.needs_person:
+                who = report.identity.name if report.identity else report.account
+                log.info("account %s: checked, acting as %s", report.account, who)
+        return reports
 
     def held_count(self) -> int:
         with self.db.sessions() as session:
@@ -263,6 +285,7 @@ class Daemon:
         )
         interval = self.config.daemon.sync_interval.total_seconds()
         scheduler.add_job(self.request_sync, "interval", seconds=interval, id="sync")
+        scheduler.add_job(self.check_accounts, "interval", days=1, next_run_time=datetime.now(UTC), id="accounts")
         scheduler.start()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
         try:

@@ -351,6 +351,7 @@ class Dispatcher:
             idempotency_key=delivery.idempotency_key,
             media=self._media(delivery),
             reply_to=self._remote_of(session, delivery.reply_to_id),
+            post=delivery.post_id,
         )
 
     def _start(self, claim: Claim) -> Started | None:

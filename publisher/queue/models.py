@@ -209,3 +209,17 @@ class SlotAssignment(Base):
     slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), unique=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AccountCheck(Base):
+    """The latest ``accounts check`` of one account: who it is, when its token expires, what needs a person."""
+
+    __tablename__ = "account_checks"
+
+    account: Mapped[str] = mapped_column(String(255), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    identity: Mapped[str | None] = mapped_column(String(255), nullable=True)  # the handle or Page name
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # each needs a person
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)

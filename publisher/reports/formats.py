@@ -8,8 +8,10 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from publisher.reports.costs import CostRow, month_totals
 from publisher.reports.data import MIN_PER_WEEK, CadenceRow
 from publisher.reports.service import ComplianceReport
+from publisher.text.cost import as_json
 
 CADENCE_COLUMNS = ["account", "week", "week_start", "published", "scheduled", "flagged"]
 COMPLIANCE_COLUMNS = [
@@ -41,6 +43,26 @@ def cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+COST_COLUMNS = ["month", "account", "platform", "posts", "with_link", "amount", "currency"]
+
+
+def _cost_row(row: CostRow) -> dict[str, Any]:
+    return asdict(row) | {"amount": as_json(row.amount)}
+
+
+def costs_json(rows: list[CostRow], months: int) -> str:
+    totals = [
+        {"month": month, "currency": currency, "amount": as_json(amount)}
+        for month, by_currency in month_totals(rows).items()
+        for currency, amount in sorted(by_currency.items())
+    ]
+    return json.dumps({"months": months, "rows": [_cost_row(r) for r in rows], "totals": totals}, indent=2)
+
+
+def costs_csv(rows: list[CostRow]) -> str:
+    return csv_text([_cost_row(r) for r in rows], COST_COLUMNS)
 
 
 def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:

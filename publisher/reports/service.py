@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from publisher.config import Config
+from publisher.queue.db import open_database
+from publisher.reports.costs import CostRow, monthly_costs
 from publisher.reports.data import CadenceRow, ComplianceTotals, PostRecord, cadence, compliance, load_records
 
 
@@ -30,3 +32,9 @@ def compliance_report(config: Config, now: datetime, first: date | None, last: d
     records = load_records(config, now)
     posts, totals = compliance(config, records, first, last)
     return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals)
+
+
+def costs_report(config: Config, now: datetime, months: int) -> list[CostRow]:
+    """Per month (the last ``months``, this one included) and account: priced posts and what they cost."""
+    with open_database(config) as db, db.sessions() as session:
+        return monthly_costs(config, session, now, months)

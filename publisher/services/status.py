@@ -1,13 +1,17 @@
 """``publisher status``: every post's state per account and language, from the queue database (docs/commands.md).
 
-JSON shape::
+With them, each account's latest accounts check (run by the daemon at start
+and daily, or by ``publisher accounts check``), so an expiring token or a bio
+that needs a person shows where people look. JSON shape::
 
     {"posts": [{"id", "slug", "state", "source", "scheduled_at", "local_time", "timezone",
                 "schedule", "translation_source", "held_codes", "note",
                 "deliveries": [{"id", "account", "target", "platform", "language", "part",
                                 "state", "attempts", "next_attempt_at", "published_at",
                                 "remote_id", "remote_url", "last_error", "waiting_for",
-                                "needs_attention"}]}]}
+                                "needs_attention"}]}],
+     "accounts": [{"account", "platform", "checked_at", "identity", "token_expires_at",
+                   "needs_person", "problems", "notes"}]}
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from publisher.config import Config
 from publisher.queue import models as m
+from publisher.queue.accounts import latest
 from publisher.queue.db import open_database
 from publisher.queue.states import WAITING_STATES, DeliveryState
 
@@ -81,12 +86,25 @@ def _post(post: m.StoredPost) -> dict[str, Any]:
     }
 
 
-def collect(config: Config) -> list[dict[str, Any]]:
-    """Every post in the database, in schedule order, with its current deliveries."""
+def _account(row: m.AccountCheck) -> dict[str, Any]:
+    return {
+        "account": row.account,
+        "platform": row.platform,
+        "checked_at": _iso(row.checked_at),
+        "identity": row.identity,
+        "token_expires_at": _iso(row.token_expires_at),
+        "needs_person": bool(row.problems),
+        "problems": list(row.problems or []),
+        "notes": list(row.notes or []),
+    }
+
+
+def collect(config: Config) -> dict[str, list[dict[str, Any]]]:
+    """Every post in the database, in schedule order, with its current deliveries; and the accounts' latest checks."""
     with open_database(config) as db, db.sessions() as session:
         posts = session.scalars(
             select(m.StoredPost)
             .options(selectinload(m.StoredPost.deliveries))
             .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
         ).all()
-        return [_post(post) for post in posts]
+        return {"posts": [_post(post) for post in posts], "accounts": [_account(row) for row in latest(session)]}

@@ -4,7 +4,8 @@ How a platform counts and what its limit is come from
 :mod:`publisher.platforms.specs`: X weighs characters and counts every URL
 as 23 (twitter-text-parser); Bluesky counts graphemes; Mastodon counts
 characters with every URL as 23 and a remote mention as its local part;
-others count characters. Counting our way instead of the platform's is how
+Threads counts characters but an emoji as its UTF-8 bytes; others count
+characters. Counting our way instead of the platform's is how
 posts that "fit" get rejected at 3 a.m.
 """
 
@@ -47,7 +48,20 @@ def count(platform: str, text: str) -> int:
         return len(regex.findall(r"\X", text))
     if counting is Counting.MASTODON:
         return len(URL.sub("x" * 23, _REMOTE_MENTION.sub(r"\1", text)))
+    if counting is Counting.THREADS:
+        return _threads_count(text)
     return len(text)
+
+
+_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
+
+
+def _threads_count(text: str) -> int:
+    """Threads' count: code points, except that each emoji (with its modifiers and joiners) weighs its UTF-8 bytes."""
+    total = 0
+    for cluster in regex.findall(r"\X", text):
+        total += len(cluster.encode("utf-8")) if _PICTOGRAPHIC.search(cluster) else len(cluster)
+    return total
 
 
 def measure(platform: str, text: str) -> Measure:

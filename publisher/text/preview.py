@@ -1,7 +1,8 @@
 """What each account will receive for a post, in order, with lengths as each platform counts them.
 
 The same :func:`publisher.text.compose.compose` output the daemon publishes,
-as data: ``publisher preview``, the emergency command's confirmation and the
+as data, with what each message costs where the platform charges per post:
+``publisher preview``, the emergency command's confirmation and the
 web workspace show it (docs/commands.md "preview").
 """
 
@@ -12,6 +13,13 @@ from typing import Any
 from publisher.config import Config
 from publisher.content.post import Post
 from publisher.text.compose import compose
+from publisher.text.cost import Cost, as_json, message_cost, totals
+
+
+def _cost(cost: Cost | None) -> dict[str, Any] | None:
+    if cost is None:
+        return None
+    return {"amount": as_json(cost.amount), "currency": cost.currency, "with_link": cost.with_link}
 
 
 def account_messages(config: Config, post: Post, account: str) -> list[dict[str, Any]]:
@@ -20,6 +28,7 @@ def account_messages(config: Config, post: Post, account: str) -> list[dict[str,
     rendered = []
     for order, message in enumerate(messages, start=1):
         size = message.measure()
+        cost = message_cost(config, message.platform, message.text)
         rendered.append(
             {
                 "order": order,
@@ -32,9 +41,20 @@ def account_messages(config: Config, post: Post, account: str) -> list[dict[str,
                 "length": size.length,
                 "limit": size.limit,
                 "media": [{"file": m.file, "alt": m.alt} for m in message.media],
+                "cost": _cost(cost),
             }
         )
     return rendered
+
+
+def account_cost(config: Config, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the account's messages cost, per currency (empty where no platform of it has a price)."""
+    costs = [message_cost(config, m["platform"], m["text"]) for m in messages]
+    priced = [c for c in costs if c is not None]
+    return [
+        {"amount": as_json(amount), "currency": currency, "posts": sum(1 for c in priced if c.currency == currency)}
+        for currency, amount in sorted(totals(priced).items())
+    ]
 
 
 def describe(
@@ -42,11 +62,11 @@ def describe(
 ) -> dict[str, Any]:
     """The preview as data (also ``preview --format json``): when, which errors, and each account's messages."""
     targets = [only] if only else post.accounts
-    accounts = [
-        {"account": name, "messages": account_messages(config, post, name)}
-        for name in targets
-        if name in config.accounts
-    ]
+    accounts = []
+    for name in targets:
+        if name in config.accounts:
+            messages = account_messages(config, post, name)
+            accounts.append({"account": name, "messages": messages, "cost": account_cost(config, messages)})
     return {
         "post": post.id,
         "publish_at": publish_at,

@@ -31,17 +31,21 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from publisher.platforms.account import Account
+from publisher.platforms.media import ImageUnfit, PreparedImage, prepare
 from publisher.platforms.specs import PlatformSpec, spec
 
 
 @dataclass(frozen=True)
 class MediaFile:
-    """An image to attach, with its alt text in the message's language."""
+    """An image to attach, with its alt text in the message's language.
+
+    Adapters never read ``path`` themselves: they upload :meth:`Platform.prepared`'s
+    bytes, stripped of location and camera data (docs/platforms.md "Images").
+    """
 
     path: Path
     alt: str
-    mime_type: str  # image/jpeg, image/png, image/gif or image/webp
-    public_url: str | None = None  # Instagram needs the image at a public URL
+    max_pixels: int | None = None  # the configuration's [media] max_pixels
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,17 @@ class Platform(ABC):
         """The images this platform takes in one post (``images_per_post``; the media rule reports any beyond)."""
         cap = self.spec.images_per_post
         return media if cap is None else media[:cap]
+
+    def prepared(self, media: MediaFile) -> PreparedImage:
+        """The bytes to upload for ``media``: upright, without EXIF/GPS/XMP, fitted to this platform's limits.
+
+        An image that cannot be read or fitted is a PermanentError: ``check``
+        reports it before publishing, so it means the file changed since.
+        """
+        try:
+            return prepare(media.path, self.spec, media.max_pixels)
+        except ImageUnfit as exc:
+            raise PermanentError(f"image not uploaded: {exc}") from None
 
     def alt_text(self, media: MediaFile) -> str:
         """The image's alt text cut to the platform's limit (the media rule warns before it comes to that)."""

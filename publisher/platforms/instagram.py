@@ -1,21 +1,25 @@
 """Instagram (professional account) through the Graph API: container, poll, publish.
 
 Credentials: ``<prefix>_ACCESS_TOKEN``; the Instagram user id from the option
-``ig_user_id`` or ``<prefix>_USER_ID``. Instagram fetches images itself, so
-each must be a JPEG at a public URL: the queue builds it from the account
-option ``media_base_url`` and the image's path in the content folder.
-Instagram has no text-only posts, no edits and no deletion through the API.
+``ig_user_id`` or ``<prefix>_USER_ID``. Instagram fetches images itself from a
+public URL, so what it fetches must already be the prepared copy (a JPEG
+without location data, docs/platforms.md "Images"): the adapter writes it into
+the account's ``media_folder``, which the website serves at ``media_base_url``,
+before creating the container. Instagram has no text-only posts, no edits and
+no deletion through the API.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.platforms.base import PermanentError, PublishRequest, RemotePost, TransientError
+from publisher.platforms.base import MediaFile, PermanentError, PublishRequest, RemotePost, TransientError
 from publisher.platforms.graph import GraphPlatform
 from publisher.platforms.matching import comparable
+from publisher.platforms.media import publish_copy
 
 
 class Instagram(GraphPlatform):
@@ -42,15 +46,22 @@ class Instagram(GraphPlatform):
             time.sleep(self.poll_interval)
         raise TransientError(f"Instagram is still processing the image (container {container}); will try again")
 
+    def _public_url(self, media: MediaFile) -> str:
+        """Where Instagram fetches the prepared image: written into ``media_folder``, served at ``media_base_url``."""
+        base_url, folder = self.account.option("media_base_url"), self.account.option("media_folder")
+        if not base_url or not folder:
+            raise PermanentError(
+                f"account '{self.account.name}': Instagram fetches images from a public URL; set media_folder "
+                "(a folder your website serves) and media_base_url (its address) on the account"
+            )
+        image = self.prepared(media)
+        try:
+            return publish_copy(image, Path(folder), base_url)
+        except OSError as exc:
+            raise PermanentError(f"cannot write the image into media_folder {folder}: {exc.strerror}") from None
+
     def _container(self, request: PublishRequest) -> str:
-        urls = []
-        for media in self.attachable(request.media):
-            if not media.public_url:
-                raise PermanentError(
-                    f"account '{self.account.name}': Instagram fetches images "
-                    "from a public URL; set media_base_url on the account"
-                )
-            urls.append((media.public_url, self.alt_text(media)))
+        urls = [(self._public_url(media), self.alt_text(media)) for media in self.attachable(request.media)]
         if len(urls) == 1:
             url, alt = urls[0]
             return str(

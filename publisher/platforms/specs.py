@@ -46,6 +46,9 @@ class PlatformSpec:
     image_formats: frozenset[str]  # by content, not extension: jpeg, png, gif, webp
     image_max_bytes: int | None
     images_per_post: int | None
+    image_max_pixels: int | None = None  # width x height the platform takes; larger images are scaled down
+    image_aspect: tuple[float, float] | None = None  # (narrowest, widest) width/height it takes; None: any
+    animated_gif: bool = True  # an animated GIF keeps moving; False: it is refused (only still images)
     hashtag_cap: int | None = None
     link_cap: int | None = None
     alt_text_limit: int | None = None
@@ -74,6 +77,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=5 * MIB,
             images_per_post=4,
+            image_max_pixels=8192 * 8192,
             alt_text_limit=1000,
             credentials=(
                 Credential("API_KEY"),
@@ -93,6 +97,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=10 * MIB,
             images_per_post=None,
+            animated_gif=False,
             can_edit=True,
             options=("page_id", "graph_version"),
             credentials=(Credential("PAGE_TOKEN"), Credential("PAGE_ID", option="page_id")),
@@ -108,8 +113,10 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=frozenset({"jpeg"}),
             image_max_bytes=8 * MIB,
             images_per_post=10,
+            image_aspect=(4 / 5, 1.91),
+            animated_gif=False,
             hashtag_cap=5,
-            options=("ig_user_id", "media_base_url", "graph_version"),
+            options=("ig_user_id", "media_base_url", "media_folder", "graph_version"),
             credentials=(Credential("ACCESS_TOKEN"), Credential("USER_ID", option="ig_user_id")),
             needs_media=True,
             resend_safety="the account's media since the first attempt are searched for the exact caption "
@@ -124,6 +131,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=1_000_000,
             images_per_post=4,
+            animated_gif=False,
             alt_text_limit=2000,
             language_field="langs",
             credentials=(Credential("HANDLE"), Credential("APP_PASSWORD")),
@@ -139,6 +147,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=16 * MIB,
             images_per_post=4,
+            image_max_pixels=4096 * 4096,
             alt_text_limit=1500,
             can_edit=True,
             language_field="language",

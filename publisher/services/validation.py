@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -25,7 +25,9 @@ from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
 from publisher.rules.context import Context
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+from publisher.rules.image_text_language import UNAVAILABLE
 from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
+from publisher.text.image_text import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -96,6 +98,7 @@ def _environment(config: Config, ctx: Context) -> str:
         ",".join(sorted(ctx.published)),
         os.getcwd(),
         _code_fingerprint(),
+        engine() or "no OCR",  # verdicts made without Tesseract are not reused once it is installed
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -178,6 +181,7 @@ def _preload() -> None:
     from publisher.text.language import foreign_runs
 
     foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
+    engine()  # asked once here rather than once per worker
 
 
 def _verdicts_in_parallel(
@@ -330,5 +334,16 @@ def check_content(
     findings.extend(_schedule_findings(run, refs))
     if cache:
         cache.save(run.used_keys)
+    findings = _once(findings, UNAVAILABLE)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
     return CheckResult(findings=findings, posts=len(by_slug))
+
+
+def _once(findings: list[Finding], message: str) -> list[Finding]:
+    """One finding for a problem of the machine, not of each post (Tesseract missing), counting the posts."""
+    same = [f for f in findings if f.message.startswith(message)]
+    if len(same) <= 1:
+        return findings
+    first = min(same)
+    rest = [f for f in findings if not f.message.startswith(message)]
+    return [*rest, replace(first, message=first.message.replace(message, f"{message} ({len(same)} posts have images)"))]

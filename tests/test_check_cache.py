@@ -12,8 +12,9 @@ import publisher.services.validation as check_module
 from publisher.services.validation import check_content
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
+from pictures import plain
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = plain((400, 300), "JPEG")  # a real (tiny) image: check opens every image
 
 
 def cached(project: Project, now=NOW):  # type: ignore[no-untyped-def]
@@ -44,10 +45,11 @@ def test_unchanged_tree_is_served_from_the_cache(project: Project, no_rules) -> 
 def test_every_input_invalidates(project: Project, change: str) -> None:
     project.write("content/photo.jpg", JPEG)
     front = (
-        CY_FRONT + "media:\n  - {file: photo.jpg, alt: Llun o'r parc yn y gaeaf., consent: not-required, rights: own}\n"
+        CY_FRONT
+        + "media:\n  - {file: photo.jpg, alt: Y parc yn y gaeaf dan eira., consent: not-required, rights: own}\n"
     )
     cy, en = project.post(
-        cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: A photo of the park in winter.}\n"
+        cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: The park in winter under snow.}\n"
     )
     assert cached(project).findings == []
     if change == "cy":

@@ -222,7 +222,7 @@ def _scaled(image: Image, factor: float) -> Image:
     from PIL import Image as PILImage
 
     width, height = image.size
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    size = (max(1, int(width * factor)), max(1, int(height * factor)))
     resized = image.resize(size, PILImage.Resampling.LANCZOS)
     resized.info = dict(image.info)
     return resized

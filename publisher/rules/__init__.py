@@ -43,8 +43,6 @@ ALL: tuple[ModuleType, ...] = (
     pair_missing,
     pair_mismatch,
     front_matter_invalid,
-    image_text_language,
-    image_unfit,
     language_mismatch,
     language_mixed,
     alt_missing,

@@ -10,13 +10,17 @@ Faults are injected on *create* calls only, from a script or at random:
 post IS created, then the answer is delayed past the client's timeout: the
 case that must be reconciled, not duplicated).
 
-Control endpoints: ``GET /_posts``, ``POST /_reset``, ``POST /_faults``
+Every uploaded image is kept byte for byte (``GET /_media``, base64), so a test
+can check what a platform really received.
+
+Control endpoints: ``GET /_posts``, ``GET /_media``, ``POST /_reset``, ``POST /_faults``
 with ``{"script": [...], "error_rate": f, "timeout_rate": f,
 "rate_limit_rate": f, "seed": n, "timeout_sleep": s}``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -198,10 +202,12 @@ class Handler(BaseHTTPRequestHandler):
     def _new_media(self, fields: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         state = self.server.state
         with state.lock:
+            data = next(iter(files.values()), b"") or b""
             media = {
                 "id": state.new_id(),
                 "description": fields.get("description"),
-                "size": len(next(iter(files.values()), b"") or b""),
+                "size": len(data),
+                "data": base64.b64encode(data).decode(),  # the exact bytes received, for the tests to inspect
             }
             state.media[media["id"]] = media
         return media
@@ -253,6 +259,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_posts":
             with state.lock:
                 return self._send(200, list(state.posts))
+        if path == "/_media":
+            with state.lock:
+                return self._send(200, list(state.media.values()))
         if path == "/_requests":
             with state.lock:
                 return self._send(200, list(state.requests))
@@ -262,6 +271,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.requests.clear()
                 state.idempotency.clear()
                 state.script.clear()
+                state.media.clear()
             return self._send(200, {"ok": True})
         if path == "/_faults":
             with state.lock:
@@ -331,6 +341,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts[1] == "photos" and str(fields.get("published", "true")).lower() == "false":
                 media = self._new_media({"description": fields.get("alt_text_custom")}, files)
                 return self._send(200, {"id": media["id"]})
+            if parts[1] == "photos":
+                self._new_media({"description": fields.get("alt_text_custom")}, files)
             return self._create(
                 "graph",
                 {

@@ -88,7 +88,7 @@ def test_each_check_can_be_turned_off(project: Project) -> None:
     )
     assert found(project) == []
     project.write("config/publisher.toml", BASE_CONFIG + "[accessibility]\ncolour = true\n")
-    with pytest.raises(ConfigError, match="unknown key 'accessibility.colour'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'accessibility\.colour'"):
         project.config()
 
 

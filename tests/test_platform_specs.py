@@ -188,6 +188,9 @@ def test_the_toy_images_follow_its_record(toy: Project, monkeypatch: pytest.Monk
         en_front="media:\n  - {file: media/photo.jpg, alt: The park on a sunny morning.}\n",
     )
     assert [f for f in toy.check().findings if f.code == "image-unfit"] == [], "JPEG to PNG is a safe conversion"
+    account = Account(name="toy", platform="toy")
+    prepared = Toy(account).prepared(MediaFile(path=toy.content / "media" / "photo.jpg", alt="x"))
+    assert prepared.kind == "png" and len(prepared.data) <= TOY.image_max_bytes  # type: ignore[operator]
     monkeypatch.setitem(SPECS, "toy", replace(TOY, image_aspect=(0.8, 1.25), animated_gif=False))
     [ratio] = [f.message for f in toy.check().findings if f.code == "image-unfit"]
     assert "Toy takes only 0.80:1" in ratio
@@ -197,9 +200,6 @@ def test_the_toy_images_follow_its_record(toy: Project, monkeypatch: pytest.Monk
     )
     moving = [f.message for f in toy.check().findings if f.code == "image-unfit"]
     assert any("Toy takes only still images" in m for m in moving)
-    account = Account(name="toy", platform="toy")
-    prepared = Toy(account).prepared(MediaFile(path=toy.content / "media" / "photo.jpg", alt="x"))
-    assert prepared.kind == "png" and len(prepared.data) <= TOY.image_max_bytes  # type: ignore[operator]
 
 
 def test_a_platform_that_cannot_reply_takes_no_thread_and_is_corrected_by_hand(

@@ -168,7 +168,7 @@ def unfit(facts: ImageFacts, spec: PlatformSpec) -> list[str]:
         if not narrowest - 0.005 <= ratio <= widest + 0.005:
             problems.append(
                 f"it is {facts.width}x{facts.height} (aspect ratio {ratio:.2f}:1), and {spec.title} takes only "
-                f"{narrowest:.2f}:1 (4:5 portrait) to {widest:.2f}:1 (landscape); crop it to fit"
+                f"{narrowest:.2f}:1 to {widest:.2f}:1 (width to height); crop it to fit"
             )
     if facts.animated and spec.image_max_bytes is not None and facts.size > spec.image_max_bytes:
         problems.append(

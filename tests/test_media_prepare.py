@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from publisher.errors import ConfigError
 from publisher.platforms.media import ImageUnfit, inspect, prepare, publish_copy
 from publisher.platforms.specs import SPECS
 
+from conftest import BASE_CONFIG, Project
 from pictures import animated_gif, metadata, noisy_photo, photo, plain, poster, transparent_png
 
 
@@ -114,3 +116,14 @@ def test_publish_copy_writes_the_prepared_image_for_platforms_that_fetch(tmp_pat
     assert url == f"https://www.example.gov.uk/social/{name}"
     assert metadata((tmp_path / "served" / name).read_bytes()) == {}
     assert publish_copy(prepared, tmp_path / "served", "https://www.example.gov.uk/social") == url
+
+
+def test_media_max_pixels_is_validated(project: Project) -> None:
+    project.write("config/publisher.toml", BASE_CONFIG + "[media]\nmax_pixels = 4000000\n")
+    assert project.config().media.max_pixels == 4_000_000
+    project.write("config/publisher.toml", BASE_CONFIG + "[media]\nmax_pixels = 50\n")
+    with pytest.raises(ConfigError, match=r"media\.max_pixels"):
+        project.config()
+    project.write("config/publisher.toml", BASE_CONFIG + "[media]\nmax_pxels = 50\n")
+    with pytest.raises(ConfigError, match="did you mean 'max_pixels'"):
+        project.config()

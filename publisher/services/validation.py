@@ -20,7 +20,7 @@ from pathlib import Path
 from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, display_path, find_files, pair, read_file
-from publisher.content.post import Post
+from publisher.content.post import LANGUAGES, Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
 from publisher.rules.context import Context
@@ -123,12 +123,15 @@ def _valid_until(post: Post, ctx: Context) -> float:
 
 
 def _media_used(post: Post) -> list[tuple[str, int, int]]:
-    used = []
-    for index, _ in enumerate(post.media_pairs()):
-        name, post_file, _ = post.media_shared(index, "file")
-        if name and post_file is not None:
-            used.append(media_stat(post_file.path.parent / name))
-    return used
+    """Every image file either language names (they may differ: each language's own version)."""
+    used: dict[str, tuple[str, int, int]] = {}
+    for language in LANGUAGES:
+        post_file = post.file(language)
+        for item in post.media(language) if post_file is not None else []:
+            if item.file and post_file is not None:
+                record = media_stat(post_file.path.parent / item.file)
+                used.setdefault(record[0], record)
+    return list(used.values())
 
 
 def _read_raw(item: FoundFile) -> bytes | None:

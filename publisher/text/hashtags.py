@@ -19,6 +19,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from publisher.text.image_text import tessdata_dir
+
 LEXICON_VERSION = "1"
 MIN_PART = 3  # shorter "words" in the lists are mostly abbreviations and OCR noise
 MIN_TAG = 2 * MIN_PART
@@ -28,11 +30,7 @@ _LETTERS = re.compile(r"^[^\W\d_]+$")
 
 def tessdata_files() -> list[Path]:
     """The Welsh and English ``.traineddata`` files, where Tesseract keeps them."""
-    if shutil.which("tesseract") is None:
-        return []
-    found = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
-    match = re.search(r'"([^"]+)"', found.stdout)
-    folder = Path(match.group(1)) if match else None
+    folder = tessdata_dir()
     if folder is None:
         return []
     files = [folder / f"{lang}.traineddata" for lang in ("cym", "eng")]

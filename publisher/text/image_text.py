@@ -19,6 +19,7 @@ missing, :meth:`ImageTextReader.read` says so (``None``) instead of guessing.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -61,16 +62,18 @@ def tessdata_dir() -> Path | None:
 
 @lru_cache(maxsize=1)
 def engine() -> str | None:
-    """What reads the images (library version, languages, this module's reading), or None when it cannot."""
+    """What reads the images (the binding's build, the languages, this module's reading), or None when nothing can.
+
+    Found without importing tesserocr (which loads Pillow), so a fully cached
+    ``check`` stays fast.
+    """
     folder = tessdata_dir()
-    if folder is None:
+    found = importlib.util.find_spec("tesserocr")
+    if folder is None or found is None or found.origin is None:
         return None
-    try:
-        import tesserocr
-    except ImportError:
-        return None
-    version = str(tesserocr.tesseract_version()).split("\n", 1)[0].strip()
-    return f"{version} {LANGUAGES} r{READING}"
+    builds = sorted(f"{p.name}:{p.stat().st_size}" for p in Path(found.origin).parent.glob("*.so"))
+    data = [(folder / f"{lang}.traineddata").stat().st_size for lang in ("cym", "eng")]
+    return f"tesserocr {builds} {LANGUAGES} {data} r{READING}"
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ MAX_CACHE_BYTES = 64 * 1024 * 1024
 MIN_WORD_CONFIDENCE = 60  # Tesseract's 0-100 confidence; below it a "word" is usually texture or noise
 OCR_MAX_SIDE = 2500  # larger pictures are scaled down first: text legible to people stays legible to OCR
 READING = "3"  # changes when the reading below changes, so older cached results are not reused
+_LOCK = threading.Lock()
 INSTALL_HINT = "install tesseract-ocr with its Welsh and English data (Debian: tesseract-ocr-cym, tesseract-ocr-eng)"
 
 
@@ -158,9 +160,10 @@ def ocr(data: bytes, name: str) -> ImageText:
     if max(image.size) > OCR_MAX_SIDE:
         image.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE), Image.Resampling.LANCZOS)
     try:
-        api = _api(os.getpid())
-        api.SetImage(image)
-        tsv = api.GetTSVText(0)
+        with _LOCK:  # one Tesseract instance per process, which must not read two images at once
+            api = _api(os.getpid())
+            api.SetImage(image)
+            tsv = api.GetTSVText(0)
     except (RuntimeError, OSError) as exc:
         return ImageText(error=f"Tesseract could not read it ({type(exc).__name__}: {str(exc)[:120]})")
     return ImageText(lines=_lines(str(tsv)))

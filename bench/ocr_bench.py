@@ -112,11 +112,12 @@ def main() -> None:
         f"{counts['warnings']} warnings {counts['codes']}); generated in {made:.1f} s"
     )
     print(
-        f"cold check (every image read by Tesseract): {cold:.1f} s; images read: {read}; "
-        f"{cold / max(1, read) * cores:.2f} s of one core per image on {cores} cores"
+        f"cold check (every image read by Tesseract): {cold:.1f} s for {read} images read, "
+        f"{cold / counts['posts'] * 1000:.0f} ms per post with its image, on {cores} cores"
     )
     print(f"unchanged re-run: {warm:.2f} s (goal < 0.5 s)")
     print(f"config changed (every post judged again, image text from the OCR cache): {rejudged:.1f} s")
+    print(f"machine load (1, 5, 15 min) at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

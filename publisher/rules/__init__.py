@@ -14,14 +14,18 @@ from types import ModuleType
 from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.rules import (
+    accessibility,
     account_unknown,
     alt_missing,
     bidi_control,
     consent_invalid,
     consent_missing,
     front_matter_invalid,
+    image_text_language,
+    image_unfit,
     language_mismatch,
     language_mixed,
+    link_language,
     media_missing,
     pair_mismatch,
     pair_missing,
@@ -48,12 +52,16 @@ ALL: tuple[ModuleType, ...] = (
     consent_invalid,
     rights_missing,
     media_missing,
+    image_unfit,
+    image_text_language,
     translation_unreviewed,
     too_long,
     schedule_invalid,
     account_unknown,
     welsh_parity,
     personal_data,
+    link_language,
+    accessibility,
 )
 
 BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}

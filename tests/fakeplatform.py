@@ -1,9 +1,11 @@
 """A fake social-media platform on 127.0.0.1 for end-to-end runs of the real CLI.
 
-It speaks just enough of three real API shapes for the adapters to work
+It speaks just enough of five real API shapes for the adapters to work
 unchanged against it: X API v2 (``/2/...``), the Graph API
-(``/vNN.0/...``) and Mastodon (``/api/v1``, ``/api/v2``). Every created post
-is kept in memory, so a test can count what was really published.
+(``/vNN.0/...``: Facebook Pages and Instagram), Mastodon (``/api/v1``,
+``/api/v2``) and Bluesky (XRPC, ``/xrpc/...``). Every created post is kept
+in memory, so a test can count what was really published. The read side
+(what the public sends, for the inbox) is in ``fakeinbox.py``.
 
 Faults are injected on *create* calls only, from a script or at random:
 ``429`` with a reset header, ``500`` (nothing created), ``"timeout"`` (the
@@ -30,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from fakeinbox import InboxRoutes
+
 
 @dataclass
 class FakeState:
@@ -46,6 +50,11 @@ class FakeState:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     next_id: int = 1000
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    incoming: list[dict[str, Any]] = field(default_factory=list)  # what the public sent (fakeinbox.py)
+    read_script: list[dict[str, Any]] = field(default_factory=list)  # faults for read calls
+    read_delay: float = 0.0
+    containers: dict[str, dict[str, Any]] = field(default_factory=dict)  # Instagram media containers
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # Bluesky records
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_id(self) -> str:
@@ -61,8 +70,8 @@ class IncompleteBody(Exception):
     """The connection closed before the whole request body arrived."""
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Routes requests to the three platform shapes and the control endpoints."""
+class Handler(InboxRoutes, BaseHTTPRequestHandler):
+    """Routes requests to the five platform shapes and the control endpoints."""
 
     server: FakeServer
     protocol_version = "HTTP/1.1"
@@ -138,6 +147,12 @@ class Handler(BaseHTTPRequestHandler):
                 429,
                 {"title": "Too Many Requests", "detail": "Too Many Requests"},
                 {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+            )
+        elif platform == "bluesky":
+            self._send(
+                429,
+                {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                {"ratelimit-reset": str(reset), "ratelimit-remaining": "0"},
             )
         elif platform == "mastodon":
             iso = datetime.fromtimestamp(reset, UTC).isoformat()
@@ -237,7 +252,11 @@ class Handler(BaseHTTPRequestHandler):
             )
         try:
             if path.startswith("/_"):
+                if self._inbox_control(method, path, fields):
+                    return None
                 return self._control(method, path, fields)
+            if path.startswith("/xrpc/"):
+                return self._bluesky(method, path, fields)
             if path.startswith("/2/"):
                 return self._x(method, path, fields, files)
             if path.startswith("/api/"):
@@ -262,6 +281,9 @@ class Handler(BaseHTTPRequestHandler):
                 state.requests.clear()
                 state.idempotency.clear()
                 state.script.clear()
+                state.incoming.clear()
+                state.read_script.clear()
+                state.records.clear()
             return self._send(200, {"ok": True})
         if path == "/_faults":
             with state.lock:
@@ -287,6 +309,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._create("x", {"text": fields.get("text", ""), "reply_to": reply, "media": media_ids}, render)
         if method == "GET" and path == "/2/users/me":
             return self._send(200, {"data": {"id": "42", "name": "Cyngor", "username": "cyngor"}})
+        if method == "GET" and re.match(r"^/2/users/\w+/mentions$", path):
+            return self._x_mentions(fields)
         match = re.match(r"^/2/users/(\w+)/tweets$", path)
         if method == "GET" and match:
             start = fields.get("start_time", "")
@@ -341,6 +365,16 @@ class Handler(BaseHTTPRequestHandler):
                 },
                 render,
             )
+        if self._instagram_write(method, parts, fields):
+            return None
+        if method == "GET" and len(parts) == 2 and parts[1] in ("comments", "replies"):
+            return self._graph_comments(parts[0], fields, parts[1])
+        if method == "GET" and len(parts) == 2 and parts[1] == "media":
+            return self._graph_listing(parts[0], fields, instagram=True)
+        if method == "GET" and len(parts) == 2 and parts[1] == "posts" and "comments" in fields.get("fields", ""):
+            return self._graph_listing(parts[0], fields, instagram=False)
+        if len(parts) == 1 and self._graph_node(method, parts[0], fields):
+            return None
         if method == "POST" and len(parts) == 2 and parts[1] == "comments":
             return self._create(
                 "graph", {"text": fields.get("message", ""), "reply_to": parts[0]}, lambda p: {"id": p["id"]}
@@ -431,6 +465,8 @@ class Handler(BaseHTTPRequestHandler):
                 "media": media_ids,
             }
             return self._create("mastodon", post, self._status, idem=self.headers.get("Idempotency-Key"))
+        if method == "GET" and path == "/api/v1/notifications":
+            return self._mastodon_notifications(fields)
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
             return self._send(200, {"id": "7", "username": "cyngor", "acct": "cyngor", "display_name": "Cyngor"})
         match = re.match(r"^/api/v1/accounts/(\w+)/statuses$", path)

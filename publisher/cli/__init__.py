@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "review": ("publisher.cli.review", "review", "Emergency posts awaiting Translation Team review."),
     "wordbank": ("publisher.cli.wordbank", "wordbank", "Search the Welsh word bank's phrases and templates."),
     "report": ("publisher.cli.report", "report", "Cadence and bilingual compliance reports (text, JSON, CSV, HTML)."),
+    "inbox": ("publisher.cli.inbox", "inbox", "Replies, comments and mentions: answer in the right language, hide."),
 }
 
 

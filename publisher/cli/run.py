@@ -35,7 +35,8 @@ def run(ctx: click.Context, once: bool) -> None:
     """
     config = config_from(ctx)
     setup_logging()
+    from publisher.inbox.job import daemon_jobs
     from publisher.queue.daemon import Daemon
 
-    daemon = Daemon(config)
+    daemon = Daemon(config, jobs=daemon_jobs(config))
     ctx.exit(daemon.run_once() if once else daemon.run_forever())

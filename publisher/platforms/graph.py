@@ -11,22 +11,52 @@ errors worth retrying.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from publisher.platforms.base import PermanentError, Platform, RateLimited, TransientError
+from publisher.platforms.base import IncomingMessage, PermanentError, Platform, RateLimited, RemotePost, TransientError
 from publisher.platforms.http import parse_reset, send
 
 DEFAULT_API = "https://graph.facebook.com"
 DEFAULT_VERSION = "v24.0"
 RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
+EPOCH = "1970-01-01T00:00:00+0000"
+
+
+def graph_time(value: str) -> datetime:
+    """A Graph timestamp (``2027-01-12T10:00:00+0000``) as an aware datetime."""
+    stamp = value.replace("Z", "+00:00")
+    if len(stamp) > 5 and stamp[-5] in "+-" and stamp[-3] != ":":
+        stamp = stamp[:-2] + ":" + stamp[-2:]
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def since_of(cursor: str | None) -> datetime | None:
+    """The inbox cursor of the Graph platforms: the newest comment time collected."""
+    stamp = json.loads(cursor).get("since") if cursor else None
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+def cursor_of(since: datetime | None) -> str | None:
+    return json.dumps({"since": since.isoformat()}) if since else None
+
+
+def latest(current: datetime | None, messages: Iterable[IncomingMessage]) -> datetime | None:
+    """The newest of ``current`` and the messages' times (the next cursor)."""
+    times = [m.created_at for m in messages] + ([current] if current else [])
+    return max(times) if times else None
 
 
 class GraphPlatform(Platform):
     """Shared plumbing for Graph API accounts."""
 
     default_api_base = DEFAULT_API
+    hide_field = ""  # the comment field that hides it (Facebook is_hidden, Instagram hide)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,3 +110,8 @@ class GraphPlatform(Platform):
         if response.status_code >= 500 or error.get("is_transient") or code in (1, 2):
             raise TransientError(message, status=response.status_code)
         raise PermanentError(message, status=response.status_code)
+
+    def hide(self, message: RemotePost) -> RemotePost:
+        """Hide a comment on our content: visible then only to its author (and their friends on Facebook)."""
+        self.graph("POST", message.id, data={self.hide_field: "true"})
+        return message

@@ -8,16 +8,27 @@ overrides its one ``request`` method: the account's ``api_base`` is honoured,
 every call has a timeout, and failures are classified by
 :mod:`publisher.platforms.http` (including X's 24-hour posting cap, whose
 reset lives in its own headers). X has no language field on a post.
+
+The inbox reads the account's mentions (replies and quotes name the account
+too) from the stored ``since_id``. Reads cost money on X's pay-per-use tier,
+so each page reports what it read and the inbox stops at the account's daily
+cap; the user id is kept in the cursor so it is not looked up (and paid for)
+again (docs/inbox.md).
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
 
 from publisher.platforms.base import (
+    IncomingMessage,
+    Page,
     Platform,
     PublishRequest,
     RateLimited,
@@ -27,6 +38,8 @@ from publisher.platforms.http import parse_reset, raise_for_status, send
 from publisher.platforms.matching import comparable
 
 DEFAULT_API = "https://api.twitter.com"
+TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang"]
+MIN_PAGE, MAX_PAGE = 5, 100  # what the mentions endpoint accepts as max_results
 
 
 def _daily_cap_reset(response: requests.Response) -> datetime | None:
@@ -162,3 +175,77 @@ class X(Platform):
             if not token:
                 return None
         return None
+
+    # -- the inbox -------------------------------------------------------------
+
+    def _user_id(self, state: dict[str, Any]) -> tuple[str, int]:
+        """The account's user id (from the cursor when known) and the reads spent finding it."""
+        if state.get("me"):
+            return str(state["me"]), 0
+        return str(self.client.get_me(user_auth=True).data["id"]), 1
+
+    def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
+        """Mentions since the stored ``since_id``, newest page first (X's order); the first collection reads one page.
+
+        A round that stops part way (the read cap) keeps its place in the
+        cursor and moves ``since_id`` on only once it reaches the old one.
+        """
+        state: dict[str, Any] = json.loads(cursor) if cursor else {}
+        me, spent = self._user_id(state)
+        since, token, newest = state.get("since_id"), state.get("next"), state.get("newest")
+        budget = None if limit is None else limit - spent
+        while budget is None or budget >= MIN_PAGE:
+            size = MAX_PAGE if budget is None else min(MAX_PAGE, budget)
+            response = self.client.get_users_mentions(
+                me,
+                since_id=since,
+                pagination_token=token,
+                max_results=size,
+                tweet_fields=TWEET_FIELDS,
+                expansions=["author_id"],
+                user_fields=["username", "name"],
+                user_auth=True,
+            )
+            tweets = [tweet.data for tweet in response.data or []]
+            users = {str(user.data["id"]): user.data for user in (response.includes or {}).get("users", [])}
+            meta = response.meta or {}
+            newest = newest or meta.get("newest_id")
+            token = meta.get("next_token") if since else None  # the first collection reads one page
+            done = not token
+            state = {"me": me, "since_id": (newest or since) if done else since, "next": token}
+            if not done:
+                state["newest"] = newest
+            messages = tuple(self._incoming(t, users) for t in tweets if str(t.get("author_id")) != me)
+            yield Page(messages, json.dumps(state), reads=spent + len(tweets))
+            spent = 0
+            if budget is not None:
+                budget -= len(tweets) or size
+            if done:
+                return
+        if spent:  # the user id was looked up, and the cap left no room for a page
+            yield Page((), json.dumps({**state, "me": me}), reads=spent)
+
+    def _incoming(self, tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> IncomingMessage:
+        """One mention as an inbox message."""
+        refs = {str(ref["type"]): str(ref["id"]) for ref in tweet.get("referenced_tweets") or []}
+        author_id = str(tweet.get("author_id", ""))
+        author = users.get(author_id, {})
+        handle = str(author.get("username") or author_id)
+        tweet_id = str(tweet["id"])
+        url = f"https://x.com/{handle}/status/{tweet_id}"
+        stamp = str(tweet.get("created_at") or datetime.now(UTC).isoformat())
+        kind = "reply" if "replied_to" in refs else "quote" if "quoted" in refs else "mention"
+        return IncomingMessage(
+            remote_id=tweet_id,
+            text=html.unescape(str(tweet.get("text", ""))),
+            created_at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
+            author_id=author_id,
+            author_handle=handle,
+            author_name=author.get("name"),
+            kind=kind,
+            url=url,
+            parent_id=refs.get("replied_to") or refs.get("quoted"),
+            root_id=tweet.get("conversation_id"),
+            language_hint=tweet.get("lang"),
+            reply_target=RemotePost(id=tweet_id, url=url),
+        )

@@ -4,6 +4,11 @@ APScheduler 3 (BackgroundScheduler, in-memory job store) is only the alarm
 clock: its jobs set an event, and the main loop does the work from the
 database. So nothing APScheduler forgets on a crash matters, and a restart
 rebuilds the timers from the deliveries' ``next_attempt_at``.
+
+Features above the queue (the replies inbox) hand the daemon
+:class:`Periodic` jobs: each runs on its own interval in the scheduler's
+threads, so a slow platform read never delays publishing, and a job that
+fails is logged, never fatal.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,13 +27,22 @@ from sqlalchemy import func, select
 from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.queue import models as m
-from publisher.queue.db import DaemonLock, is_sqlite, open_database, sqlite_path
+from publisher.queue.db import DaemonLock, Database, is_sqlite, open_database, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, utcnow
 from publisher.queue.states import PostState, ReviewState
 from publisher.queue.sync import StatCache, SyncReport, sync_content
 from publisher.workdays import is_working_day, working_days_between
 
 log = logging.getLogger("publisher.daemon")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Work a feature above the queue runs inside the daemon every ``interval`` (and once in ``run --once``)."""
+
+    name: str
+    interval: timedelta
+    run: Callable[[Database], object]
 
 
 class AlreadyRunning(ConfigError):
@@ -51,9 +67,10 @@ def log_sync(report: SyncReport) -> None:
 class Daemon:
     """One publishing process. ``run_once`` for cron/CI, ``run_forever`` as a service."""
 
-    def __init__(self, config: Config, *, env: Any = None, clock: Any = utcnow) -> None:
+    def __init__(self, config: Config, *, env: Any = None, clock: Any = utcnow, jobs: Sequence[Periodic] = ()) -> None:
         self.config = config
         self.clock = clock
+        self.jobs = tuple(jobs)
         self._resources = ExitStack()
         self.db = self._resources.enter_context(open_database(config))
         self.lock: DaemonLock | None = None
@@ -72,6 +89,7 @@ class Daemon:
         self._sync_requested = threading.Event()
         self._stats = StatCache()  # unchanged files are not re-read at each sync
         self._warned_on: date | None = None  # the day overdue reviews were last reported
+        self._job_running = threading.Lock()  # shutdown waits for a periodic job to finish
 
     def close(self) -> None:
         if self.lock is not None:
@@ -110,6 +128,16 @@ class Daemon:
             )
         return len(items)
 
+    def run_job(self, job: Periodic) -> None:
+        """One run of a periodic job (one at a time); its failure is logged and publishing carries on."""
+        with self._job_running:
+            if self._stop.is_set():
+                return
+            try:
+                job.run(self.db)
+            except Exception:
+                log.exception("%s: failed; trying again in %s", job.name, job.interval)
+
     def held_count(self) -> int:
         with self.db.sessions() as session:
             return int(
@@ -127,6 +155,8 @@ class Daemon:
             self.dispatcher.recover(all_leases=self._exclusive())
             result = self.dispatcher.run_due()
             self._log_cycle(result)
+            for job in self.jobs:
+                self.run_job(job)
             return 1 if result.failed or self.held_count() else 0
         finally:
             self.close()
@@ -180,6 +210,15 @@ class Daemon:
         scheduler.add_job(
             self.request_sync, "interval", seconds=self.config.daemon.sync_interval.total_seconds(), id="sync"
         )
+        for job in self.jobs:
+            scheduler.add_job(
+                self.run_job,
+                "interval",
+                args=[job],
+                seconds=job.interval.total_seconds(),
+                id=job.name,
+                next_run_time=utcnow(),
+            )
         scheduler.start()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
         try:
@@ -204,6 +243,8 @@ class Daemon:
                 self._wake.clear()
         finally:
             scheduler.shutdown(wait=False)
+            if not self._job_running.acquire(timeout=self.config.daemon.shutdown_grace.total_seconds()):
+                log.warning("a periodic job is still running at shutdown; it stops with the process")
             released = self.dispatcher.release_unsent()
             if released:
                 log.info("released %d claimed deliveries that were not yet sent", released)

@@ -9,12 +9,12 @@ The protocol, and why each step is there:
 2. **Attempt row** committed *before* the platform call, fenced on the lease
    version. A crash after it means "the call may have happened".
 3. **Call** the adapter outside any transaction: publish, or (a correction)
-   edit an earlier delivery's post.
+   edit an earlier delivery's post, or (the inbox) hide a comment.
 4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
    a daemon that lost its lease cannot overwrite the new owner's result.
 5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
-   ``unknown``; without one, ``queued`` (nothing was sent). An edit is made
-   again instead: the same text twice leaves the same post.
+   ``unknown``; without one, ``queued`` (nothing was sent). An edit or a hide
+   is made again instead: the same text twice leaves the same post.
 6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
    any resend; when the platform cannot answer, the delivery stays ``unknown``
    and is flagged for a person after a few tries.
@@ -52,13 +52,13 @@ from publisher.platforms.base import (
 from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.audit import record
-from publisher.queue.states import Action, AttemptKind, DeliveryState, PostState
+from publisher.queue.states import REPEATABLE_ACTIONS, Action, AttemptKind, DeliveryState, PostState
 
 log = logging.getLogger("publisher.dispatcher")
 
 RECONCILE_TRIES_BEFORE_FLAG = 5
 BATCH = 32
-_AUDITED = ("published", "edited", "failed", "reconciled")
+_AUDITED = ("published", "edited", "hidden", "failed", "reconciled")
 
 
 def utcnow() -> datetime:
@@ -159,7 +159,7 @@ class Dispatcher:
         delivery.lease_owner = None
         delivery.lease_until = None
         delivery.updated_at = now
-        if sent and delivery.action is not Action.EDIT:
+        if sent and delivery.action not in REPEATABLE_ACTIONS:
             delivery.state = DeliveryState.UNKNOWN
             delivery.next_attempt_at = now + self.settings.reconcile_after
             delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
@@ -167,7 +167,7 @@ class Dispatcher:
             record(
                 session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail=detail
             )
-        elif sent:  # an edit: making it again leaves the same text
+        elif sent:  # an edit or a hide: making it again leaves the same post
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = now
         else:
@@ -298,12 +298,13 @@ class Dispatcher:
         return RemotePost(id=other.remote_id, url=other.remote_url, extra=dict(other.remote_extra or {}))
 
     def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
+        target = delivery.target_remote  # a post that is not ours: the message an inbox reply answers
         return PublishRequest(
             text=delivery.text,
             language=delivery.language,
             idempotency_key=delivery.idempotency_key,
             media=self._media(delivery),
-            reply_to=self._remote_of(session, delivery.reply_to_id),
+            reply_to=RemotePost(**target) if target else self._remote_of(session, delivery.reply_to_id),
         )
 
     def _start(self, claim: Claim) -> Started | None:
@@ -418,6 +419,8 @@ class Dispatcher:
         if claim.kind is AttemptKind.RECONCILE:
             found = self._reconcile(claim, started, adapter, now)
             return None if found is None else ("reconciled", found)
+        if started.action is Action.HIDE and started.request.reply_to is not None:
+            return "hidden", adapter.hide(started.request.reply_to)
         if started.action is Action.EDIT:
             if started.edit_of is None:
                 raise PermanentError("the post to correct has no record on the platform; correct it by hand")
@@ -458,7 +461,7 @@ class Dispatcher:
         if claim.kind is AttemptKind.RECONCILE:
             self._on_reconcile_failed(claim, started, exc, now, result)
             return
-        if isinstance(exc, OutcomeUnknown) and started.action is not Action.EDIT:
+        if isinstance(exc, OutcomeUnknown) and started.action not in REPEATABLE_ACTIONS:
             self._on_unknown(claim, exc.message, exc.message, now, result)
             return
         attempts = self._attempts(claim)

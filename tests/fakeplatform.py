@@ -109,6 +109,8 @@ class Handler(InboxRoutes, BaseHTTPRequestHandler):
                         if isinstance(part.get_content(), str)
                         else part.get_payload(decode=True).decode()
                     )
+        elif raw and not raw.isascii():
+            files["blob"] = raw  # a raw upload (Bluesky's uploadBlob)
         elif raw:
             for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
                 fields[key] = values if key.endswith("[]") else values[0]

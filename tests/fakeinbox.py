@@ -52,6 +52,12 @@ def _numeric_id(name: str) -> str:
     return str(int.from_bytes(name.encode()[:7].ljust(7, b"\0"), "big"))
 
 
+def _x_time(stamp: str) -> str:
+    """X's form: milliseconds always given (tweepy insists)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def _graph_time(stamp: str) -> str:
     return stamp.replace("Z", "+0000")
 
@@ -230,7 +236,7 @@ class InboxRoutes:
                 "id": m["id"],
                 "text": f"@cyngor {m['text']}",
                 "author_id": m["author_id"],
-                "created_at": m["created_at"],
+                "created_at": _x_time(m["created_at"]),
                 "conversation_id": m["reply_to"] or m["id"],
                 "lang": m["lang"] or "und",
                 "edit_history_tweet_ids": [m["id"]],

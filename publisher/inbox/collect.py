@@ -243,7 +243,9 @@ def collect_account(config: Config, db: Database, account: str, adapter: Platfor
             log.warning("inbox: collecting from %s: %s", account, exc.message)
         except Exception as exc:  # one account's surprise must not stop the others
             log.exception("inbox: collecting from %s failed unexpectedly", account)
-            _failed(db, account, PlatformError(adapter.redact(f"unexpected {type(exc).__name__}: {exc}")[:300]), clock())
+            _failed(
+                db, account, PlatformError(adapter.redact(f"unexpected {type(exc).__name__}: {exc}")[:300]), clock()
+            )
             result.error = f"unexpected {type(exc).__name__}"
     return result
 

@@ -40,6 +40,7 @@ from publisher.platforms.matching import comparable
 DEFAULT_API = "https://api.twitter.com"
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang"]
 MIN_PAGE, MAX_PAGE = 5, 100  # what the mentions endpoint accepts as max_results
+MAX_READS = 800  # X serves at most the 800 most recent mentions
 
 
 def _daily_cap_reset(response: requests.Response) -> datetime | None:
@@ -184,8 +185,24 @@ class X(Platform):
             return str(state["me"]), 0
         return str(self.client.get_me(user_auth=True).data["id"]), 1
 
+    def _mentions(self, me: str, since: str | None, token: str | None, size: int) -> tuple[list[Any], dict[str, Any]]:
+        """One page of mentions (newest first, X's order) and its ``meta``, each with its author."""
+        response = self.client.get_users_mentions(
+            me,
+            since_id=since,
+            pagination_token=token,
+            max_results=size,
+            tweet_fields=TWEET_FIELDS,
+            expansions=["author_id"],
+            user_fields=["username", "name"],
+            user_auth=True,
+        )
+        users = {str(user.data["id"]): user.data for user in (response.includes or {}).get("users", [])}
+        tweets = [(tweet.data, users.get(str(tweet.data.get("author_id")), {})) for tweet in response.data or []]
+        return tweets, dict(response.meta or {})
+
     def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
-        """Mentions since the stored ``since_id``, newest page first (X's order); the first collection reads one page.
+        """Mentions since the stored ``since_id``; the first collection reads one page.
 
         A round that stops part way (the read cap) keeps its place in the
         cursor and moves ``since_id`` on only once it reaches the old one.
@@ -193,59 +210,42 @@ class X(Platform):
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
         me, spent = self._user_id(state)
         since, token, newest = state.get("since_id"), state.get("next"), state.get("newest")
-        budget = None if limit is None else limit - spent
-        while budget is None or budget >= MIN_PAGE:
-            size = MAX_PAGE if budget is None else min(MAX_PAGE, budget)
-            response = self.client.get_users_mentions(
-                me,
-                since_id=since,
-                pagination_token=token,
-                max_results=size,
-                tweet_fields=TWEET_FIELDS,
-                expansions=["author_id"],
-                user_fields=["username", "name"],
-                user_auth=True,
-            )
-            tweets = [tweet.data for tweet in response.data or []]
-            users = {str(user.data["id"]): user.data for user in (response.includes or {}).get("users", [])}
-            meta = response.meta or {}
+        budget = MAX_READS if limit is None else limit - spent
+        while budget >= MIN_PAGE:
+            tweets, meta = self._mentions(me, since, token, min(MAX_PAGE, budget))
             newest = newest or meta.get("newest_id")
             token = meta.get("next_token") if since else None  # the first collection reads one page
-            done = not token
-            state = {"me": me, "since_id": (newest or since) if done else since, "next": token}
-            if not done:
-                state["newest"] = newest
-            messages = tuple(self._incoming(t, users) for t in tweets if str(t.get("author_id")) != me)
+            state = {"me": me, "since_id": since if token else (newest or since), "next": token}
+            state.update({"newest": newest} if token else {})
+            messages = tuple(_incoming(t, author) for t, author in tweets if str(t.get("author_id")) != me)
             yield Page(messages, json.dumps(state), reads=spent + len(tweets))
-            spent = 0
-            if budget is not None:
-                budget -= len(tweets) or size
-            if done:
+            spent, budget = 0, budget - max(len(tweets), MIN_PAGE)
+            if not token:
                 return
         if spent:  # the user id was looked up, and the cap left no room for a page
             yield Page((), json.dumps({**state, "me": me}), reads=spent)
 
-    def _incoming(self, tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> IncomingMessage:
-        """One mention as an inbox message."""
-        refs = {str(ref["type"]): str(ref["id"]) for ref in tweet.get("referenced_tweets") or []}
-        author_id = str(tweet.get("author_id", ""))
-        author = users.get(author_id, {})
-        handle = str(author.get("username") or author_id)
-        tweet_id = str(tweet["id"])
-        url = f"https://x.com/{handle}/status/{tweet_id}"
-        stamp = str(tweet.get("created_at") or datetime.now(UTC).isoformat())
-        kind = "reply" if "replied_to" in refs else "quote" if "quoted" in refs else "mention"
-        return IncomingMessage(
-            remote_id=tweet_id,
-            text=html.unescape(str(tweet.get("text", ""))),
-            created_at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
-            author_id=author_id,
-            author_handle=handle,
-            author_name=author.get("name"),
-            kind=kind,
-            url=url,
-            parent_id=refs.get("replied_to") or refs.get("quoted"),
-            root_id=tweet.get("conversation_id"),
-            language_hint=tweet.get("lang"),
-            reply_target=RemotePost(id=tweet_id, url=url),
-        )
+
+def _incoming(tweet: dict[str, Any], author: dict[str, Any]) -> IncomingMessage:
+    """One mention as an inbox message."""
+    refs = {str(ref["type"]): str(ref["id"]) for ref in tweet.get("referenced_tweets") or []}
+    author_id = str(tweet.get("author_id", ""))
+    handle = str(author.get("username") or author_id)
+    tweet_id = str(tweet["id"])
+    url = f"https://x.com/{handle}/status/{tweet_id}"
+    stamp = str(tweet.get("created_at") or datetime.now(UTC).isoformat())
+    kind = "reply" if "replied_to" in refs else "quote" if "quoted" in refs else "mention"
+    return IncomingMessage(
+        remote_id=tweet_id,
+        text=html.unescape(str(tweet.get("text", ""))),
+        created_at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
+        author_id=author_id,
+        author_handle=handle,
+        author_name=author.get("name"),
+        kind=kind,
+        url=url,
+        parent_id=refs.get("replied_to") or refs.get("quoted"),
+        root_id=tweet.get("conversation_id"),
+        language_hint=tweet.get("lang"),
+        reply_target=RemotePost(id=tweet_id, url=url),
+    )

@@ -17,7 +17,8 @@ The protocol, and why each step is there:
    is made again instead: the same text twice leaves the same post.
 6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
    any resend; when the platform cannot answer, the delivery stays ``unknown``
-   and is flagged for a person after a few tries.
+   and is flagged for a person after a few tries. An edit or a hide is not
+   looked for: it is made again.
 """
 
 from __future__ import annotations
@@ -416,7 +417,7 @@ class Dispatcher:
     def _perform(self, claim: Claim, started: Started, now: datetime) -> tuple[str, RemotePost] | None:
         """The platform call the claim is for: (outcome, the post), or None when nothing is left to record."""
         adapter = self.adapter(started.account)
-        if claim.kind is AttemptKind.RECONCILE:
+        if claim.kind is AttemptKind.RECONCILE and started.action not in REPEATABLE_ACTIONS:
             found = self._reconcile(claim, started, adapter, now)
             return None if found is None else ("reconciled", found)
         if started.action is Action.HIDE and started.request.reply_to is not None:

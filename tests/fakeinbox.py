@@ -7,7 +7,8 @@ Mixed into ``fakeplatform.Handler``. Incoming messages are injected through
 in each platform's own shape and order, with its own pagination: Mastodon
 notifications (``min_id``/``since_id``), X mentions (``since_id``,
 ``pagination_token``), Graph posts and media with their comments expanded
-(``after``), Bluesky ``listNotifications`` (``cursor``). ``POST
+(``after``), Bluesky ``listNotifications`` (``cursor``). ``POST /_seed``
+puts one of "our" posts on a platform as if published by hand. ``POST
 /_read_faults`` ({"script": [{"status": 429, "reset_in": 2}, {"status":
 500}], "delay": s}) makes reads fail or slow; ``GET /_inbox`` shows each
 message with its ``hidden`` flag. Bluesky (XRPC) is served here whole:
@@ -115,6 +116,11 @@ class InboxRoutes:
         if path == "/_inbox":
             with state.lock:
                 self._send(200, list(state.incoming))
+            return True
+        if path == "/_seed" and method == "POST":  # one of "our" posts, as if published by hand
+            with state.lock:
+                state.posts.append({"created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), **fields})
+            self._send(200, {"ok": True})
             return True
         if path == "/_read_faults":
             with state.lock:
@@ -256,7 +262,8 @@ class InboxRoutes:
             mine = [p for p in self.server.state.posts if p.get("reply_to") == parent]
         return sorted(mine, key=lambda p: int(p["id"]), reverse=True)
 
-    def _comment(self, m: dict[str, Any], instagram: bool) -> dict[str, Any]:
+    def _comment(self, m: dict[str, Any], children: dict[str, list[dict[str, Any]]] | None) -> dict[str, Any]:
+        """A comment in Graph shape; on Instagram (``children``: replies by comment) with its replies nested."""
         comment: dict[str, Any] = {
             "id": m["id"],
             "message": m["text"],
@@ -272,9 +279,8 @@ class InboxRoutes:
         if m["parent"]:
             comment["parent"] = {"id": m["parent"]}
             comment["parent_id"] = m["parent"]
-        elif instagram:
-            replies = [r for r in self._incoming("instagram") if r["parent"] == m["id"]]
-            comment["replies"] = {"data": [self._comment(r, True) for r in replies]}
+        elif children is not None:
+            comment["replies"] = {"data": [self._comment(r, children) for r in children.get(m["id"], [])]}
         return comment
 
     def _mine_as_comment(self, post: dict[str, Any]) -> dict[str, Any]:
@@ -291,12 +297,17 @@ class InboxRoutes:
     def _comments_of(self, target: str, instagram: bool) -> list[dict[str, Any]]:
         """Comments on a post or media, newest first: the public's (replies included on Facebook) and ours."""
         platform = "instagram" if instagram else "facebook"
+        everything = self._incoming(platform)
+        children: dict[str, list[dict[str, Any]]] = {}
+        for m in everything:
+            if m["parent"]:
+                children.setdefault(m["parent"], []).append(m)
         theirs = [
             m
-            for m in self._incoming(platform)
+            for m in everything
             if (m["reply_to"] == target and not (instagram and m["parent"])) or m["parent"] == target
         ]
-        items = [self._comment(m, instagram) for m in theirs]
+        items = [self._comment(m, children if instagram else None) for m in theirs]
         items += [self._mine_as_comment(p) for p in self._own_comments(target)]
         return sorted(items, key=lambda c: int(c["id"]), reverse=True)
 

@@ -27,7 +27,8 @@ from publisher.platforms.matching import comparable
 COMMENT_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
 MEDIA_PER_PAGE = 25
 MEDIA_PAGES = 2  # comments on the 50 most recent media
-MAX_COMMENT_PAGES = 10  # per media and collection
+COMMENT_PAGE = 100  # comments per request when paging through one media's comments
+MAX_COMMENT_PAGES = 1000  # only a guard against a platform that pages for ever
 
 
 def _replies(comment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -182,7 +183,8 @@ class Instagram(GraphPlatform):
             after = (paging.get("cursors") or {}).get("after")
             if since is None or not fresh or not after or not paging.get("next"):
                 return
-            edge = self.graph("GET", f"{media['id']}/comments", params={"fields": nested, "after": after})
+            params = {"fields": nested, "limit": str(COMMENT_PAGE), "after": after}
+            edge = self.graph("GET", f"{media['id']}/comments", params=params)
 
     def _incoming(self, comment: dict[str, Any], media: dict[str, Any]) -> IncomingMessage:
         """One comment or reply on our media as an inbox message."""

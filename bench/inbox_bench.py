@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from daemon_bench import free_port  # noqa: E402
-from inbox_support import ENV, JPEG, config_text  # noqa: E402
 
 from _crash import fake_env  # noqa: E402
+from inbox_support import ENV, JPEG, config_text  # noqa: E402
 
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
 WELSH = [

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
-from inbox_support import config_text, incoming, inject, invoke, invoke_json, posts
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from publisher.inbox.answers import Piece, queue
 from publisher.platforms.base import OutcomeUnknown
@@ -21,6 +21,7 @@ from publisher.queue.states import DeliveryState, MessageKind, MessageLanguage, 
 from conftest import BASE_CONFIG, Project
 from fakeplatform import FakeServer
 from fakes import APPLIED, FakeRemote
+from inbox_support import config_text, incoming, inject, invoke, invoke_json, posts
 
 NOW = datetime(2026, 5, 22, 9, 0, tzinfo=UTC)
 
@@ -241,3 +242,57 @@ def test_answers_are_not_posts_in_the_reports(inbox_project: Project, fake_serve
         report = json.loads(invoke("report", "compliance", "--format", "json").stdout)
     assert report["posts"] == [] and report["totals"]["posts"] == 0
     assert incoming(fake_server.url)
+
+
+def test_two_daemons_on_postgresql_collect_each_account_once(
+    inbox_project: Project, fake_server: FakeServer, postgres_server: Any, monkeypatch: pytest.MonkeyPatch, open_db: Any
+) -> None:
+    """An advisory lock per account: a second collector skips it; INSERT ... ON CONFLICT stores each message once."""
+    import threading
+
+    from publisher.inbox.collect import collect
+
+    from inbox_support import call
+
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
+    config = inbox_project.config()
+    db = open_db(config)
+    assert db.dialect == "postgresql"
+    inject(fake_server.url, {"platform": "mastodon", "text": "Cyntaf"})
+    collect(config, db, only=["fm"])
+    inject(fake_server.url, *({"platform": "mastodon", "text": f"Neges {n}"} for n in range(90)))
+    call(fake_server.url, "/_read_faults", {"delay": 0.3})
+    reports: list[Any] = []
+    threads = [threading.Thread(target=lambda: reports.append(collect(config, db, only=["fm"]))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcomes = sorted((r.accounts[0].new, r.accounts[0].skipped or "") for r in reports)
+    assert outcomes == [(0, "another daemon is collecting from this account"), (90, "")]
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.InboxMessage)) == 91
+
+
+def test_the_daemon_warns_of_late_messages_once_a_working_day(
+    inbox_project: Project, fake_server: FakeServer, open_db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from publisher.inbox.job import InboxJob
+
+    config = inbox_project.config()
+    db = open_db(config)
+    stamp = NOW.isoformat().replace("+00:00", "Z")
+    inject(
+        fake_server.url,
+        {"platform": "bluesky", "text": "Pryd mae'r llyfrgell ar agor ddydd Sadwrn?", "created_at": stamp},
+    )
+    job = InboxJob(config, clock=lambda: NOW)
+    job(db)
+    with caplog.at_level(logging.WARNING, logger="publisher.inbox"):
+        job.warn_overdue(db, datetime(2026, 5, 30, 10, 0, tzinfo=UTC))  # a Saturday: no working day, no warning
+        job.warn_overdue(db, datetime(2026, 6, 2, 10, 0, tzinfo=UTC))
+        job.warn_overdue(db, datetime(2026, 6, 2, 15, 0, tzinfo=UTC))
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "1 message(s) not acknowledged in time and 1 not answered in time (1 of them Welsh)" in warning

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inbox_support import ENV, call, inject, posts
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +32,7 @@ from publisher.queue.states import DeliveryState, ResponseKind
 from _crash import PUBLISHER, set_faults
 from conftest import Project
 from fakeplatform import FakeServer
+from inbox_support import ENV, call, inject, posts
 
 PLATFORMS = {"mastodon": "fm", "bluesky": "fb", "x": "fx", "facebook": "ffb"}
 PER_PLATFORM = 150

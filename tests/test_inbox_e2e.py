@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 import time_machine
+
+from conftest import Project
+from fakeplatform import FakeServer
 from inbox_support import (
     ACCOUNT,
     PLATFORMS,
@@ -26,9 +29,6 @@ from inbox_support import (
     posts,
     welsh_post,
 )
-
-from conftest import Project
-from fakeplatform import FakeServer
 
 FRIDAY = datetime(2026, 5, 22, 9, 0, tzinfo=UTC)  # 10:00 BST, Friday before the Spring Bank Holiday (Mon 25 May)
 HIDEABLE = {"facebook", "instagram", "bluesky"}

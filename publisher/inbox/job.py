@@ -60,7 +60,7 @@ def report_hidden(config: Config, db: Database, now: datetime) -> int:
 
 
 def overdue(db: Database, now: datetime) -> tuple[int, int, int]:
-    """(past the acknowledgement time, past the answer time, of which Welsh) among open messages."""
+    """(past the acknowledgement time, past the answer time, how many of those late are Welsh) among open messages."""
     with db.sessions() as session:
         messages = list(
             session.scalars(
@@ -70,7 +70,8 @@ def overdue(db: Database, now: datetime) -> tuple[int, int, int]:
         times = clocks(session, messages)
     late_ack = [msg for msg in messages if times[msg.id].ack_overdue(now)]
     late_answer = [msg for msg in messages if times[msg.id].answer_overdue(now)]
-    welsh = sum(1 for msg in late_ack + late_answer if msg.language is MessageLanguage.WELSH)
+    late = {msg.id: msg for msg in late_ack + late_answer}
+    welsh = sum(1 for msg in late.values() if msg.language is MessageLanguage.WELSH)
     return len(late_ack), len(late_answer), welsh
 
 
@@ -105,7 +106,7 @@ class InboxJob:
         late_ack, late_answer, welsh = overdue(db, now)
         if late_ack or late_answer:
             log.warning(
-                "inbox: %d message(s) not acknowledged in time and %d not answered in time (%d Welsh): "
+                "inbox: %d message(s) not acknowledged in time and %d not answered in time (%d of them Welsh): "
                 "'publisher inbox list --state overdue'",
                 late_ack,
                 late_answer,

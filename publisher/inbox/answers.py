@@ -11,7 +11,6 @@ else a Welsh message and then an English one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.content.memory import in_memory_post
 from publisher.findings import Finding
-from publisher.platforms.base import Platform
 from publisher.platforms.specs import SPECS
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -219,18 +217,9 @@ def queue(
     return ids
 
 
-def send(
-    config: Config,
-    db: Database,
-    message_id: int,
-    env: Mapping[str, str] | None = None,
-    adapter_factory: Callable[..., Platform] | None = None,
-) -> None:
+def send(config: Config, db: Database, message_id: int) -> None:
     """Send what is due for the message now, through the dispatcher (the daemon retries anything left)."""
-    options: dict[str, Any] = {"env": env} if env is not None else {}
-    if adapter_factory is not None:
-        options["adapter_factory"] = adapter_factory
-    Dispatcher(config, db.sessions, dialect=db.dialect, **options).run_due(post_id=f"inbox/{message_id}")
+    Dispatcher(config, db.sessions, dialect=db.dialect).run_due(post_id=f"inbox/{message_id}")
 
 
 def outcomes(db: Database, ids: list[int]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ account's daily cap is counted in the same transaction as the reads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -250,29 +250,21 @@ def collect_account(config: Config, db: Database, account: str, adapter: Platfor
     return result
 
 
-def collect(
-    config: Config,
-    db: Database,
-    *,
-    only: Sequence[str] = (),
-    env: Mapping[str, str] | None = None,
-    clock: Clock = utcnow,
-    adapter_factory: Callable[..., Platform] = make_adapter,
-) -> FetchReport:
+def collect(config: Config, db: Database, *, only: Sequence[str] = (), clock: Clock = utcnow) -> FetchReport:
     """Collect from every configured inbox account (or those in ``only``), one after another."""
     timeout = config.daemon.request_timeout.total_seconds()
     report = FetchReport(accounts=[])
     for name in config.inbox.accounts:
         if only and name not in only:
             continue
-        adapter = adapter_factory(config.accounts[name], env=env, timeout=timeout)
+        adapter = make_adapter(config.accounts[name], timeout=timeout)
         report.accounts.append(collect_account(config, db, name, adapter, clock))
         if report.accounts[-1].new:
             log.info("inbox: %d new message(s) for %s", report.accounts[-1].new, name)
     return report
 
 
-def fetch(config: Config, only: Sequence[str] = (), env: Mapping[str, str] | None = None) -> FetchReport:
+def fetch(config: Config, only: Sequence[str] = ()) -> FetchReport:
     """``publisher inbox fetch``: collect once, now."""
     with open_database(config) as db:
-        return collect(config, db, only=only, env=env)
+        return collect(config, db, only=only)

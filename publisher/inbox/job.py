@@ -10,7 +10,7 @@ acknowledgement or answer time, Welsh first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -18,8 +18,6 @@ from sqlalchemy import select
 from publisher.config import Config
 from publisher.inbox.collect import collect, utcnow
 from publisher.inbox.retention import purge
-from publisher.platforms.base import Platform
-from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.daemon import Periodic
 from publisher.queue.db import Database
@@ -78,19 +76,12 @@ def overdue(db: Database, now: datetime) -> tuple[int, int, int]:
 class InboxJob:
     """The daemon's periodic inbox work (one instance per daemon: it remembers the day it last warned)."""
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        env: Mapping[str, str] | None = None,
-        clock: Callable[[], datetime] = utcnow,
-        adapter_factory: Callable[..., Platform] = make_adapter,
-    ) -> None:
-        self.config, self.env, self.clock, self.adapter_factory = config, env, clock, adapter_factory
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.config, self.clock = config, clock
         self.warned_on: date | None = None
 
     def __call__(self, db: Database) -> None:
-        collect(self.config, db, env=self.env, clock=self.clock, adapter_factory=self.adapter_factory)
+        collect(self.config, db, clock=self.clock)
         now = self.clock()
         purged = purge(self.config, db, now)
         if purged:

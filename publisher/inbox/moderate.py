@@ -10,7 +10,6 @@ answers. Each is audited with who did it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,14 +30,11 @@ from publisher.inbox.answers import (
     send,
 )
 from publisher.inbox.statements import REMOVAL, statement
-from publisher.platforms.base import Platform
 from publisher.platforms.specs import SPECS
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.db import open_database
 from publisher.queue.states import DeliveryState, ResponseKind
-
-Factory = Callable[..., Platform] | None
 
 
 def _hideable(message: m.InboxMessage) -> None:
@@ -69,8 +65,6 @@ def hide(
     now: datetime,
     *,
     notice: bool = False,
-    env: Mapping[str, str] | None = None,
-    adapter_factory: Factory = None,
 ) -> Outcome:
     """Hide a comment (policy 12), with the removal notice under our post when ``notice``; who and why recorded."""
     if not reason.strip():
@@ -94,7 +88,7 @@ def hide(
                 parts = pieces(message, removal.cy, removal.en, mention=False)
                 first = ids[-1] if ids else None  # the notice goes out once the comment is hidden
                 ids += queue(session, message, ResponseKind.NOTICE, parts, by, now, reason=reason, after=first)
-        send(config, db, message_id, env, adapter_factory)
+        send(config, db, message_id)
         team = config.inbox.communications_team or "the Communications Team"
         return Outcome(
             message=message_id,

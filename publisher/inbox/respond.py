@@ -9,7 +9,6 @@ to a Welsh message, bilingually (Welsh first) to any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,13 +17,10 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.inbox.answers import InboxError, Outcome, check, load, outcomes, pieces, queue, refuse_errors, send
 from publisher.inbox.statements import HOLDING, statement
-from publisher.platforms.base import Platform
 from publisher.queue import models as m
 from publisher.queue.db import open_database
 from publisher.queue.inbox_clock import clocks
 from publisher.queue.states import DeliveryState, MessageLanguage, ResponseKind
-
-Factory = Callable[..., Platform] | None
 
 
 def _already_sent(session: Session, message: m.InboxMessage, texts: list[str]) -> None:
@@ -45,9 +41,6 @@ def reply(
     en: str,
     by: str,
     now: datetime,
-    *,
-    env: Mapping[str, str] | None = None,
-    adapter_factory: Factory = None,
 ) -> Outcome:
     """Answer a message (Welsh ``cy`` and/or English ``en``) through the queue; Refused if a rule says no."""
     cy, en = cy.strip(), en.strip()
@@ -58,7 +51,7 @@ def reply(
             parts = pieces(message, cy, en)
             _already_sent(session, message, [p.text for p in parts])
             ids = queue(session, message, ResponseKind.REPLY, parts, by, now)
-        send(config, db, message_id, env, adapter_factory)
+        send(config, db, message_id)
         return Outcome(message=message_id, action="reply", deliveries=outcomes(db, ids), warnings=warnings)
 
 
@@ -67,9 +60,6 @@ def ack(
     message_id: int,
     by: str,
     now: datetime,
-    *,
-    env: Mapping[str, str] | None = None,
-    adapter_factory: Factory = None,
 ) -> Outcome:
     """Post the holding statement: Welsh to a Welsh message, else Welsh and English, Welsh first."""
     held = statement(config, HOLDING)
@@ -83,5 +73,5 @@ def ack(
             cy, en = held.cy, ("" if message.language is MessageLanguage.WELSH else held.en)
             warnings = refuse_errors(check(config, message, cy, en, now))
             ids = queue(session, message, ResponseKind.ACK, pieces(message, cy, en), by, now)
-        send(config, db, message_id, env, adapter_factory)
+        send(config, db, message_id)
         return Outcome(message=message_id, action="ack", deliveries=outcomes(db, ids), warnings=warnings)

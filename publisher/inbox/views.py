@@ -25,8 +25,6 @@ from publisher.queue.inbox_clock import Clock, clocks
 from publisher.queue.states import MessageLanguage
 from publisher.workdays import working_days_between
 
-STATES = ("open", "overdue", "answered", "closed", "all")
-
 
 @dataclass(frozen=True)
 class Filters:

@@ -296,3 +296,14 @@ def test_the_daemon_warns_of_late_messages_once_a_working_day(
         job.warn_overdue(db, datetime(2026, 6, 2, 15, 0, tzinfo=UTC))
     [warning] = [r.getMessage() for r in caplog.records]
     assert "1 message(s) not acknowledged in time and 1 not answered in time (1 of them Welsh)" in warning
+
+
+def test_messages_and_answers_are_stored_and_sent_in_nfc(inbox_project: Project, fake_server: FakeServer) -> None:
+    decomposed = "Mae'r w\u0302yl yn wych eleni, diolch i bawb am drefnu."
+    with time_machine.travel(NOW, tick=True):
+        message = _one(fake_server, "bluesky", decomposed)
+        [listed] = invoke_json("inbox", "list")["messages"]
+        assert "\u0175yl" in listed["text"] and "\u0302" not in listed["text"] and listed["language"] == "cy"
+        answer = "Diolch! Roedd yr w\u0302yl yn llwyddiant mawr eleni."
+        assert invoke("inbox", "reply", str(message), "--cy", answer, "--by", "A. Jones").exit_code == 0
+    assert posts(fake_server.url)[-1]["text"] == "Diolch! Roedd yr \u0175yl yn llwyddiant mawr eleni."

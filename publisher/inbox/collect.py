@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.content.post import normalise
 from publisher.inbox.classify import classify
 from publisher.platforms.base import IncomingMessage, Page, Platform, PlatformError, RateLimited, RemotePost
 from publisher.platforms.registry import make_adapter
@@ -116,7 +117,8 @@ def _row(
     config: Config, account: str, msg: IncomingMessage, ours: tuple[int, str] | None, now: datetime
 ) -> dict[str, Any]:
     """The database row for a new message: classified, attributed to our post, clocked in working days."""
-    found = classify(msg.text, ours[1] if ours else None, msg.language_hint)
+    text = normalise(msg.text)
+    found = classify(text, ours[1] if ours else None, msg.language_hint)
     received = min(msg.created_at.astimezone(UTC), now)
     inbox = config.inbox
     return {
@@ -125,10 +127,10 @@ def _row(
         "remote_id": msg.remote_id,
         "kind": MessageKind(msg.kind),
         "url": msg.url,
-        "author_id": msg.author_id,
-        "author_handle": msg.author_handle,
-        "author_name": msg.author_name,
-        "text": msg.text,
+        "author_id": msg.author_id[:255],
+        "author_handle": msg.author_handle[:255],
+        "author_name": (msg.author_name or "")[:255] or None,
+        "text": text,
         "language": found.language,
         "language_basis": found.basis,
         "language_hint": (msg.language_hint or "")[:16] or None,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.content.post import normalise
 from publisher.inbox.answers import InboxError, Outcome, check, load, outcomes, pieces, queue, refuse_errors, send
 from publisher.inbox.statements import HOLDING, statement
 from publisher.queue import models as m
@@ -43,7 +44,7 @@ def reply(
     now: datetime,
 ) -> Outcome:
     """Answer a message (Welsh ``cy`` and/or English ``en``) through the queue; Refused if a rule says no."""
-    cy, en = cy.strip(), en.strip()
+    cy, en = normalise(cy.strip()), normalise(en.strip())
     with open_database(config) as db:
         with db.sessions.begin() as session:
             message = load(session, message_id)

@@ -30,6 +30,7 @@ from publisher.rules import (
     pair_mismatch,
     pair_missing,
     personal_data,
+    reply_language,
     rights_missing,
     schedule_empty,
     schedule_invalid,
@@ -64,7 +65,8 @@ ALL: tuple[ModuleType, ...] = (
     accessibility,
 )
 
-BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}
+# Checked elsewhere than per post: schedules across posts, answers in the inbox.
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty, reply_language)}
 
 
 def run(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from publisher.durations import parse_duration
+from publisher.durations import parse_duration, parse_working_days
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
 from publisher.platforms.account import Account
@@ -57,6 +57,10 @@ _TOP_KEYS = {
     "audit_log",
     "costs",
     "accounts_check",
+    "media",
+    "accessibility",
+    "links",
+    "inbox",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -72,6 +76,10 @@ _COMMON_ACCOUNT_KEYS = (
 _TEAM_KEYS = {"hours", "holidays", "review_within_working_days", "members"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
 _EMERGENCY_KEYS = {"authorised"}
+_MEDIA_KEYS = {"max_pixels"}
+_ACCESSIBILITY_CHECKS = ("hashtag_case", "emoji", "hashtag_position", "links", "capitals", "alt_text")
+_ACCESSIBILITY_KEYS = {*_ACCESSIBILITY_CHECKS, "max_emoji"}
+_LINK_KEYS = {"prefixes", "pages", "bilingual", "utm_content"}
 _DAEMON_DURATIONS = {
     "lease": "2m",
     "sync_interval": "60s",
@@ -84,6 +92,15 @@ _DAEMON_DURATIONS = {
 _DAEMON_KEYS = set(_DAEMON_DURATIONS) | {"workers", "max_attempts"}
 _COST_KEYS = {"currency", "post", "post_with_url"}
 _ACCOUNTS_CHECK_KEYS = {"service_phrase_cy", "service_phrase_en", "expiry_warning"}
+_INBOX_KEYS = {
+    "interval",
+    "answer_within",
+    "acknowledge_within",
+    "keep_for",
+    "communications_team",
+    "accounts",
+    "daily_reads",
+}
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
 # variable instead, which is exactly how secrets are meant to be given.
@@ -144,6 +161,70 @@ class AccountsCheck:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """``[media]``: how images are prepared for upload (docs/configuration.md)."""
+
+    max_pixels: int | None = None  # scale every image down to at most this many pixels (width x height)
+
+
+@dataclass(frozen=True)
+class AccessibilitySettings:
+    """``[accessibility]``: which ``accessibility`` warnings are on (all by default; docs/content.md)."""
+
+    hashtag_case: bool = True  # #TywyddGaeaf, not #tywyddgaeaf
+    emoji: bool = True  # at most max_emoji, none in the middle of a sentence
+    hashtag_position: bool = True  # hashtags at the end, not in the middle of the text
+    links: bool = True  # at most one link
+    capitals: bool = True  # no words in capitals
+    alt_text: bool = True  # alt text that is not a file name and does not start "image of" / "llun o"
+    max_emoji: int = 3
+
+
+@dataclass(frozen=True)
+class LinkPair:
+    """A Welsh page (or URL prefix) and its English counterpart."""
+
+    cy: str
+    en: str
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """``[links]``: which pages are Welsh, English or bilingual, and click tagging (docs/configuration.md)."""
+
+    prefixes: tuple[LinkPair, ...] = ()  # URL prefixes, e.g. .../cy/ and .../en/
+    pages: tuple[LinkPair, ...] = ()  # exact pages, where the two languages' addresses differ
+    bilingual: tuple[str, ...] = ()  # URL prefixes of pages that serve both languages
+    utm_content: bool = False  # add utm_content=cy|en to links to these sites
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The sites named in ``[links]`` (the ones whose links ``utm_content`` tags)."""
+        from urllib.parse import urlsplit
+
+        urls = [u for pair in (*self.prefixes, *self.pages) for u in (pair.cy, pair.en)] + list(self.bilingual)
+        return frozenset(urlsplit(u).netloc.lower() for u in urls if urlsplit(u).netloc)
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """The replies inbox (config ``[inbox]``; docs/inbox.md): off until the table is in the config.
+
+    Messages from the public are personal data, so collecting them is a
+    decision the council makes, not a default.
+    """
+
+    enabled: bool = False
+    interval: timedelta = timedelta(minutes=5)  # how often the daemon collects
+    answer_within: int = 5  # working days (policy 11.2: at most five)
+    acknowledge_within: int = 1  # working days ("promptly", policy 11.2)
+    keep_for: timedelta = timedelta(days=365)  # then bodies and authors are deleted; the counts stay
+    communications_team: str = ""  # who is told when a comment is hidden (policy 12)
+    accounts: tuple[str, ...] = ()  # the accounts collected from
+    daily_reads: dict[str, int] = field(default_factory=dict)  # read caps where reads cost money (X)
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -165,6 +246,10 @@ class Config:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     costs: dict[str, Price] = field(default_factory=dict)
     accounts_check: AccountsCheck = field(default_factory=AccountsCheck)
+    media: MediaSettings = field(default_factory=MediaSettings)
+    accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -177,6 +262,11 @@ class Config:
         if account.welsh_account is not None and account.english_account is not None:
             return [("cy", self.accounts[account.welsh_account]), ("en", self.accounts[account.english_account])]
         return [("cy+en", account)]
+
+    @property
+    def cache_dir(self) -> Path:
+        """``.publisher-cache/`` under the project root: check verdicts, image text, word lists (safe to delete)."""
+        return self.root / ".publisher-cache"
 
     def sqlite_file(self) -> Path | None:
         """The SQLite database file (relative paths against the project root); None for other databases.
@@ -368,8 +458,16 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
         welsh_account=raw.get("welsh_account"),
         english_account=raw.get("english_account"),
         allow_split=allow_split,
-        options={k: v for k, v in raw.items() if k not in _COMMON_ACCOUNT_KEYS},
+        options=_account_options(raw, root),
     )
+
+
+def _account_options(raw: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The platform's own options; ``media_folder`` (where a served copy is written) against the project root."""
+    options = {k: v for k, v in raw.items() if k not in _COMMON_ACCOUNT_KEYS}
+    if isinstance(options.get("media_folder"), str) and options["media_folder"]:
+        options["media_folder"] = str(root / options["media_folder"])
+    return options
 
 
 def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
@@ -467,6 +565,92 @@ def _parse_accounts_check(raw: dict[str, Any], path: Path) -> AccountsCheck:
     )
 
 
+def _inbox_duration(raw: dict[str, Any], key: str, default: str, path: Path) -> timedelta:
+    try:
+        value = parse_duration(_str(raw, key, default, "inbox.", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+    if value.total_seconds() <= 0:
+        raise ConfigError(f"{path}: 'inbox.{key}' must be longer than zero")
+    return value
+
+
+def _working_days(raw: dict[str, Any], key: str, default: str, path: Path) -> int:
+    try:
+        days = parse_working_days(_str(raw, key, default, "inbox.", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+    if days < 1:
+        raise ConfigError(f"{path}: 'inbox.{key}' must be at least 1 working day")
+    return days
+
+
+def _daily_reads(raw: Any, accounts: dict[str, Account], path: Path) -> dict[str, int]:
+    """Per-account caps on paid reads; only accounts whose platform charges for reads take one."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'inbox.daily_reads' must be a table of account = reads a day")
+    caps: dict[str, int] = {}
+    for name, cap in raw.items():
+        account = accounts.get(name)
+        if account is None or account.platform is None or not SPECS[account.platform].paid_reads:
+            raise ConfigError(
+                f"{path}: 'inbox.daily_reads.{name}': only an account whose platform charges for reads (X) takes a cap"
+            )
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+            raise ConfigError(f"{path}: 'inbox.daily_reads.{name}' must be a whole number of reads >= 1")
+        caps[name] = cap
+    return caps
+
+
+def _inbox_accounts(raw: Any, accounts: dict[str, Account], caps: dict[str, int], path: Path) -> tuple[str, ...]:
+    """The accounts to collect from: those named, or every one whose platform the inbox can read (paid ones capped)."""
+    if raw is None:
+        return tuple(
+            name
+            for name, account in accounts.items()
+            if account.platform is not None
+            and SPECS[account.platform].can_collect
+            and (not SPECS[account.platform].paid_reads or name in caps)
+        )
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise ConfigError(f"{path}: 'inbox.accounts' must be a list of account names")
+    for name in raw:
+        account = accounts.get(name)
+        if account is None or account.platform is None:
+            raise ConfigError(f"{path}: 'inbox.accounts' names '{name}', which is not a platform account in the config")
+        record = SPECS[account.platform]
+        if not record.can_collect:
+            raise ConfigError(f"{path}: 'inbox.accounts': the inbox cannot read {record.title} ('{name}')")
+        if record.paid_reads and name not in caps:
+            raise ConfigError(
+                f"{path}: 'inbox.accounts': reads cost money on {record.title}: give '{name}' a cap in "
+                f"[inbox.daily_reads] (reads a day) to opt in"
+            )
+    return tuple(raw)
+
+
+def _parse_inbox(raw: dict[str, Any], accounts: dict[str, Account], path: Path) -> InboxSettings:
+    if "inbox" not in raw:
+        return InboxSettings()
+    inbox = _table(raw, "inbox", path)
+    _check_keys(inbox, _INBOX_KEYS, "inbox.", path)
+    answer = _working_days(inbox, "answer_within", "5 working days", path)
+    acknowledge = _working_days(inbox, "acknowledge_within", "1 working day", path)
+    if acknowledge > answer:
+        raise ConfigError(f"{path}: 'inbox.acknowledge_within' is longer than 'inbox.answer_within'")
+    caps = _daily_reads(inbox.get("daily_reads", {}), accounts, path)
+    return InboxSettings(
+        enabled=True,
+        interval=_inbox_duration(inbox, "interval", "5m", path),
+        answer_within=answer,
+        acknowledge_within=acknowledge,
+        keep_for=_inbox_duration(inbox, "keep_for", "1y", path),
+        communications_team=_str(inbox, "communications_team", "", "inbox.", path),
+        accounts=_inbox_accounts(inbox.get("accounts"), accounts, caps, path),
+        daily_reads=caps,
+    )
+
+
 def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
     team_raw = _table(raw, "translation_team", path)
     _check_keys(team_raw, _TEAM_KEYS, "translation_team.", path)
@@ -524,6 +708,69 @@ def _parse_authorised(raw: dict[str, Any], path: Path) -> tuple[str, ...]:
     return tuple(authorised)
 
 
+def _whole_number(value: Any, where: str, path: Path, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{path}: '{where}' must be a whole number >= {minimum}")
+    return value
+
+
+def _parse_media(raw: dict[str, Any], path: Path) -> MediaSettings:
+    table = _table(raw, "media", path)
+    _check_keys(table, _MEDIA_KEYS, "media.", path)
+    if "max_pixels" not in table or table["max_pixels"] == 0:
+        return MediaSettings()
+    return MediaSettings(max_pixels=_whole_number(table["max_pixels"], "media.max_pixels", path, 10_000))
+
+
+def _parse_accessibility(raw: dict[str, Any], path: Path) -> AccessibilitySettings:
+    table = _table(raw, "accessibility", path)
+    _check_keys(table, _ACCESSIBILITY_KEYS, "accessibility.", path)
+    values: dict[str, Any] = {}
+    for key in _ACCESSIBILITY_CHECKS:
+        value = table.get(key, True)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: 'accessibility.{key}' must be true or false")
+        values[key] = value
+    values["max_emoji"] = _whole_number(table.get("max_emoji", 3), "accessibility.max_emoji", path, 0)
+    return AccessibilitySettings(**values)
+
+
+def _url(value: Any, where: str, path: Path) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{path}: '{where}' must be a web address starting https://, not {value!r}")
+    return value
+
+
+def _link_pairs(table: dict[str, Any], key: str, path: Path) -> tuple[LinkPair, ...]:
+    items = table.get(key, [])
+    if not isinstance(items, list):
+        raise ConfigError(f'{path}: \'links.{key}\' must be a list of {{cy = "https://...", en = "https://..."}}')
+    pairs = []
+    for index, item in enumerate(items):
+        where = f"links.{key}[{index}]"
+        if not isinstance(item, dict) or set(item) != {"cy", "en"}:
+            raise ConfigError(f'{path}: \'{where}\' must be {{cy = "https://...", en = "https://..."}}')
+        pairs.append(LinkPair(cy=_url(item["cy"], where + ".cy", path), en=_url(item["en"], where + ".en", path)))
+    return tuple(pairs)
+
+
+def _parse_links(raw: dict[str, Any], path: Path) -> LinkSettings:
+    table = _table(raw, "links", path)
+    _check_keys(table, _LINK_KEYS, "links.", path)
+    bilingual = table.get("bilingual", [])
+    if not isinstance(bilingual, list):
+        raise ConfigError(f"{path}: 'links.bilingual' must be a list of web addresses")
+    utm = table.get("utm_content", False)
+    if not isinstance(utm, bool):
+        raise ConfigError(f"{path}: 'links.utm_content' must be true or false")
+    return LinkSettings(
+        prefixes=_link_pairs(table, "prefixes", path),
+        pages=_link_pairs(table, "pages", path),
+        bilingual=tuple(_url(u, f"links.bilingual[{i}]", path) for i, u in enumerate(bilingual)),
+        utm_content=utm,
+    )
+
+
 def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
     tz_name = _str(raw, "timezone", "Europe/London", "", path)
     try:
@@ -571,6 +818,7 @@ def load_config(path: Path | None = None) -> Config:
     _check_keys(raw, _TOP_KEYS, "", path)
     root = path.resolve().parent.parent
     database = os.environ.get("PUBLISHER_DATABASE_URL") or _str(raw, "database", "sqlite:///publisher.db", "", path)
+    accounts = _parse_accounts(raw, path, root)
     return Config(
         path=path,
         root=root,
@@ -583,11 +831,15 @@ def load_config(path: Path | None = None) -> Config:
         max_lateness=_parse_max_lateness(raw, path),
         translation_team=_parse_team(raw, path),
         machine_translation=_parse_machine_translation(raw, path),
-        accounts=_parse_accounts(raw, path, root),
+        accounts=accounts,
         emergency_authorised=_parse_authorised(raw, path),
         fingerprint=hashlib.sha256(data_bytes).hexdigest(),
         audit_log=root / _str(raw, "audit_log", "audit.log", "", path),
         daemon=_parse_daemon(raw.get("daemon", {}), path),
         costs=_parse_costs(raw, path),
         accounts_check=_parse_accounts_check(raw, path),
+        media=_parse_media(raw, path),
+        accessibility=_parse_accessibility(raw, path),
+        links=_parse_links(raw, path),
+        inbox=_parse_inbox(raw, accounts, path),
     )

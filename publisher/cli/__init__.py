@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("publisher.cli.report", "report", "Cadence, compliance and cost reports (text, JSON, CSV, HTML)."),
     "audit": ("publisher.cli.audit", "audit", "Check that the audit trail is whole (hash chain)."),
     "accounts": ("publisher.cli.accounts", "accounts", "Account health: credentials, token expiry, bios (policy 9.6)."),
+    "inbox": ("publisher.cli.inbox", "inbox", "Replies, comments and mentions: answer in the right language, hide."),
 }
 
 

@@ -58,7 +58,7 @@ def render_accounts(console: Any, accounts: list[dict[str, Any]]) -> None:
             )
 
 
-def render_text(data: dict[str, list[dict[str, Any]]]) -> None:
+def render_text(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -77,18 +77,37 @@ def render_text(data: dict[str, list[dict[str, Any]]]) -> None:
         console.print(table)
 
 
+def render_inbox(inbox: dict[str, Any]) -> None:
+    """The inbox in a few lines: open, late (Welsh among them), and comments hidden lately (policy 12)."""
+    if not (inbox["open"] or inbox["hidden"]):
+        return
+    click.echo(
+        f"Inbox: {inbox['open']} waiting for an answer ({inbox['welsh_open']} Welsh); "
+        f"{inbox['ack_overdue']} not acknowledged in time, {inbox['answer_overdue']} not answered in time "
+        f"({inbox['welsh_overdue']} Welsh): 'publisher inbox list'"
+    )
+    for hidden in inbox["hidden"]:
+        click.echo(
+            f"  hidden (policy 12, Communications Team told): #{hidden['message']} {hidden['platform']} "
+            f"{printable(hidden['author'] or '')} by {printable(hidden['by'])} at {hidden['hidden_at'][:16]}: "
+            f"{printable(hidden['reason'] or '')}"
+        )
+
+
 @click.command()
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
     """Show each post's state per account and language, remote URLs and last errors.
 
-    Accounts whose latest check (credentials, token expiry, bio) needs a person are listed first.
+    Accounts whose latest check (credentials, token expiry, bio) needs a person are listed first;
+    the inbox is summed up last.
     """
-    from publisher.services.status import collect
+    from publisher.services.status import overview
 
-    data = collect(config_from(ctx))
+    data = overview(config_from(ctx))
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         render_text(data)
+        render_inbox(data["inbox"])

@@ -47,6 +47,9 @@ class PlatformSpec:
     image_formats: frozenset[str]  # by content, not extension: jpeg, png, gif, webp
     image_max_bytes: int | None
     images_per_post: int | None
+    image_max_pixels: int | None = None  # width x height the platform takes; larger images are scaled down
+    image_aspect: tuple[float, float] | None = None  # (narrowest, widest) width/height it takes; None: any
+    animated_gif: bool = True  # an animated GIF keeps moving; False: it is refused (only still images)
     hashtag_cap: int | None = None
     link_cap: int | None = None
     alt_text_limit: int | None = None
@@ -62,6 +65,15 @@ class PlatformSpec:
     resend_safety: str = ""  # what keeps a resend after an unknown outcome from posting twice
     token_expiry: bool = False  # the platform says when the account's token expires (accounts check)
     can_audit_profile: bool = False  # the account's bio can be read (accounts check, policy 9.6)
+    inbox: str = ""  # what the replies inbox collects from this platform ("": nothing; docs/inbox.md)
+    can_hide: bool = False  # a comment or reply can be hidden from public view (policy 12)
+    paid_reads: bool = False  # reading costs money: collecting is opt-in per account, with a daily cap
+    reply_mentions_author: bool = False  # a reply reaches its addressee only if it names them (@handle)
+
+    @property
+    def can_collect(self) -> bool:
+        """Whether the replies inbox can read this platform's replies, comments or mentions."""
+        return bool(self.inbox)
 
 
 ALL_IMAGES = frozenset({"jpeg", "png", "gif", "webp"})
@@ -79,6 +91,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=5 * MIB,
             images_per_post=4,
+            image_max_pixels=8192 * 8192,
             alt_text_limit=1000,
             can_edit=True,
             edit_window_minutes=30,
@@ -91,6 +104,8 @@ SPECS: dict[str, PlatformSpec] = {
             ),
             resend_safety="the account's posts since the first attempt are searched for the exact text "
             "(t.co links and HTML escaping allowed for) before any resend",
+            inbox="posts that mention the account (replies and quotes included)",
+            paid_reads=True,
         ),
         PlatformSpec(
             name="facebook",
@@ -101,6 +116,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=10 * MIB,
             images_per_post=None,
+            animated_gif=False,
             can_edit=True,
             token_expiry=True,
             can_audit_profile=True,
@@ -108,6 +124,8 @@ SPECS: dict[str, PlatformSpec] = {
             credentials=(Credential("PAGE_TOKEN"), Credential("PAGE_ID", option="page_id")),
             resend_safety="the Page's posts (or the comments answered) since the first attempt are searched "
             "for the exact text before any resend",
+            inbox="comments and replies on the Page's posts",
+            can_hide=True,
         ),
         PlatformSpec(
             name="instagram",
@@ -118,14 +136,18 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=frozenset({"jpeg"}),
             image_max_bytes=8 * MIB,
             images_per_post=10,
+            image_aspect=(4 / 5, 1.91),
+            animated_gif=False,
             hashtag_cap=5,
             token_expiry=True,
             can_audit_profile=True,
-            options=("ig_user_id", "media_base_url", "graph_version"),
+            options=("ig_user_id", "media_base_url", "media_folder", "graph_version"),
             credentials=(Credential("ACCESS_TOKEN"), Credential("USER_ID", option="ig_user_id")),
             needs_media=True,
             resend_safety="the account's media since the first attempt are searched for the exact caption "
             "before any resend",
+            inbox="comments and replies on the account's media",
+            can_hide=True,
         ),
         PlatformSpec(
             name="bluesky",
@@ -136,12 +158,15 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=1_000_000,
             images_per_post=4,
+            animated_gif=False,
             alt_text_limit=2000,
             language_field="langs",
             can_audit_profile=True,
             credentials=(Credential("HANDLE"), Credential("APP_PASSWORD")),
             resend_safety="the record key is derived from the delivery's idempotency key, so a resend names "
             "the same record and reconciling is one getRecord",
+            inbox="replies, mentions and quotes (notifications)",
+            can_hide=True,
         ),
         PlatformSpec(
             name="mastodon",
@@ -152,6 +177,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=ALL_IMAGES,
             image_max_bytes=16 * MIB,
             images_per_post=4,
+            image_max_pixels=4096 * 4096,
             alt_text_limit=1500,
             can_edit=True,
             language_field="language",
@@ -160,6 +186,8 @@ SPECS: dict[str, PlatformSpec] = {
             needs_api_base=True,
             resend_safety="the delivery's idempotency key goes as Idempotency-Key, and the account's statuses "
             "since the first attempt are searched before any resend",
+            inbox="mentions, replies included (notifications)",
+            reply_mentions_author=True,
         ),
         PlatformSpec(
             name="threads",
@@ -170,11 +198,13 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=frozenset({"jpeg", "png"}),
             image_max_bytes=8 * MIB,
             images_per_post=20,
+            image_aspect=(1 / 10, 10.0),
+            animated_gif=False,
             link_cap=5,
             alt_text_limit=1000,
             token_expiry=True,
             can_audit_profile=True,
-            options=("threads_user_id", "media_base_url", "threads_version"),
+            options=("threads_user_id", "media_base_url", "media_folder", "threads_version"),
             credentials=(Credential("ACCESS_TOKEN"),),
             resend_safety="the account's threads (or its replies) since the first attempt are searched for the "
             "exact text before any resend; a container is published at most once, in the call that made it",
@@ -188,6 +218,7 @@ SPECS: dict[str, PlatformSpec] = {
             image_formats=frozenset({"jpeg", "png", "gif"}),
             image_max_bytes=5 * MIB,
             images_per_post=20,
+            image_max_pixels=36_152_320,
             alt_text_limit=4086,
             can_edit=True,
             can_audit_profile=True,
@@ -207,7 +238,7 @@ SPECS: dict[str, PlatformSpec] = {
             images_per_post=None,
             can_edit=True,
             language_field="xml:lang",
-            options=("path", "base_url", "media_base_url", "title_cy", "title_en", "max_entries"),
+            options=("path", "base_url", "title_cy", "title_en", "max_entries"),
             default_path="feeds/{account}",
             resend_safety="each entry is keyed by the delivery's idempotency key; a resend replaces the entry "
             "it wrote, never adds a second",

@@ -16,8 +16,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher import rules
@@ -27,6 +28,7 @@ from publisher.content.post import MAX_FILE_BYTES, Post
 from publisher.content.schedules import Schedule, load_schedules
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import UnreadableFile, read_bounded
+from publisher.platforms.media import source_digest
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.deliveries import cancel_waiting, create_deliveries, started
@@ -62,6 +64,7 @@ class Judged:
     post: Post
     content_hash: str
     errors: list[str]
+    media_changed: bool = False  # an image changed under an unchanged post: queue it again
 
 
 def _digest(raw: bytes | None) -> str:
@@ -89,6 +92,21 @@ class StatCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[int, int, str]] = {}
+        self._media: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+
+    def media_digest(self, path: Path, root: Path) -> str | None:
+        """An image's digest now (read again only when its inode, mtime or size changed)."""
+        try:
+            stat = os.lstat(path)
+            signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return None
+        cached = self._media.get(str(path))
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        digest = source_digest(path, root)
+        self._media[str(path)] = (signature, digest)
+        return digest
 
     def digest(self, item: FoundFile) -> tuple[str, bytes | None]:
         """The file's digest, and its bytes when they had to be read."""
@@ -117,20 +135,51 @@ def _known(session: Session) -> Known:
     return {slug: (post_id, content_hash, state) for slug, post_id, content_hash, state in session.execute(query)}
 
 
-def _read_changed(by_slug: dict[str, dict[str, FoundFile]], known: Known, stats: StatCache) -> list[tuple[Post, str]]:
-    """The posts whose files differ from what the database holds, with their new content hash."""
-    changed: list[tuple[Post, str]] = []
+def _stale_media(session: Session, config: Config, stats: StatCache) -> set[str]:
+    """Slugs of queued posts whose images changed since they were queued (so they are checked and queued again).
+
+    Each delivery records its images' digests (publisher/queue/deliveries.py);
+    an image edited in place changes no post file, so it is looked for here.
+    """
+    rows = session.execute(
+        select(m.StoredPost.slug, m.Delivery.media)
+        .join(m.Delivery, m.Delivery.post_id == m.StoredPost.id)
+        .where(
+            m.StoredPost.source == PostSource.CONTENT,
+            m.StoredPost.state == PostState.ACTIVE,
+            m.Delivery.revision == m.StoredPost.revision,
+            m.Delivery.state.in_(WAITING_STATES),
+            m.Delivery.attempts == 0,
+            func.length(cast(m.Delivery.media, String)) > 2,
+        )
+    )
+    stale: set[str] = set()
+    for slug, media in rows:
+        for item in media:
+            recorded = item.get("sha256")
+            path = config.content_dir / item["file"]
+            if slug not in stale and recorded and stats.media_digest(path, config.content_dir) != recorded:
+                stale.add(slug)
+    return stale
+
+
+def _read_changed(
+    by_slug: dict[str, dict[str, FoundFile]], known: Known, stats: StatCache, stale: set[str]
+) -> list[tuple[Post, str, bool]]:
+    """The posts whose files (or images) differ from what the database holds, with their new content hash."""
+    changed: list[tuple[Post, str, bool]] = []
     for slug, items in sorted(by_slug.items()):
         digests: dict[str, str] = {}
         raws: dict[str, bytes | None] = {}
         for lang, item in items.items():
             digests[lang], raws[lang] = stats.digest(item)
         content_hash = _pair_hash(digests)
-        if slug in known and known[slug][1] == content_hash:
+        unchanged = slug in known and known[slug][1] == content_hash
+        if unchanged and slug not in stale:
             continue
         raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
         files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-        changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash))
+        changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash, unchanged))
     # Slots go to posts in queue_order, then (first seen together) by name.
     changed.sort(
         key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug)
@@ -142,7 +191,7 @@ def _validate_changed(
     config: Config,
     sessions: sessionmaker[Session],
     now: datetime,
-    changed: list[tuple[Post, str]],
+    changed: list[tuple[Post, str, bool]],
     known: Known,
     by_slug: dict[str, dict[str, FoundFile]],
 ) -> list[Judged]:
@@ -152,19 +201,19 @@ def _validate_changed(
     with sessions() as session:
         published = published_post_ids(session)
     ctx = rules.build_context(config, now, published=published)
-    changed_slugs = {p.slug for p, _ in changed}
+    changed_slugs = {p.slug for p, _, _ in changed}
     others = [
         PostRef(slug=slug, id=post_id, file=slug, line=1)
         for slug, (post_id, _, _) in known.items()
         if slug in by_slug and slug not in changed_slugs
     ]
-    duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
+    duplicates = {f.post for f in duplicate_ids([ref(p) for p, _, _ in changed] + others)}
     judged = []
-    for post, content_hash in changed:
+    for post, content_hash, media_only in changed:
         errors = {f.code for f in rules.run(post, ctx) if f.severity == "error"}
         if post.id in duplicates:
             errors.add("front-matter-invalid")
-        judged.append(Judged(post, content_hash, sorted(errors)))
+        judged.append(Judged(post, content_hash, sorted(errors), media_changed=media_only))
     return judged
 
 
@@ -258,7 +307,7 @@ def _apply(
         if started(row):
             _note_late_change(session, row, item, now, report)
             return
-        if row.content_hash == item.content_hash and row.state != PostState.CANCELLED:
+        if row.content_hash == item.content_hash and row.state != PostState.CANCELLED and not item.media_changed:
             return
     else:
         row = m.StoredPost(id=item.post.id, first_seen=now, revision=0, content_hash="")
@@ -367,9 +416,11 @@ def sync_content(
     by_slug: dict[str, dict[str, FoundFile]] = {}
     for item in find_files(config.content_dir):
         by_slug.setdefault(item.slug, {})[item.language] = item
+    stats = stats or StatCache()
     with sessions() as session:
         known = _known(session)
-    changed = _read_changed(by_slug, known, stats or StatCache())
+        stale = _stale_media(session, config, stats)
+    changed = _read_changed(by_slug, known, stats, stale)
     judged = _validate_changed(config, sessions, now, changed, known, by_slug)
     with sessions.begin() as session:
         _write(session, config, judged, by_slug, now, report)

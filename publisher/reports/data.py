@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.db import open_database
-from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostState, ReviewState
+from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostSource, PostState, ReviewState
 from publisher.workdays import working_days_between
 
 MIN_PER_WEEK = 2  # policy 7.2.11: post bilingually at least twice a week
@@ -133,9 +133,10 @@ def _record(config: Config, post: m.StoredPost, review: m.ReviewItem | None, now
 
 
 def load_posts(config: Config, session: Session, now: datetime) -> list[PostRecord]:
-    """Every post in the database with what the reports need."""
+    """Every post in the database with what the reports need (answers to inbox messages are not posts)."""
     posts = session.scalars(
         select(m.StoredPost)
+        .where(m.StoredPost.source != PostSource.INBOX)
         .options(selectinload(m.StoredPost.deliveries))
         .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
     ).all()

@@ -8,7 +8,16 @@ from datetime import date, datetime
 from publisher.config import Config
 from publisher.queue.db import open_database
 from publisher.reports.costs import CostRow, monthly_costs
-from publisher.reports.data import CadenceRow, ComplianceTotals, PostRecord, cadence, compliance, load_records
+from publisher.reports.data import (
+    CadenceRow,
+    ComplianceTotals,
+    PostRecord,
+    cadence,
+    compliance,
+    load_posts,
+    load_records,
+)
+from publisher.reports.inbox import InboxSection, inbox_section
 
 
 def cadence_report(config: Config, now: datetime, weeks: int) -> list[CadenceRow]:
@@ -25,13 +34,16 @@ class ComplianceReport:
     records: list[PostRecord]
     posts: list[PostRecord]
     totals: ComplianceTotals
+    inbox: InboxSection
 
 
 def compliance_report(config: Config, now: datetime, first: date | None, last: date | None) -> ComplianceReport:
-    """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive)."""
-    records = load_records(config, now)
+    """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive), with the inbox's."""
+    with open_database(config) as db, db.sessions() as session:
+        records = load_posts(config, session, now)
+        inbox = inbox_section(config, session, now, first, last)
     posts, totals = compliance(config, records, first, last)
-    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals)
+    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals, inbox=inbox)
 
 
 def costs_report(config: Config, now: datetime, months: int) -> list[CostRow]:

@@ -14,18 +14,23 @@ from types import ModuleType
 from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.rules import (
+    accessibility,
     account_unknown,
     alt_missing,
     bidi_control,
     consent_invalid,
     consent_missing,
     front_matter_invalid,
+    image_text_language,
+    image_unfit,
     language_mismatch,
     language_mixed,
+    link_language,
     media_missing,
     pair_mismatch,
     pair_missing,
     personal_data,
+    reply_language,
     rights_missing,
     schedule_empty,
     schedule_invalid,
@@ -48,15 +53,20 @@ ALL: tuple[ModuleType, ...] = (
     consent_invalid,
     rights_missing,
     media_missing,
+    image_unfit,
+    image_text_language,
     translation_unreviewed,
     too_long,
     schedule_invalid,
     account_unknown,
     welsh_parity,
     personal_data,
+    link_language,
+    accessibility,
 )
 
-BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}
+# Checked elsewhere than per post: schedules across posts, answers in the inbox.
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty, reply_language)}
 
 
 def run(post: Post, ctx: Context) -> Iterator[Finding]:

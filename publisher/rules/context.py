@@ -14,6 +14,7 @@ from publisher.config import Config
 from publisher.content.consent import ConsentForm, load_register
 from publisher.content.schedules import schedule_names
 from publisher.content.wordbank import WordBank, load_wordbank
+from publisher.text.image_text import ImageTextReader
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Context:
     wordbank: WordBank | None = None
     schedules: frozenset[str] = frozenset()
     published: frozenset[str] = frozenset()  # post ids already published (not "late")
+    image_text: ImageTextReader = field(default_factory=lambda: ImageTextReader(None))  # OCR, cached by hash
 
     @property
     def today(self) -> date:
@@ -41,4 +43,5 @@ def build_context(config: Config, now: datetime | None = None, published: Iterab
         wordbank=load_wordbank(config.wordbank, config.root),
         schedules=schedule_names(config.schedules_dir),
         published=frozenset(published),
+        image_text=ImageTextReader(config.cache_dir),
     )

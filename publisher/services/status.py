@@ -11,24 +11,32 @@ that needs a person shows where people look. JSON shape::
                                 "remote_id", "remote_url", "last_error", "waiting_for",
                                 "needs_attention"}]}],
      "accounts": [{"account", "platform", "checked_at", "identity", "token_expires_at",
-                   "needs_person", "problems", "notes"}]}
+                   "needs_person", "problems", "notes"}],
+     "inbox": {"open", "welsh_open", "ack_overdue", "answer_overdue", "welsh_overdue",
+               "hidden": [{"message", "account", "platform", "author", "by", "reason", "hidden_at"}]}}
+
+The answers to inbox messages are not posts: ``inbox`` sums the inbox up
+(the hidden comments of the last 30 days are how the Communications Team is
+told of them, policy 12; docs/inbox.md).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.accounts import latest
 from publisher.queue.db import open_database
-from publisher.queue.states import WAITING_STATES, DeliveryState
+from publisher.queue.inbox_clock import clocks
+from publisher.queue.states import WAITING_STATES, DeliveryState, MessageLanguage, PostSource, ResponseKind
 
 _LABELS = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
+HIDDEN_SHOWN_FOR = timedelta(days=30)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -99,12 +107,67 @@ def _account(row: m.AccountCheck) -> dict[str, Any]:
     }
 
 
-def collect(config: Config) -> dict[str, list[dict[str, Any]]]:
-    """Every post in the database, in schedule order, with its current deliveries; and the accounts' latest checks."""
+def _posts(session: Session) -> list[dict[str, Any]]:
+    posts = session.scalars(
+        select(m.StoredPost)
+        .where(m.StoredPost.source != PostSource.INBOX)
+        .options(selectinload(m.StoredPost.deliveries))
+        .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
+    ).all()
+    return [_post(post) for post in posts]
+
+
+def _hidden(session: Session, now: datetime) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(m.InboxMessage, m.InboxResponse, m.Delivery)
+        .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
+        .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
+        .where(
+            m.InboxResponse.kind == ResponseKind.HIDE,
+            m.Delivery.state == DeliveryState.PUBLISHED,
+            m.Delivery.published_at >= now - HIDDEN_SHOWN_FOR,
+        )
+        .order_by(m.Delivery.published_at)
+    ).all()
+    return [
+        {
+            "message": message.id,
+            "account": message.account,
+            "platform": message.platform,
+            "author": message.author_handle,
+            "by": response.by,
+            "reason": response.reason,
+            "hidden_at": _iso(delivery.published_at),
+        }
+        for message, response, delivery in rows
+    ]
+
+
+def _inbox(session: Session, now: datetime) -> dict[str, Any]:
+    """How the inbox stands: open messages, those past their times (Welsh among them), recent hides."""
+    messages = list(
+        session.scalars(
+            select(m.InboxMessage).where(m.InboxMessage.closed_at.is_(None), m.InboxMessage.redacted_at.is_(None))
+        )
+    )
+    times = clocks(session, messages)
+    waiting = [msg for msg in messages if times[msg.id].state in ("open", "acknowledged")]
+    late = [msg for msg in waiting if times[msg.id].ack_overdue(now) or times[msg.id].answer_overdue(now)]
+    return {
+        "open": len(waiting),
+        "welsh_open": sum(1 for msg in waiting if msg.language is MessageLanguage.WELSH),
+        "ack_overdue": sum(1 for msg in waiting if times[msg.id].ack_overdue(now)),
+        "answer_overdue": sum(1 for msg in waiting if times[msg.id].answer_overdue(now)),
+        "welsh_overdue": sum(1 for msg in late if msg.language is MessageLanguage.WELSH),
+        "hidden": _hidden(session, now),
+    }
+
+
+def overview(config: Config, now: datetime | None = None) -> dict[str, Any]:
+    """``publisher status``: every post with its deliveries, the accounts' latest checks, and how the inbox stands."""
     with open_database(config) as db, db.sessions() as session:
-        posts = session.scalars(
-            select(m.StoredPost)
-            .options(selectinload(m.StoredPost.deliveries))
-            .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
-        ).all()
-        return {"posts": [_post(post) for post in posts], "accounts": [_account(row) for row in latest(session)]}
+        return {
+            "posts": _posts(session),
+            "accounts": [_account(row) for row in latest(session)],
+            "inbox": _inbox(session, now or datetime.now(UTC)),
+        }

@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from datetime import time as day_time
 from functools import lru_cache
@@ -25,13 +25,15 @@ from zoneinfo import ZoneInfo
 from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, Stamp, display_path, find_files, post_of, read_file, stamp_of
-from publisher.content.post import MAX_FILE_BYTES, Post
+from publisher.content.post import LANGUAGES, MAX_FILE_BYTES, Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import MIB, UnreadableFile, read_bounded, read_regular
 from publisher.findings import Finding
 from publisher.rules.context import Context
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+from publisher.rules.image_text_language import UNAVAILABLE
 from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, file_digest, media_stat, post_key
+from publisher.text.image_text import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -105,6 +107,7 @@ def _environment(config: Config, ctx: Context) -> str:
         ",".join(sorted(ctx.published)),
         os.getcwd(),
         _code_fingerprint(),
+        engine() or "no OCR",  # verdicts made without Tesseract are not reused once it is installed
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -133,12 +136,15 @@ def _valid_until(post: Post, ctx: Context) -> float:
 
 
 def _media_used(post: Post) -> list[tuple[str, int, int]]:
-    used = []
-    for index, _ in enumerate(post.media_pairs()):
-        name, post_file, _ = post.media_shared(index, "file")
-        if name and post_file is not None:
-            used.append(media_stat(post_file.path.parent / name))
-    return used
+    """Every image file either language names (they may differ: each language's own version)."""
+    used: dict[str, tuple[str, int, int]] = {}
+    for language in LANGUAGES:
+        post_file = post.file(language)
+        for item in post.media(language) if post_file is not None else []:
+            if item.file and post_file is not None:
+                record = media_stat(post_file.path.parent / item.file)
+                used.setdefault(record[0], record)
+    return list(used.values())
 
 
 def _read_raw(item: FoundFile) -> tuple[bytes | None, Stamp | None]:
@@ -240,6 +246,7 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
     from publisher.text.language import preload
 
     preload()
+    engine()  # asked once here rather than once per worker
 
     # Small enough chunks that progress moves in steps of about 2 %, large enough that pickling stays cheap.
     size = max(50, total // (workers * 25))
@@ -466,5 +473,16 @@ def check_content(
     findings.extend(_schedule_findings(run, refs))
     if cache:
         cache.save(run.used_keys, run.locations)
+    findings = _once(findings, UNAVAILABLE)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
     return CheckResult(findings=findings, posts=len(by_slug))
+
+
+def _once(findings: list[Finding], message: str) -> list[Finding]:
+    """One finding for a problem of the machine, not of each post (Tesseract missing), counting the posts."""
+    same = [f for f in findings if f.message.startswith(message)]
+    if len(same) <= 1:
+        return findings
+    first = min(same)
+    rest = [f for f in findings if not f.message.startswith(message)]
+    return [*rest, replace(first, message=first.message.replace(message, f"{message} ({len(same)} posts have images)"))]

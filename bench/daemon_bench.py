@@ -2,6 +2,7 @@
 
     python bench/daemon_bench.py [--posts 10000] [--platform mastodon] [--database URL]
     python bench/daemon_bench.py --postgres-scaling [--posts 10000] [--instances 1,4]
+    python bench/daemon_bench.py --dispatcher-only [--posts 10000] [--database URL]
 
 Half the posts are due in one burst, half spread evenly over a minute after
 it, all against the zero-latency fake server (run in its own process, so it
@@ -18,6 +19,12 @@ started and measured:
 code; ``PUBLISHER_PG_BIN`` names its binaries) and drains a burst of half the posts
 with 1 daemon and then with 4 daemons sharing the database, and prints each rate
 and their ratio (goal: 4 instances >= 3x one instance).
+
+``--dispatcher-only`` measures what the dispatcher itself costs per delivery:
+the posts are queued the same way, then one Dispatcher in this process drains
+the burst against the in-process zero-latency fake (tests/fakes.py), with no
+HTTP client, server or platform library in the way; it prints deliveries per
+second and CPU milliseconds per delivery.
 """
 
 from __future__ import annotations
@@ -278,6 +285,37 @@ def postgres_scaling(args: argparse.Namespace) -> None:
                 print(f"PostgreSQL: {n} instances drain at {value / one:.2f}x one instance's rate (goal >= 3x for 4)")
 
 
+def dispatcher_only(args: argparse.Namespace) -> None:
+    """Drain a burst with one in-process Dispatcher against the in-process fake: the dispatcher's own cost."""
+    from publisher.config import load_config
+    from publisher.queue.db import open_database
+    from publisher.queue.dispatcher import Dispatcher
+
+    from fakes import FakeRemote
+
+    count = args.posts // 2
+    with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
+        project = Path(tmp)
+        due = datetime.now(UTC) + timedelta(seconds=args.lead or 40 + count * 0.012)
+        make_project(project, "http://127.0.0.1:9", args.database, f"fake-{args.platform}", [due] * count)
+        env = fake_env()
+        queue_posts(project, env, count, due - timedelta(seconds=2))
+        config = load_config(project / "config" / "publisher.toml")
+        remote = FakeRemote()
+        wait_until(due + timedelta(seconds=0.2))
+        with open_database(config) as db:
+            dispatcher = Dispatcher(config, db.sessions, dialect=db.dialect, env=env, adapter_factory=remote.factory())
+            cpu, wall = time.process_time(), time.monotonic()
+            result = dispatcher.run_due()
+            cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    print(
+        f"dispatcher only ({'SQLite' if not args.database else args.database.split(':')[0]}, in-process "
+        f"zero-latency fake, {DAEMON.split(chr(10))[1]}): {result.published}/{count} published in {wall:.2f} s: "
+        f"{result.published / wall:.0f} deliveries/s (goal >= 800 on SQLite); "
+        f"{cpu / max(1, result.published) * 1000:.2f} ms of CPU per delivery"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)
@@ -287,10 +325,13 @@ def main() -> None:
         "--lead", type=float, default=0, help="seconds before the burst (default: estimated from the post count)"
     )
     parser.add_argument("--postgres-scaling", action="store_true", help="1 and 4 daemons on a throw-away PostgreSQL")
+    parser.add_argument("--dispatcher-only", action="store_true", help="the dispatcher alone, in-process fake")
     parser.add_argument("--instances", type=lambda s: [int(n) for n in s.split(",")], default=[1, 4], help="e.g. 1,2,4")
     args = parser.parse_args()
     if args.postgres_scaling:
         postgres_scaling(args)
+    elif args.dispatcher_only:
+        dispatcher_only(args)
     else:
         sqlite_run(args)
 

@@ -172,3 +172,13 @@ def fake_server() -> Iterator[FakeServer]:
     server = FakeServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that requires a login and keeps what it receives."""
+    from _smtp import start
+
+    server = start()
+    yield server
+    server.controller.stop()

@@ -58,4 +58,5 @@ def render_html(config: Config, report: ComplianceReport, now: datetime) -> str:
         totals=totals,
         months=months,
         posts=rows,
+        pauses=report.pauses,
     )

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from publisher.config import Config
 from publisher.queue.db import open_database
 from publisher.reports.costs import CostRow, monthly_costs
-from publisher.reports.data import CadenceRow, ComplianceTotals, PostRecord, cadence, compliance, load_records
+from publisher.reports.data import (
+    CadenceRow,
+    ComplianceTotals,
+    PostRecord,
+    cadence,
+    compliance,
+    load_pauses,
+    load_records,
+    paused_time,
+)
 
 
 def cadence_report(config: Config, now: datetime, weeks: int) -> list[CadenceRow]:
@@ -25,13 +35,15 @@ class ComplianceReport:
     records: list[PostRecord]
     posts: list[PostRecord]
     totals: ComplianceTotals
+    pauses: list[dict[str, Any]] = field(default_factory=list)  # paused time in the period
 
 
 def compliance_report(config: Config, now: datetime, first: date | None, last: date | None) -> ComplianceReport:
     """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive)."""
     records = load_records(config, now)
     posts, totals = compliance(config, records, first, last)
-    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals)
+    pauses = paused_time(config, load_pauses(config), first, last, now)
+    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals, pauses=pauses)
 
 
 def costs_report(config: Config, now: datetime, months: int) -> list[CostRow]:

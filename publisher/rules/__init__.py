@@ -15,10 +15,13 @@ from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.rules import (
     account_unknown,
+    accounts_differ,
     alt_missing,
     bidi_control,
     consent_invalid,
     consent_missing,
+    credentials_missing,
+    file_misnamed,
     front_matter_invalid,
     language_mismatch,
     language_mixed,
@@ -29,6 +32,7 @@ from publisher.rules import (
     rights_missing,
     schedule_empty,
     schedule_invalid,
+    schedule_late,
     too_long,
     translation_unreviewed,
     welsh_parity,
@@ -51,12 +55,15 @@ ALL: tuple[ModuleType, ...] = (
     translation_unreviewed,
     too_long,
     schedule_invalid,
+    schedule_late,
     account_unknown,
+    accounts_differ,
     welsh_parity,
     personal_data,
 )
 
-BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty)}
+CROSS_CHECKS: tuple[ModuleType, ...] = (schedule_empty, file_misnamed, credentials_missing)
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, *CROSS_CHECKS)}
 
 
 def run(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from publisher.content.post import Post
+from publisher.content.post import Post, PostFile
 from publisher.content.schema import SHARED_KEYS
 from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule("pair-mismatch", "error", "make the shared key equal in both files, or keep it in one file only")
+
+
+def _thread_parts(post: Post, cy: PostFile, en: PostFile) -> Iterator[Finding]:
+    """A thread goes out part by part, each Welsh part with its English one: the counts must match."""
+    if not post.thread:
+        return
+    welsh, english = len(cy.body_parts_markdown(True)), len(en.body_parts_markdown(True))
+    if welsh != english:
+        yield RULE.at(
+            post,
+            cy,
+            cy.body_line,
+            f"thread: {welsh} Welsh part(s) here but {english} English part(s) in {en.display}; "
+            "split both texts at the same '---' lines, so each Welsh part has its English",
+        )
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -26,6 +41,7 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 f"'{key}' is {cy.meta.values[key]!r} here but {en.meta.values[key]!r} "
                 f"in {en.display}:{en.key_line(key)}; make them equal",
             )
+    yield from _thread_parts(post, cy, en)
     cy_media, en_media = cy.meta.media, en.meta.media
     if (cy_media is None) != (en_media is None):
         has, lacks = (cy, en) if cy_media is not None else (en, cy)

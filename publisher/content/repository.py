@@ -11,6 +11,7 @@ but the publisher's own working copy is never touched.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from publisher.content.git import GitError, run
@@ -66,8 +67,12 @@ class WorkingCopy:
         except GitError:
             return None
 
-    def update(self) -> Update:
-        """Fetch the branch and check its tip out; on any failure keep the tree there was."""
+    def update(self, checkout_lock: AbstractContextManager[object] | None = None) -> Update:
+        """Fetch the branch and check its tip out; on any failure keep the tree there was.
+
+        Only the checkout holds ``checkout_lock`` (so nobody reads a half-written
+        tree); the fetch, which may wait on the network, does not.
+        """
         previous = self.current()
         branch = self.repository.branch
         try:
@@ -83,9 +88,10 @@ class WorkingCopy:
                 timeout=self.repository.fetch_timeout.total_seconds(),
             )
             tip = self._git("rev-parse", "--verify", f"{FOLLOWED}{branch}^{{commit}}", timeout=20).strip()
-            if tip != previous:
-                self._git("checkout", "--quiet", "--force", "--detach", tip)
-            self._git("clean", "-ffdxq")  # nothing but what the branch holds
+            with checkout_lock if checkout_lock is not None else nullcontext():
+                if tip != previous:
+                    self._git("checkout", "--quiet", "--force", "--detach", tip)
+                self._git("clean", "-ffdxq")  # nothing but what the branch holds
         except GitError as exc:
-            return Update(commit=previous, previous=previous, error=str(exc))
+            return Update(commit=self.current(), previous=previous, error=str(exc))
         return Update(commit=tip, previous=previous)

@@ -269,12 +269,26 @@ def open_existing(config: Config, connect_timeout: float = 3.0, upgrade: bool = 
         engine.dispose()
 
 
+def _behind(engine: Engine) -> bool:
+    """Whether the schema is older than this version's (reading only: a current database is not written)."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current != ScriptDirectory.from_config(config).get_current_head()
+
+
 def _upgraded(engine: Engine) -> bool:
     """Migrate a database that holds the publisher's tables; False when it holds none."""
     try:
         if not _has_schema(engine):
             return False
-        migrate(engine)
+        if _behind(engine):
+            migrate(engine)
     except Exception as exc:  # any connection failure is reported in one line
         where = engine.url.render_as_string(hide_password=True)
         raise ConfigError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,8 +53,8 @@ class Follower:
 
     def update(self, tree_lock: AbstractContextManager[object] | None = None) -> Update:
         """Fetch and check out the branch's tip (under ``tree_lock``, so no sync reads a half-written tree)."""
-        with self._updating, tree_lock if tree_lock is not None else nullcontext():
-            update = self.copy.update()
+        with self._updating:
+            update = self.copy.update(tree_lock)
         now = self.clock()
         self._log(update, now)
         self._record(update, now)

@@ -59,7 +59,17 @@ EN_SENTENCES = [
     "The swimming pool is open again after the repair work.",
     "Remember to register to vote before the end of the month.",
 ]
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+
+
+def jpeg() -> bytes:
+    """A real photo-like JPEG (check opens every image): a gradient, no text in it."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((640, 360)).convert("RGB").save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def generate(root: Path, count: int) -> None:
@@ -68,7 +78,7 @@ def generate(root: Path, count: int) -> None:
     (root / "config" / "publisher.toml").write_text(CONFIG, "utf-8")
     content = root / "content"
     (content / "media").mkdir(parents=True)
-    (content / "media" / "photo.jpg").write_bytes(JPEG)
+    (content / "media" / "photo.jpg").write_bytes(jpeg())
     for index in range(count):
         folder = content / f"{2027 + index // 5000}" / f"{index // 100 % 50:02d}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,10 +93,10 @@ def generate(root: Path, count: int) -> None:
         if index % 10 == 0:
             depth = "../../media/photo.jpg"
             media_cy = (
-                f"media:\n  - file: {depth}\n    alt: Llun o'r parc yn y gaeaf gyda choed ac eira.\n"
+                f"media:\n  - file: {depth}\n    alt: Y parc yn y gaeaf gyda choed ac eira.\n"
                 "    consent: not-required\n    rights: own\n"
             )
-            media_en = f"media:\n  - file: {depth}\n    alt: A photo of the park in winter with trees and snow.\n"
+            media_en = f"media:\n  - file: {depth}\n    alt: The park in winter with trees and snow.\n"
         review = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
         (folder / f"post-{index}.cy.md").write_text(f"---\n{front}{media_cy}{review}---\n{cy}\n", "utf-8")
         (folder / f"post-{index}.en.md").write_text(f"---\n{media_en}---\n{en}\n", "utf-8")

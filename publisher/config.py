@@ -71,6 +71,9 @@ _TOP_KEYS = {
     "notifications",
     "quiet_periods",
     "after_pause",
+    "media",
+    "accessibility",
+    "links",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -87,6 +90,10 @@ _COMMON_ACCOUNT_KEYS = (
 _TEAM_KEYS = {"hours", "holidays", "review_within_working_days", "members"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
 _EMERGENCY_KEYS = {"authorised"}
+_MEDIA_KEYS = {"max_pixels"}
+_ACCESSIBILITY_CHECKS = ("hashtag_case", "emoji", "hashtag_position", "links", "capitals", "alt_text")
+_ACCESSIBILITY_KEYS = {*_ACCESSIBILITY_CHECKS, "max_emoji"}
+_LINK_KEYS = {"prefixes", "pages", "bilingual", "utm_content"}
 _DAEMON_DURATIONS = {
     "lease": "2m",
     "sync_interval": "60s",
@@ -159,6 +166,52 @@ class AccountsCheck:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """``[media]``: how images are prepared for upload (docs/configuration.md)."""
+
+    max_pixels: int | None = None  # scale every image down to at most this many pixels (width x height)
+
+
+@dataclass(frozen=True)
+class AccessibilitySettings:
+    """``[accessibility]``: which ``accessibility`` warnings are on (all by default; docs/content.md)."""
+
+    hashtag_case: bool = True  # #TywyddGaeaf, not #tywyddgaeaf
+    emoji: bool = True  # at most max_emoji, none in the middle of a sentence
+    hashtag_position: bool = True  # hashtags at the end, not in the middle of the text
+    links: bool = True  # at most one link
+    capitals: bool = True  # no words in capitals
+    alt_text: bool = True  # alt text that is not a file name and does not start "image of" / "llun o"
+    max_emoji: int = 3
+
+
+@dataclass(frozen=True)
+class LinkPair:
+    """A Welsh page (or URL prefix) and its English counterpart."""
+
+    cy: str
+    en: str
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """``[links]``: which pages are Welsh, English or bilingual, and click tagging (docs/configuration.md)."""
+
+    prefixes: tuple[LinkPair, ...] = ()  # URL prefixes, e.g. .../cy/ and .../en/
+    pages: tuple[LinkPair, ...] = ()  # exact pages, where the two languages' addresses differ
+    bilingual: tuple[str, ...] = ()  # URL prefixes of pages that serve both languages
+    utm_content: bool = False  # add utm_content=cy|en to links to these sites
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The sites named in ``[links]`` (the ones whose links ``utm_content`` tags)."""
+        from urllib.parse import urlsplit
+
+        urls = [u for pair in (*self.prefixes, *self.pages) for u in (pair.cy, pair.en)] + list(self.bilingual)
+        return frozenset(urlsplit(u).netloc.lower() for u in urls if urlsplit(u).netloc)
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -184,6 +237,9 @@ class Config:
     notifications: Notifications = field(default_factory=Notifications)
     quiet_periods: tuple[QuietPeriod, ...] = ()
     after_pause: str = "publish"  # posts due during a pause: "publish" when it ends, or "expire"
+    media: MediaSettings = field(default_factory=MediaSettings)
+    accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -196,6 +252,11 @@ class Config:
         if account.welsh_account is not None and account.english_account is not None:
             return [("cy", self.accounts[account.welsh_account]), ("en", self.accounts[account.english_account])]
         return [("cy+en", account)]
+
+    @property
+    def cache_dir(self) -> Path:
+        """``.publisher-cache/`` under the project root: check verdicts, image text, word lists (safe to delete)."""
+        return self.root / ".publisher-cache"
 
     def sqlite_file(self) -> Path | None:
         """The SQLite database file (relative paths against the project root); None for other databases.
@@ -544,6 +605,69 @@ def _parse_authorised(raw: dict[str, Any], path: Path) -> tuple[str, ...]:
     return tuple(authorised)
 
 
+def _whole_number(value: Any, where: str, path: Path, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{path}: '{where}' must be a whole number >= {minimum}")
+    return value
+
+
+def _parse_media(raw: dict[str, Any], path: Path) -> MediaSettings:
+    table = _table(raw, "media", path)
+    _check_keys(table, _MEDIA_KEYS, "media.", path)
+    if "max_pixels" not in table or table["max_pixels"] == 0:
+        return MediaSettings()
+    return MediaSettings(max_pixels=_whole_number(table["max_pixels"], "media.max_pixels", path, 10_000))
+
+
+def _parse_accessibility(raw: dict[str, Any], path: Path) -> AccessibilitySettings:
+    table = _table(raw, "accessibility", path)
+    _check_keys(table, _ACCESSIBILITY_KEYS, "accessibility.", path)
+    values: dict[str, Any] = {}
+    for key in _ACCESSIBILITY_CHECKS:
+        value = table.get(key, True)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: 'accessibility.{key}' must be true or false")
+        values[key] = value
+    values["max_emoji"] = _whole_number(table.get("max_emoji", 3), "accessibility.max_emoji", path, 0)
+    return AccessibilitySettings(**values)
+
+
+def _url(value: Any, where: str, path: Path) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{path}: '{where}' must be a web address starting https://, not {value!r}")
+    return value
+
+
+def _link_pairs(table: dict[str, Any], key: str, path: Path) -> tuple[LinkPair, ...]:
+    items = table.get(key, [])
+    if not isinstance(items, list):
+        raise ConfigError(f'{path}: \'links.{key}\' must be a list of {{cy = "https://...", en = "https://..."}}')
+    pairs = []
+    for index, item in enumerate(items):
+        where = f"links.{key}[{index}]"
+        if not isinstance(item, dict) or set(item) != {"cy", "en"}:
+            raise ConfigError(f'{path}: \'{where}\' must be {{cy = "https://...", en = "https://..."}}')
+        pairs.append(LinkPair(cy=_url(item["cy"], where + ".cy", path), en=_url(item["en"], where + ".en", path)))
+    return tuple(pairs)
+
+
+def _parse_links(raw: dict[str, Any], path: Path) -> LinkSettings:
+    table = _table(raw, "links", path)
+    _check_keys(table, _LINK_KEYS, "links.", path)
+    bilingual = table.get("bilingual", [])
+    if not isinstance(bilingual, list):
+        raise ConfigError(f"{path}: 'links.bilingual' must be a list of web addresses")
+    utm = table.get("utm_content", False)
+    if not isinstance(utm, bool):
+        raise ConfigError(f"{path}: 'links.utm_content' must be true or false")
+    return LinkSettings(
+        prefixes=_link_pairs(table, "prefixes", path),
+        pages=_link_pairs(table, "pages", path),
+        bilingual=tuple(_url(u, f"links.bilingual[{i}]", path) for i, u in enumerate(bilingual)),
+        utm_content=utm,
+    )
+
+
 def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
     tz_name = _str(raw, "timezone", "Europe/London", "", path)
     try:
@@ -623,4 +747,7 @@ def load_config(path: Path | None = None) -> Config:
         notifications=parse_notifications(raw, path),
         quiet_periods=parse_quiet_periods(raw, path, timezone, set(accounts)),
         after_pause=parse_after_pause(raw, path),
+        media=_parse_media(raw, path),
+        accessibility=_parse_accessibility(raw, path),
+        links=_parse_links(raw, path),
     )

@@ -15,7 +15,10 @@ Faults are injected on *create* calls only, from a script or at random:
 post IS created, then the answer is delayed past the client's timeout: the
 case that must be reconciled, not duplicated).
 
-Control endpoints: ``GET /_posts``, ``POST /_reset``, ``POST /_faults``
+Every uploaded image is kept byte for byte (``GET /_media``, base64), so a test
+can check what a platform really received.
+
+Control endpoints: ``GET /_posts``, ``GET /_media``, ``POST /_reset``, ``POST /_faults``
 with ``{"script": [...], "error_rate": f, "timeout_rate": f,
 "rate_limit_rate": f, "seed": n, "timeout_sleep": s}``, and ``POST
 /_accounts`` with ``{"bios": {platform or "bluesky:HANDLE": text}, "tokens":
@@ -25,6 +28,7 @@ with ``{"script": [...], "error_rate": f, "timeout_rate": f,
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -248,10 +252,12 @@ class Handler(BaseHTTPRequestHandler):
     def _new_media(self, fields: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         state = self.server.state
         with state.lock:
+            data = next(iter(files.values()), b"") or b""
             media = {
                 "id": state.new_id(),
                 "description": fields.get("description"),
-                "size": len(next(iter(files.values()), b"") or b""),
+                "size": len(data),
+                "data": base64.b64encode(data).decode(),  # the exact bytes received, for the tests to inspect
             }
             state.media[media["id"]] = media
         return media
@@ -312,6 +318,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_posts":
             with state.lock:
                 return self._send(200, list(state.posts))
+        if path == "/_media":
+            with state.lock:
+                return self._send(200, list(state.media.values()))
         if path == "/_requests":
             with state.lock:
                 return self._send(200, list(state.requests))
@@ -321,6 +330,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.requests.clear()
                 state.idempotency.clear()
                 state.script.clear()
+                state.media.clear()
             return self._send(200, {"ok": True})
         if path == "/_seed":  # posts made by someone else on the account, newer than ours
             with state.lock:
@@ -487,6 +497,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts[1] == "photos" and str(fields.get("published", "true")).lower() == "false":
                 media = self._new_media({"description": fields.get("alt_text_custom")}, files)
                 return self._send(200, {"id": media["id"]})
+            if parts[1] == "photos":
+                self._new_media({"description": fields.get("alt_text_custom")}, files)
             return self._create(
                 "graph",
                 {
@@ -917,7 +929,12 @@ class Handler(BaseHTTPRequestHandler):
 
         if method == "PUT" and path.startswith("/dms-uploads/"):
             with self.server.state.lock:
-                self.server.state.media[path.rsplit("/", 1)[-1]] = {"size": len(files.get("body", b""))}
+                body = files.get("body", b"")
+                self.server.state.media[path.rsplit("/", 1)[-1]] = {
+                    "id": path.rsplit("/", 1)[-1],
+                    "size": len(body),
+                    "data": base64.b64encode(body).decode(),
+                }
             return self._send(201, {})
         if self._linkedin_headers_missing():
             return None

@@ -24,6 +24,8 @@ from publisher.platforms.base import (
 )
 from publisher.platforms.bluesky import Bluesky, facets, record_key
 
+from pictures import metadata, photo
+
 ENV = {"B_HANDLE": "cyngor.bsky.social", "B_APP_PASSWORD": "app-pass-9x8y-7z6w"}
 TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
@@ -148,7 +150,7 @@ def test_record_has_language_byte_offset_facets_and_a_deterministic_key() -> Non
 
 def test_images_carry_alt_text_and_replies_keep_the_thread_root(tmp_path: Path) -> None:
     image = tmp_path / "a.jpg"
-    image.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 32)
+    image.write_bytes(photo())
     pds = FakePDS()
     root = {"uri": "at://did:plc:abc/app.bsky.feed.post/root", "cid": "cidroot"}
     parent = RemotePost(id="p", extra={"uri": "at://did:plc:abc/app.bsky.feed.post/p", "cid": "cidp", "root": root})
@@ -156,7 +158,7 @@ def test_images_carry_alt_text_and_replies_keep_the_thread_root(tmp_path: Path) 
         request(
             "The festival starts today.",
             language="en",
-            media=(MediaFile(path=image, alt="A stage in a field.", mime_type="image/jpeg"),),
+            media=(MediaFile(path=image, alt="A stage in a field."),),
             reply_to=parent,
         )
     )
@@ -166,6 +168,8 @@ def test_images_carry_alt_text_and_replies_keep_the_thread_root(tmp_path: Path) 
     assert record["embed"]["images"][0]["image"]["ref"] == {"$link": "bafkreiblob"}
     assert untyped(record["reply"]) == {"root": root, "parent": {"uri": parent.extra["uri"], "cid": "cidp"}}
     assert posted.extra["root"] == root
+    [upload] = [c for c in pds.calls if c.url.path.endswith("uploadBlob")]
+    assert metadata(upload.content) == {}, "no EXIF, GPS or XMP reaches Bluesky"
 
 
 def test_reconcile_finds_the_record_by_its_key_and_a_resend_cannot_duplicate() -> None:

@@ -24,6 +24,10 @@ from publisher.platforms.base import (
     TransientError,
 )
 from publisher.platforms.linkedin import LinkedIn, little_text, plain_text
+from publisher.platforms.media import prepare
+from publisher.platforms.specs import SPECS
+
+from pictures import metadata, photo
 
 BASE = "http://linkedin.test"
 SECRET = "AQX-li-token-77c1d0"
@@ -48,8 +52,8 @@ def body(call: responses.Call) -> dict:  # type: ignore[type-arg]
 
 def image(tmp_path: Path, name: str) -> MediaFile:
     path = tmp_path / name
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())
-    return MediaFile(path=path, alt=f"Llun o'r llyfrgell ({name}).", mime_type="image/png")
+    path.write_bytes(photo())
+    return MediaFile(path=path, alt=f"Llun o'r llyfrgell ({name}).")
 
 
 def test_little_text_escapes_reserved_characters_but_keeps_links_and_hashtags() -> None:
@@ -103,7 +107,8 @@ def test_images_go_through_the_images_api_with_alt_text(tmp_path: Path) -> None:
     init, upload, post = responses.calls
     assert init.request.url == f"{BASE}/rest/images?action=initializeUpload"
     assert body(init) == {"initializeUploadRequest": {"owner": ORG}}
-    assert upload.request.body == (tmp_path / "a.png").read_bytes()
+    assert metadata(upload.request.body) == {}, "the upload is the prepared copy, without location data"
+    assert upload.request.body == prepare(tmp_path / "a.png", SPECS["linkedin"]).data
     assert upload.request.headers["Content-Type"] == "application/octet-stream"
     assert body(post)["content"] == {"media": {"id": "urn:li:image:A", "altText": "Llun o'r llyfrgell (a.png)."}}
     responses.calls.reset()

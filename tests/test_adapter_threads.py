@@ -23,9 +23,16 @@ from publisher.platforms.base import (
 )
 from publisher.platforms.threads import Threads
 
+from pictures import metadata, photo
+
 BASE = "http://threads.test"
 SECRET = "th-long-lived-5e1f9a"
 ENV = {"P_ACCESS_TOKEN": SECRET}
+
+
+def served(tmp_path: Path) -> dict[str, str]:
+    """Options naming the folder the website serves at media_base_url, where Threads fetches the copies."""
+    return {"media_base_url": "https://cdn.example/social", "media_folder": str(tmp_path / "website")}
 
 
 def threads(**options: str) -> Threads:
@@ -46,11 +53,10 @@ def request(text: str = "Bydd y llyfrgell ar gau ddydd Llun.", **kwargs) -> Publ
     return PublishRequest(text=text, language="cy", idempotency_key="k" * 32, **kwargs)
 
 
-def image(tmp_path: Path, name: str = "gritter.jpg", public: bool = True) -> MediaFile:
+def image(tmp_path: Path, name: str = "gritter.jpg") -> MediaFile:
     path = tmp_path / name
-    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 32)
-    url = f"https://cdn.example/{name}" if public else None
-    return MediaFile(path=path, alt=f"Lori graeanu ({name}).", mime_type="image/jpeg", public_url=url)
+    path.write_bytes(photo())
+    return MediaFile(path=path, alt=f"Lori graeanu ({name}).")
 
 
 @responses.activate
@@ -77,15 +83,17 @@ def test_an_image_reply_waits_for_the_container_and_carries_alt_text(tmp_path: P
     responses.get(f"{BASE}/v1.0/c1", json={"status": "FINISHED"})
     responses.post(f"{BASE}/v1.0/17841/threads_publish", json={"id": "m2"})
     responses.get(f"{BASE}/v1.0/m2", json={"permalink": "https://www.threads.net/@c/post/def"})
-    adapter = threads(threads_user_id="17841")
+    adapter = threads(threads_user_id="17841", **served(tmp_path))
     posted = adapter.publish(request(media=(image(tmp_path),), reply_to=RemotePost(id="m1")))
     assert posted.id == "m2" and posted.extra == {"reply_to": "m1"}
     sent = form(responses.calls[0])
+    [copy] = list((tmp_path / "website").iterdir())
+    assert metadata(copy.read_bytes()) == {}, "what Threads fetches is the copy without location data"
     assert sent == {
         "text": "Bydd y llyfrgell ar gau ddydd Llun.",
         "reply_to_id": "m1",
         "media_type": "IMAGE",
-        "image_url": "https://cdn.example/gritter.jpg",
+        "image_url": f"https://cdn.example/social/{copy.name}",
         "alt_text": "Lori graeanu (gritter.jpg).",
         "access_token": SECRET,
     }
@@ -102,7 +110,7 @@ def test_several_images_are_a_carousel_of_children(tmp_path: Path) -> None:
         responses.get(f"{BASE}/v1.0/{ident}", json={"status": "FINISHED"})
     responses.post(f"{BASE}/v1.0/me/threads_publish", json={"id": "m3"})
     responses.get(f"{BASE}/v1.0/m3", json={"permalink": "https://www.threads.net/@c/post/ghi"})
-    threads().publish(request(media=(image(tmp_path, "a.jpg"), image(tmp_path, "b.jpg"))))
+    threads(**served(tmp_path)).publish(request(media=(image(tmp_path, "a.jpg"), image(tmp_path, "b.jpg"))))
     made = [form(c) for c in responses.calls if c.request.url.endswith("/threads")]
     assert [m.get("is_carousel_item") for m in made] == ["true", "true", None]
     assert [m.get("alt_text") for m in made[:2]] == ["Lori graeanu (a.jpg).", "Lori graeanu (b.jpg)."]
@@ -111,9 +119,9 @@ def test_several_images_are_a_carousel_of_children(tmp_path: Path) -> None:
     assert form(responses.calls[-2]) == {"creation_id": "car", "access_token": SECRET}
 
 
-def test_an_image_needs_a_public_url(tmp_path: Path) -> None:
-    with pytest.raises(PermanentError, match="media_base_url"):
-        threads().publish(request(media=(image(tmp_path, public=False),)))
+def test_an_image_needs_a_served_folder(tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="media_folder"):
+        threads(media_base_url="https://cdn.example/social").publish(request(media=(image(tmp_path),)))
 
 
 @responses.activate

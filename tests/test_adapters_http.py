@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,8 @@ from publisher.platforms.instagram import Instagram
 from publisher.platforms.mastodon import Mastodon
 from publisher.platforms.x import X
 
+from pictures import metadata, photo
+
 BASE = "http://proxy.test"
 SECRET = "s3cr3t-token-value"
 X_ENV = {
@@ -39,14 +43,21 @@ X_ENV = {
 
 @pytest.fixture
 def image(tmp_path: Path) -> MediaFile:
+    """A phone photo with GPS, camera and XMP data: no adapter may upload those."""
     path = tmp_path / "gritter.jpg"
-    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 32)
-    return MediaFile(
-        path=path,
-        alt="Lori graeanu ar ffordd dan eira.",
-        mime_type="image/jpeg",
-        public_url="https://cdn.example/gritter.jpg",
-    )
+    path.write_bytes(photo(size=(800, 800)))
+    return MediaFile(path=path, alt="Lori graeanu ar ffordd dan eira.")
+
+
+def uploaded(call, field: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The bytes of the file ``field`` in a multipart request."""
+    body = call.request.body if isinstance(call.request.body, bytes) else call.request.body.read()
+    ctype = call.request.headers["Content-Type"]
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == field:
+            return bytes(part.get_payload(decode=True))
+    raise AssertionError(f"no {field} in the upload")
 
 
 def request(text: str = "Bydd y llyfrgell ar gau ddydd Llun.", language: str = "cy", **kwargs) -> PublishRequest:  # type: ignore[no-untyped-def]
@@ -71,9 +82,10 @@ def test_x_posts_with_media_alt_text_and_reply(image: MediaFile) -> None:
     responses.post(f"{BASE}/2/tweets", json={"data": {"id": "t9", "text": "x"}}, status=201)
     posted = X(account("x"), env=X_ENV).publish(request(media=(image,), reply_to=RemotePost(id="t1")))
     assert posted == RemotePost(id="t9", url="https://x.com/i/web/status/t9")
-    upload, metadata, tweet = responses.calls
+    upload, alt, tweet = responses.calls
     assert b'name="media_category"' in upload.request.body and b"tweet_image" in upload.request.body
-    assert body(metadata) == {"id": "m1", "metadata": {"alt_text": {"text": "Lori graeanu ar ffordd dan eira."}}}
+    assert metadata(uploaded(upload, "media")) == {}, "no EXIF, GPS or XMP reaches X"
+    assert body(alt) == {"id": "m1", "metadata": {"alt_text": {"text": "Lori graeanu ar ffordd dan eira."}}}
     assert body(tweet) == {
         "text": "Bydd y llyfrgell ar gau ddydd Llun.",
         "media": {"media_ids": ["m1"]},
@@ -196,6 +208,7 @@ def test_facebook_text_photo_comment_and_edit(image: MediaFile) -> None:
     feed, photo, comment, edit = responses.calls
     assert "message=Bydd+y+llyfrgell" in feed.request.body and f"access_token={SECRET}" in feed.request.body
     assert b'name="alt_text_custom"' in photo.request.body and b"Lori graeanu" in photo.request.body
+    assert metadata(uploaded(photo, "source")) == {}, "no EXIF, GPS or XMP reaches Facebook"
     assert "message=English+reply" in comment.request.body
     assert "message=Testun+wedi%27i+gywiro" in edit.request.body
 
@@ -245,22 +258,23 @@ def test_facebook_find_recent_matches_the_message() -> None:
 
 
 @responses.activate
-def test_instagram_container_poll_publish(image: MediaFile) -> None:
+def test_instagram_container_poll_publish(image: MediaFile, tmp_path: Path) -> None:
     responses.post(f"{BASE}/v24.0/17841/media", json={"id": "cont1"})
     responses.get(f"{BASE}/v24.0/cont1", json={"status_code": "IN_PROGRESS"})
     responses.get(f"{BASE}/v24.0/cont1", json={"status_code": "FINISHED"})
     responses.post(f"{BASE}/v24.0/17841/media_publish", json={"id": "media9"})
     responses.get(f"{BASE}/v24.0/media9", json={"permalink": "https://www.instagram.com/p/abc/"})
-    ig = Instagram(account("instagram", ig_user_id="17841"), env={"P_ACCESS_TOKEN": SECRET})
+    served = tmp_path / "website" / "social"
+    options = {"ig_user_id": "17841", "media_base_url": "https://cdn.example/social/", "media_folder": str(served)}
+    ig = Instagram(account("instagram", **options), env={"P_ACCESS_TOKEN": SECRET})
     ig.poll_interval = 0
     posted = ig.publish(request(media=(image,)))
     assert posted == RemotePost(id="media9", url="https://www.instagram.com/p/abc/")
     container = responses.calls[0].request.body
-    assert (
-        "image_url=https%3A%2F%2Fcdn.example%2Fgritter.jpg" in container
-        and "alt_text=Lori+graeanu" in container
-        and "caption=Bydd" in container
-    )
+    [copy] = list(served.iterdir())
+    assert f"image_url=https%3A%2F%2Fcdn.example%2Fsocial%2F{copy.name}" in container
+    assert "alt_text=Lori+graeanu" in container and "caption=Bydd" in container
+    assert metadata(copy.read_bytes()) == {}, "what Instagram fetches is the stripped copy"
     assert "creation_id=cont1" in responses.calls[3].request.body
 
 
@@ -268,9 +282,8 @@ def test_instagram_needs_an_image_at_a_public_url(image: MediaFile) -> None:
     ig = Instagram(account("instagram", ig_user_id="1"), env={"P_ACCESS_TOKEN": SECRET})
     with pytest.raises(PermanentError, match="no text-only posts"):
         ig.publish(request())
-    private = MediaFile(path=image.path, alt=image.alt, mime_type="image/jpeg")
-    with pytest.raises(PermanentError, match="media_base_url"):
-        ig.publish(request(media=(private,)))
+    with pytest.raises(PermanentError, match="media_folder"):
+        ig.publish(request(media=(image,)))
 
 
 # -- Mastodon ------------------------------------------------------------------------------
@@ -291,6 +304,7 @@ def test_mastodon_status_language_reply_media_and_idempotency_key(image: MediaFi
     assert posted == RemotePost(id="s1", url=f"{BASE}/@c/s1")
     media, status = responses.calls  # no version lookup: the version is pinned
     assert b'name="description"' in media.request.body and b"Lori graeanu" in media.request.body
+    assert metadata(uploaded(media, "file")) == {}, "no EXIF, GPS or XMP reaches Mastodon"
     sent = status.request.body if isinstance(status.request.body, str) else status.request.body.decode()
     fields = json.loads(sent) if sent.startswith("{") else dict(p.split("=", 1) for p in sent.split("&"))
     assert fields["language"] == "cy" and str(fields["in_reply_to_id"]) == "s0"

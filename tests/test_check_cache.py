@@ -12,8 +12,9 @@ import publisher.services.validation as check_module
 from publisher.services.validation import check_content
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
+from pictures import plain
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = plain((400, 300), "JPEG")  # a real (tiny) image: check opens every image
 
 
 def cached(project: Project, now=NOW):  # type: ignore[no-untyped-def]
@@ -44,10 +45,11 @@ def test_unchanged_tree_is_served_from_the_cache(project: Project, no_rules) -> 
 def test_every_input_invalidates(project: Project, change: str) -> None:
     project.write("content/photo.jpg", JPEG)
     front = (
-        CY_FRONT + "media:\n  - {file: photo.jpg, alt: Llun o'r parc yn y gaeaf., consent: not-required, rights: own}\n"
+        CY_FRONT
+        + "media:\n  - {file: photo.jpg, alt: Y parc yn y gaeaf dan eira., consent: not-required, rights: own}\n"
     )
     cy, en = project.post(
-        cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: A photo of the park in winter.}\n"
+        cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: The park in winter under snow.}\n"
     )
     assert cached(project).findings == []
     if change == "cy":
@@ -142,14 +144,20 @@ def test_progress_counts_every_judged_post_and_none_from_the_cache(
 
 
 def test_cached_check_without_a_database_imports_nothing_heavy(project: Project) -> None:
-    project.post()
+    project.write("content/photo.jpg", JPEG)
+    project.post(
+        cy_front=CY_FRONT
+        + "media:\n  - {file: photo.jpg, alt: Y parc yn y gaeaf., consent: not-required, rights: own}\n",
+        en_front="media:\n  - {file: photo.jpg, alt: The park in winter.}\n",
+    )
+    heavy = "('lingua', 'sqlalchemy', 'twitter_text', 'markdown_it', 'PIL', 'tesserocr', 'emoji')"
     code = (
         "import sys; sys.argv = ['publisher', 'check']\n"
         "from publisher.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY', [m for m in ('lingua', 'sqlalchemy', 'twitter_text', 'markdown_it') if m in sys.modules])\n"
+        f"print('HEAVY', [m for m in {heavy} if m in sys.modules])\n"
     )
     first = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=120)
-    assert "'lingua'" in first.stdout, first.stdout + first.stderr  # the cold run does the work
+    assert "'lingua'" in first.stdout and "'PIL'" in first.stdout, first.stdout + first.stderr  # the cold run works
     second = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in second.stdout, second.stdout + second.stderr

@@ -184,3 +184,44 @@ def test_the_fake_server_ignores_a_request_cut_short(fake_server: FakeServer) ->
         sock.shutdown(socket.SHUT_WR)
         sock.recv(1024)
     assert server_posts(fake_server.url) == []
+
+
+def test_uploaded_images_carry_no_location_or_camera_data(project: Project, fake_server: FakeServer) -> None:
+    """Item 2 of issue 18: the bytes each platform received have no EXIF, GPS, XMP or comment.
+
+    (Threads fetches its copy from the council's website: tests/test_adapter_threads.py reads that copy.)
+    """
+    import base64
+    import io
+    import urllib.request
+
+    from PIL import Image
+
+    from pictures import metadata, photo
+
+    project.write("config/publisher.toml", fake_config(fake_server.url, DAEMON))
+    project.write("content/media/school.jpg", photo(size=(800, 600), orientation=6))
+    uploading = [account for account in ACCOUNTS if account != "fake-threads"]
+    assert "gps" in metadata((project.content / "media" / "school.jpg").read_bytes())
+    when = (datetime.now(UTC) - timedelta(seconds=5)).isoformat(timespec="seconds")
+    media = "media:\n  - {file: media/school.jpg, alt: %s}\n"
+    shared = "media:\n  - {file: media/school.jpg, alt: %s, consent: not-required, rights: own}\n"
+    project.post(
+        "sports-day",
+        cy_front=f"publish_at: {when}\naccounts: [{', '.join(uploading)}]\n{REVIEWED}"
+        + shared % "Maes chwaraeon gwag ar fore heulog.",
+        cy_body="Bydd diwrnod chwaraeon yr ysgol yn dechrau am ddeg o'r gloch bore yfory ar y cae.",
+        en_front=media.replace(", consent: not-required, rights: own", "")
+        % "An empty sports field on a sunny morning.",
+        en_body="The school sports day starts at ten o'clock tomorrow morning on the field.",
+    )
+    _run_until_published(project, 2 * len(uploading), fake_server)
+    with urllib.request.urlopen(f"{fake_server.url}/_media", timeout=10) as response:
+        received = json.loads(response.read())
+    assert len(received) == 2 * len(uploading), "one upload per platform and language"
+    for item in received:
+        data = base64.b64decode(item["data"])
+        assert metadata(data) == {}, item["id"]
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.size == (600, 800), "turned upright before the orientation tag was dropped"
+    assert {item.get("description") for item in received} >= {"Maes chwaraeon gwag ar fore heulog."}

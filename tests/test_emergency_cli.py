@@ -14,6 +14,7 @@ from emergency_support import BASE_ARGS, CY, EN, audit_events, local, run_emerge
 from publisher.cli import cli
 
 from conftest import Project
+from pictures import photo
 
 
 @time_machine.travel(local(2026, 11, 25, 11, 0), tick=False)
@@ -81,7 +82,7 @@ def test_out_of_hours_moments_allow_the_command(project: Project, when: datetime
 
 @time_machine.travel(local(2026, 11, 28, 11, 0), tick=True)
 def test_media_is_validated_and_published_with_alt_text_then_approved(project: Project) -> None:
-    image = project.write("content/media/wall.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    image = project.write("content/media/wall.jpg", photo())
     args = (
         *BASE_ARGS,
         "--by",
@@ -97,7 +98,7 @@ def test_media_is_validated_and_published_with_alt_text_then_approved(project: P
     )
     missing_consent = run_emergency(project, *args)
     assert missing_consent.exit_code == 1 and "[consent-missing]" in missing_consent.output
-    outside = project.write("elsewhere.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    outside = project.write("elsewhere.jpg", photo())
     result = run_emergency(
         project, *[str(outside) if a == str(image) else a for a in args], "--consent", "not-required"
     )

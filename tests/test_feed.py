@@ -18,6 +18,7 @@ from publisher.platforms.base import MediaFile, PermanentError, PublishRequest
 from publisher.platforms.feed import Feed
 
 from conftest import CY_BODY, EN_BODY, Project
+from pictures import metadata, photo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -99,26 +100,23 @@ def test_a_correction_edits_the_entry(tmp_path: Path) -> None:
     assert store["entries"][0]["edits"][0]["previous_text"] == CY_BODY
 
 
-def test_images_are_enclosures_titled_with_their_alt_text(tmp_path: Path) -> None:
+def test_images_are_prepared_copies_linked_as_enclosures_titled_with_their_alt_text(tmp_path: Path) -> None:
     image = tmp_path / "gritter.jpg"
-    image.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 96)
-    media = MediaFile(
-        path=image, alt="Lori graeanu felen.", mime_type="image/jpeg", public_url="https://cdn.example/gritter.jpg"
-    )
+    image.write_bytes(photo())
+    media = MediaFile(path=image, alt="Lori graeanu felen.")
     feed(tmp_path).publish(request(CY_BODY, "cy", "k-cy", media=(media,)))
     [entry] = entries(tmp_path / "feeds" / "cy.atom")
+    [copy] = list((tmp_path / "feeds" / "media").iterdir())
+    assert metadata(copy.read_bytes()) == {}, "the feed links the copy without location data"
     assert links(entry, "enclosure") == [
         {
             "rel": "enclosure",
-            "href": "https://cdn.example/gritter.jpg",
+            "href": f"{BASE_URL}/media/{copy.name}",
             "type": "image/jpeg",
             "title": "Lori graeanu felen.",
-            "length": "100",
+            "length": str(copy.stat().st_size),
         }
     ]
-    private = MediaFile(path=image, alt="Lori.", mime_type="image/jpeg")
-    with pytest.raises(PermanentError, match="media_base_url"):
-        feed(tmp_path).publish(request(CY_BODY, "cy", "k-2", media=(private,)))
 
 
 def test_workers_writing_at_once_lose_no_entry(tmp_path: Path) -> None:

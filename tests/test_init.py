@@ -84,7 +84,7 @@ def test_the_starter_config_names_every_key_and_the_starter_word_bank_is_the_pro
     tomllib.loads(text)  # valid as written
     named = _keys_in(text)
     tables = {"translation_team", "machine_translation", "accounts", "emergency", "daemon", "costs", "accounts_check"}
-    tables |= {"content", "notifications", "quiet_periods"}
+    tables |= {"content", "notifications", "quiet_periods", "media", "accessibility", "links"}
     expected = {key for key in config_module._TOP_KEYS if key not in tables}
     expected |= {f"translation_team.{k}" for k in config_module._TEAM_KEYS}
     expected |= {f"machine_translation.{k}" for k in config_module._MT_KEYS}
@@ -92,12 +92,18 @@ def test_the_starter_config_names_every_key_and_the_starter_word_bank_is_the_pro
     expected |= {f"daemon.{k}" for k in config_module._DAEMON_KEYS}
     expected |= {f"costs.{k}" for k in config_module._COST_KEYS}
     expected |= {f"accounts_check.{k}" for k in config_module._ACCOUNTS_CHECK_KEYS}
+    expected |= {f"media.{k}" for k in config_module._MEDIA_KEYS}
+    expected |= {f"accessibility.{k}" for k in config_module._ACCESSIBILITY_KEYS}
+    expected |= {f"links.{k}" for k in config_module._LINK_KEYS}
     expected |= {f"content.{k}" for k in operations.CONTENT_KEYS}
     expected |= {f"notifications.{k}" for k in operations.NOTIFICATION_KEYS}
     expected |= {f"quiet_periods.{k}" for k in operations.QUIET_KEYS}
     expected |= {f"accounts.{k}" for k in config_module._COMMON_ACCOUNT_KEYS}
     expected |= {f"accounts.{k}" for spec in SPECS.values() for k in spec.options}
     assert expected - named == set(), "keys the starter config does not explain"
+    assert (
+        tables | {key for key in config_module._TOP_KEYS if key not in tables} == set(config_module._TOP_KEYS) | tables
+    )
     assert (repo / "config" / "wordbank.yaml").read_text() == (ROOT / "config" / "wordbank.yaml").read_text()
     assert (HERE / "wordbank.yaml").read_text() == (ROOT / "config" / "wordbank.yaml").read_text()
 

@@ -16,9 +16,11 @@ import pytest
 import time_machine
 from click.testing import CliRunner
 from toy_platform import SPEC as TOY
+from toy_platform import Toy
 
 from publisher.cli import cli
-from publisher.platforms.base import Platform
+from publisher.platforms.account import Account
+from publisher.platforms.base import MediaFile, Platform
 from publisher.platforms.registry import adapter_class
 from publisher.platforms.specs import SPECS, PlatformSpec
 
@@ -80,6 +82,12 @@ def test_the_docs_table_says_what_the_records_say() -> None:
         assert limit == (str(record.text_limit) if record.text_limit else "none")
         assert images == (str(record.images_per_post) if record.images_per_post else "any")
         assert set(re.findall(r"[A-Za-z]+", formats.lower())) == set(record.image_formats)
+        pixels, aspect, animated = _docs_rows("## Images")[name][:3]
+        assert pixels == (f"{record.image_max_pixels:,}" if record.image_max_pixels else "any")
+        assert aspect == (
+            f"{record.image_aspect[0]:.2f}:1 to {record.image_aspect[1]:.2f}:1" if record.image_aspect else "any"
+        )
+        assert animated == ("yes" if record.animated_gif else "no")
         assert alt == (str(record.alt_text_limit) if record.alt_text_limit else "any")
         assert hashtags == (str(record.hashtag_cap) if record.hashtag_cap else "any")
         window = record.edit_window_minutes
@@ -194,17 +202,28 @@ def test_a_toy_option_belongs_to_the_toy_alone(toy: Project) -> None:
 
 
 def test_the_toy_images_follow_its_record(toy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    toy.write("content/media/photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 2000)
-    media = "media:\n  - {file: media/photo.jpg, alt: Llun o'r parc., consent: not-required, rights: own}\n"
+    from pictures import animated_gif, photo
+
+    toy.write("content/media/photo.jpg", photo(size=(1500, 500)))
+    toy.write("content/media/wave.gif", animated_gif())
+    media = "media:\n  - {file: media/%s, alt: Y parc ar fore heulog., consent: not-required, rights: own}\n"
     toy.post(
-        cy_front=f"publish_at: 2027-01-12T10:00\naccounts: [toy]\n{REVIEWED}{media}",
-        en_front="media:\n  - {file: media/photo.jpg, alt: A photo of the park.}\n",
+        cy_front=f"publish_at: 2027-01-12T10:00\naccounts: [toy]\n{REVIEWED}{media % 'photo.jpg'}",
+        en_front="media:\n  - {file: media/photo.jpg, alt: The park on a sunny morning.}\n",
     )
-    messages = [f.message for f in toy.check().findings if f.code == "media-missing"]
-    assert any("Toy accepts only PNG" in m for m in messages)
-    assert any("over toy's limit" in m for m in messages)
-    monkeypatch.setitem(SPECS, "toy", replace(TOY, image_formats=frozenset({"jpeg"}), image_max_bytes=None))
-    assert [f for f in toy.check().findings if f.code == "media-missing"] == []
+    assert [f for f in toy.check().findings if f.code == "image-unfit"] == [], "JPEG to PNG is a safe conversion"
+    account = Account(name="toy", platform="toy")
+    prepared = Toy(account).prepared(MediaFile(path=toy.content / "media" / "photo.jpg", alt="x"))
+    assert prepared.kind == "png" and len(prepared.data) <= TOY.image_max_bytes  # type: ignore[operator]
+    monkeypatch.setitem(SPECS, "toy", replace(TOY, image_aspect=(0.8, 1.25), animated_gif=False))
+    [ratio] = [f.message for f in toy.check().findings if f.code == "image-unfit"]
+    assert "Toy takes only 0.80:1" in ratio
+    toy.post(
+        cy_front=f"publish_at: 2027-01-12T10:00\naccounts: [toy]\n{REVIEWED}{media % 'wave.gif'}",
+        en_front="media:\n  - {file: media/wave.gif, alt: The park on a sunny morning.}\n",
+    )
+    moving = [f.message for f in toy.check().findings if f.code == "image-unfit"]
+    assert any("Toy takes only still images" in m for m in moving)
 
 
 def test_a_platform_that_cannot_reply_takes_no_thread_and_is_corrected_by_hand(

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from publisher.findings import Finding
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
+from pictures import animated_gif, noisy_photo, plain, transparent_png
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = plain((400, 300), "JPEG")  # a real (tiny) image: check opens every image
+PNG = plain((400, 300), "PNG")
 REVIEWED = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
 
 
@@ -251,15 +252,53 @@ def test_media_missing_cases(project: Project) -> None:
         assert finding.line == 5
 
 
-def test_platform_image_rules(project: Project) -> None:
+def test_platform_image_rules_convert_what_is_safe_and_report_the_rest(project: Project) -> None:
     project.write("content/pic.png", PNG)
     project.post(cy_front=media_front(file="pic.png", accounts="[powys-instagram]"), en_front=en_media(file="pic.png"))
-    assert "accepts only JPEG" in only(project, "media-missing")[0].message
-    project.write("content/big.jpg", JPEG + b"\x00" * 1_000_001)
-    project.post(cy_front=media_front(file="big.jpg", accounts="[powys-bluesky]"), en_front=en_media(file="big.jpg"))
-    assert "over bluesky's limit" in only(project, "media-missing")[0].message
-    project.post(cy_front=media_front(file="big.jpg", accounts="[powys-x]"), en_front=en_media(file="big.jpg"))
+    assert only(project, "image-unfit") == [], "a PNG is converted to JPEG for Instagram at upload"
     assert only(project, "media-missing") == []
+    project.write("content/logo.png", transparent_png(size=(400, 400)))
+    project.post(
+        cy_front=media_front(file="logo.png", accounts="[powys-instagram]"), en_front=en_media(file="logo.png")
+    )
+    [finding] = only(project, "image-unfit")
+    assert (
+        finding.line == 5 and "with transparency" in finding.message and "Instagram takes only JPEG" in finding.message
+    )
+    project.write("content/big.jpg", noisy_photo((1600, 1200)))
+    project.post(cy_front=media_front(file="big.jpg", accounts="[powys-bluesky]"), en_front=en_media(file="big.jpg"))
+    assert only(project, "image-unfit") == [], "an oversized JPEG is re-encoded for Bluesky at upload"
+    project.write("content/wave.gif", animated_gif())
+    project.post(cy_front=media_front(file="wave.gif", accounts="[powys-bluesky]"), en_front=en_media(file="wave.gif"))
+    assert "Bluesky takes only still images" in only(project, "image-unfit")[0].message
+    project.post(cy_front=media_front(file="wave.gif", accounts="[powys-mastodon]"), en_front=en_media(file="wave.gif"))
+    assert only(project, "image-unfit") == []
+
+
+def test_image_unfit_aspect_ratio_count_and_alt_text_limits(project: Project) -> None:
+    project.write("content/banner.jpg", plain((1500, 500)))
+    project.post(
+        cy_front=media_front(file="banner.jpg", accounts="[powys-instagram]"), en_front=en_media(file="banner.jpg")
+    )
+    [ratio] = only(project, "image-unfit")
+    assert "aspect ratio 3.00:1" in ratio.message and "crop it" in ratio.message
+    for number in range(5):
+        project.write(f"content/p{number}.jpg", plain((400 + number, 300)))
+    items = "".join(
+        f"  - {{file: p{n}.jpg, alt: Llun rhif {n} o'r sioe., consent: not-required, rights: own}}\n" for n in range(5)
+    )
+    en_items = "".join(f"  - {{file: p{n}.jpg, alt: Picture number {n} of the show.}}\n" for n in range(5))
+    project.post(
+        cy_front=f"publish_at: 2027-01-12T10:00\naccounts: [powys-x]\nmedia:\n{items}{REVIEWED}",
+        en_front=f"media:\n{en_items}",
+    )
+    messages = [f.message for f in only(project, "image-unfit")]
+    assert len(messages) == 2 and all("5 images; X takes at most 4" in m for m in messages)
+    long_alt = "Lori graeanu felen ar ffordd wledig dan eira. " * 25
+    project.post(cy_front=media_front(alt=long_alt.strip(), accounts="[powys-x]"), en_front=en_media())
+    project.write("content/photo.jpg", JPEG)
+    [alt] = only(project, "image-unfit")
+    assert alt.file == "content/post.cy.md" and "X takes at most 1000" in alt.message
 
 
 # -- translation-unreviewed -----------------------------------------------------------------

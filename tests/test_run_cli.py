@@ -121,3 +121,31 @@ def test_daemon_publishes_at_the_due_time_resyncs_on_sighup_and_stops_cleanly(pr
             process.kill()
     assert process.returncode == 0, stderr
     assert "stopped" in stderr and "Traceback" not in stderr
+
+
+def test_outbox_keeps_the_prepared_image_scaled_to_max_pixels_without_exif(project: Project) -> None:
+    from PIL import Image
+
+    from conftest import BASE_CONFIG
+    from pictures import metadata, photo
+
+    project.write("config/publisher.toml", BASE_CONFIG + "[media]\nmax_pixels = 120000\n")
+    project.write("content/media/field.jpg", photo(size=(1200, 900)))
+    media = "media:\n  - {file: media/field.jpg, alt: %s}\n"
+    project.post(
+        cy_front=front(datetime.now(UTC) - timedelta(seconds=5))
+        + "media:\n  - {file: media/field.jpg, alt: Cae chwarae gwag ar fore heulog., consent: not-required, "
+        "rights: own}\n",
+        en_front=media % "An empty playing field on a sunny morning.",
+    )
+    result = run_cli(project, "run", "--once")
+    assert result.returncode == 0, result.stderr
+    posts = outbox(project)
+    assert len(posts) == 2
+    for post in posts:
+        [image] = post["media"]  # type: ignore[misc]
+        uploaded = Path(image["uploaded"])
+        assert uploaded.parent == project.root / "outbox" / "media"
+        assert metadata(uploaded.read_bytes()) == {}
+        with Image.open(uploaded) as opened:
+            assert opened.width * opened.height <= 120_000

@@ -31,23 +31,22 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from publisher.platforms.account import Account
+from publisher.platforms.media import ImageUnfit, PreparedImage, prepare, publish_copy
 from publisher.platforms.specs import PlatformSpec, spec
 from publisher.redaction import KNOWN, Secrets
 
 
 @dataclass(frozen=True)
 class MediaFile:
-    """An image to attach, with its alt text in the message's language."""
+    """An image to attach, with its alt text in the message's language.
+
+    Adapters never read ``path`` themselves: they upload :meth:`Platform.prepared`'s
+    bytes, stripped of location and camera data (docs/platforms.md "Images").
+    """
 
     path: Path
     alt: str
-    mime_type: str  # image/jpeg, image/png, image/gif or image/webp
-    public_url: str | None = None  # Instagram needs the image at a public URL
-
-
-def image_bytes(media: MediaFile) -> bytes:
-    """The bytes to upload for ``media``: the one place adapters read an image (docs/platforms.md)."""
-    return media.path.read_bytes()
+    max_pixels: int | None = None  # the configuration's [media] max_pixels
 
 
 @dataclass(frozen=True)
@@ -200,6 +199,36 @@ class Platform(ABC):
         """The images this platform takes in one post (``images_per_post``; the media rule reports any beyond)."""
         cap = self.spec.images_per_post
         return media if cap is None else media[:cap]
+
+    def prepared(self, media: MediaFile) -> PreparedImage:
+        """The bytes to upload for ``media``: upright, without EXIF/GPS/XMP, fitted to this platform's limits.
+
+        An image that cannot be read or fitted is a PermanentError: ``check``
+        reports it before publishing, so it means the file changed since.
+        """
+        try:
+            return prepare(media.path, self.spec, media.max_pixels)
+        except ImageUnfit as exc:
+            raise PermanentError(f"image not uploaded: {exc}") from None
+
+    def public_copy(self, media: MediaFile) -> str:
+        """Where a platform that fetches images itself (Instagram, Threads) finds the prepared copy.
+
+        What it fetches must be the prepared image, never the original with its
+        location data: the copy is written into the account's ``media_folder``,
+        which the council's website serves at ``media_base_url`` (docs/platforms.md "Images").
+        """
+        base_url, folder = self.account.option("media_base_url"), self.account.option("media_folder")
+        if not base_url or not folder:
+            raise PermanentError(
+                f"account '{self.account.name}': {self.spec.title} fetches images from a public URL; set "
+                "media_folder (a folder your website serves) and media_base_url (its address) on the account"
+            )
+        image = self.prepared(media)
+        try:
+            return publish_copy(image, Path(folder), base_url)
+        except OSError as exc:
+            raise PermanentError(f"cannot write the image into media_folder {folder}: {exc.strerror}") from None
 
     def alt_text(self, media: MediaFile) -> str:
         """The image's alt text cut to the platform's limit (the media rule warns before it comes to that)."""

@@ -143,7 +143,7 @@ class Bluesky(Platform):
         if request.media:
             images = []
             for media in self.attachable(request.media):
-                blob = self._call(self.client.upload_blob, media.path.read_bytes()).blob
+                blob = self._call(self.client.upload_blob, self.prepared(media).data).blob
                 images.append({"alt": self.alt_text(media), "image": blob.model_dump(by_alias=True, exclude_none=True)})
             record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
         if request.reply_to is not None:

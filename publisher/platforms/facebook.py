@@ -42,23 +42,23 @@ class Facebook(GraphPlatform):
             )
         if len(request.media) == 1:
             media = request.media[0]
-            with open(media.path, "rb") as handle:
-                body = self.graph(
-                    "POST",
-                    f"{self.page_id}/photos",
-                    data={"message": request.text, "alt_text_custom": self.alt_text(media)},
-                    files={"source": (media.path.name, handle, media.mime_type)},
-                )
+            image = self.prepared(media)
+            body = self.graph(
+                "POST",
+                f"{self.page_id}/photos",
+                data={"message": request.text, "alt_text_custom": self.alt_text(media)},
+                files={"source": (image.filename, image.data, image.mime_type)},
+            )
             return self._remote(str(body.get("post_id") or body["id"]))
         data: dict[str, str] = {"message": request.text}
         for index, media in enumerate(request.media):
-            with open(media.path, "rb") as handle:
-                photo = self.graph(
-                    "POST",
-                    f"{self.page_id}/photos",
-                    data={"published": "false", "alt_text_custom": self.alt_text(media)},
-                    files={"source": (media.path.name, handle, media.mime_type)},
-                )
+            image = self.prepared(media)
+            photo = self.graph(
+                "POST",
+                f"{self.page_id}/photos",
+                data={"published": "false", "alt_text_custom": self.alt_text(media)},
+                files={"source": (image.filename, image.data, image.mime_type)},
+            )
             data[f"attached_media[{index}]"] = f'{{"media_fbid":"{photo["id"]}"}}'
         body = self.graph("POST", f"{self.page_id}/feed", data=data)
         return self._remote(str(body["id"]))

@@ -10,9 +10,9 @@ language as ``xml:lang`` (docs/platforms.md "The feed").
 Exactly once: entries live in ``entries.json`` keyed by the delivery's
 idempotency key, so a resend finds the entry it wrote (and rewrites the same
 feeds) instead of adding a second. Every file is replaced atomically under
-the folder's lock, so a reader never sees half a feed. Images are linked as
-enclosures at their public URL (``media_base_url``), titled with their alt
-text. The feeds are written with feedgen.
+the folder's lock, so a reader never sees half a feed. Images are prepared as for any
+platform (no location data) and written into the folder's ``media/``, linked
+as enclosures titled with their alt text. The feeds are written with feedgen.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from publisher.platforms.base import (
     Platform,
     PublishRequest,
     RemotePost,
-    image_bytes,
 )
 from publisher.platforms.files import atomic_write, folder_lock, make_folder, writable_folder
+from publisher.platforms.media import write_copy
 
 LANGUAGES = ("cy", "en")
 LANGUAGE_ATTRIBUTE = "xml:lang"  # how each feed says its language (feedgen's ``language()``)
@@ -162,16 +162,17 @@ class Feed(Platform):
     # -- the interface ---------------------------------------------------------------
 
     def _media(self, media: MediaFile) -> dict[str, Any]:
-        if not media.public_url:
-            raise PermanentError(
-                f"account '{self.account.name}': the feed links images by their public URL; "
-                "set media_base_url on the account"
-            )
+        """The prepared image (no location data) written into the feed's ``media/`` folder and linked from there."""
+        image = self.prepared(media)
+        try:
+            target = write_copy(image, self.folder / "media")
+        except OSError as exc:
+            raise PermanentError(f"cannot write the image into the feed folder: {exc.strerror}") from None
         return {
-            "url": media.public_url,
-            "type": media.mime_type,
-            "alt": media.alt,
-            "length": str(len(image_bytes(media))),
+            "url": f"{self.base_url}/media/{target.name}",
+            "type": image.mime_type,
+            "alt": self.alt_text(media),
+            "length": str(len(image.data)),
         }
 
     def _remote(self, entry: dict[str, Any]) -> RemotePost:

@@ -1,11 +1,13 @@
 """Instagram (professional account) through the Graph API: container, poll, publish.
 
 Credentials: ``<prefix>_ACCESS_TOKEN``; the Instagram user id from the option
-``ig_user_id`` or ``<prefix>_USER_ID``. Instagram fetches images itself, so
-each must be a JPEG at a public URL: the queue builds it from the account
-option ``media_base_url`` and the image's path in the content folder.
-Instagram has no text-only posts, no edits and no deletion through the API.
-The account's ``biography`` is its bio for the profile audit (policy 9.6).
+``ig_user_id`` or ``<prefix>_USER_ID``. Instagram fetches images itself from a
+public URL, so what it fetches must already be the prepared copy (a JPEG
+without location data, docs/platforms.md "Images"): the adapter writes it into
+the account's ``media_folder``, which the website serves at ``media_base_url``,
+before creating the container. Instagram has no text-only posts, no edits and
+no deletion through the API. The account's ``biography`` is its bio for the
+profile audit (policy 9.6).
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import time
 from datetime import datetime
 from typing import Any, ClassVar
 
-from publisher.platforms.base import AccountIdentity, PermanentError, PublishRequest, RemotePost, TransientError
+from publisher.platforms.base import (
+    AccountIdentity,
+    PermanentError,
+    PublishRequest,
+    RemotePost,
+    TransientError,
+)
 from publisher.platforms.graph import GraphPlatform
 from publisher.platforms.matching import comparable
 
@@ -44,14 +52,7 @@ class Instagram(GraphPlatform):
         raise TransientError(f"Instagram is still processing the image (container {container}); will try again")
 
     def _container(self, request: PublishRequest) -> str:
-        urls = []
-        for media in self.attachable(request.media):
-            if not media.public_url:
-                raise PermanentError(
-                    f"account '{self.account.name}': Instagram fetches images "
-                    "from a public URL; set media_base_url on the account"
-                )
-            urls.append((media.public_url, self.alt_text(media)))
+        urls = [(self.public_copy(media), self.alt_text(media)) for media in self.attachable(request.media)]
         if len(urls) == 1:
             url, alt = urls[0]
             return str(

@@ -35,7 +35,6 @@ from publisher.platforms.base import (
     Platform,
     PublishRequest,
     RemotePost,
-    image_bytes,
 )
 from publisher.platforms.http import send
 from publisher.platforms.matching import comparable
@@ -108,7 +107,7 @@ class LinkedIn(Platform):
         self.call(
             "PUT",
             str(init["uploadUrl"]),
-            data=image_bytes(media),
+            data=self.prepared(media).data,
             headers={"Content-Type": "application/octet-stream"},
         )
         return str(init["image"])

@@ -11,6 +11,7 @@ when to retry.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
+    MediaFile,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -94,9 +96,14 @@ class Mastodon(Platform):
         except lib.MastodonAPIError as exc:
             raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
 
-    def _upload(self, media: Any) -> str:
+    def _upload(self, media: MediaFile) -> str:
+        image = self.prepared(media)
         attachment = self._call(
-            self.api.media_post, str(media.path), mime_type=media.mime_type, description=self.alt_text(media)
+            self.api.media_post,
+            io.BytesIO(image.data),
+            mime_type=image.mime_type,
+            description=self.alt_text(media),
+            file_name=image.filename,
         )
         for _ in range(self.media_poll_tries):  # large images are processed asynchronously
             if attachment.get("url"):

@@ -1,6 +1,7 @@
 """The ``outbox`` platform: the embedded default, needing no credentials.
 
-Each delivery becomes one JSON file in the account's ``path`` folder, named
+Each delivery becomes one JSON file in the account's ``path`` folder (its
+images, prepared as a platform would receive them, in ``media/``), named
 so that a directory listing shows publish order (UTC time first) and the
 idempotency key makes a resend find the file it already wrote instead of
 writing a second one.
@@ -13,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.platforms.base import AccountIdentity, PermanentError, Platform, PublishRequest, RemotePost
+from publisher.platforms.base import AccountIdentity, MediaFile, PermanentError, Platform, PublishRequest, RemotePost
 from publisher.platforms.files import atomic_write, make_folder, writable_folder
+from publisher.platforms.media import write_copy
 
 
 class Outbox(Platform):
@@ -37,6 +39,14 @@ class Outbox(Platform):
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
 
+    def _image(self, media: MediaFile) -> dict[str, str]:
+        """The prepared image (as a platform would receive it) written beside the post's file."""
+        try:
+            target = write_copy(self.prepared(media), self.folder / "media")
+        except OSError as exc:
+            raise PermanentError(f"cannot write the image into the outbox folder: {exc.strerror}") from None
+        return {"file": str(media.path), "uploaded": str(target), "alt": self.alt_text(media)}
+
     def publish(self, request: PublishRequest) -> RemotePost:
         existing = self._existing(request.idempotency_key)
         if existing is not None:
@@ -51,7 +61,7 @@ class Outbox(Platform):
                 "published_at": now.isoformat(),
                 "language": request.language,
                 "text": request.text,
-                "media": [{"file": str(m.path), "alt": m.alt} for m in request.media],
+                "media": [self._image(m) for m in request.media],
                 "reply_to": request.reply_to.id if request.reply_to else None,
                 "idempotency_key": request.idempotency_key,
             },

@@ -2,9 +2,9 @@
 
 Credentials: ``<prefix>_ACCESS_TOKEN``, a long-lived Threads user token (60
 days; ``accounts check`` warns before it expires). The user id is the option
-``threads_user_id``, else ``me``. Threads fetches images itself, so each must
-be at a public URL, as for Instagram: the queue builds it from the account
-option ``media_base_url``. Alt text goes as ``alt_text``. Replies (the
+``threads_user_id``, else ``me``. Threads fetches images itself, so, as for
+Instagram, the prepared copy (no location data) is written into the account's
+``media_folder``, which the website serves at ``media_base_url``. Alt text goes as ``alt_text``. Replies (the
 thread strategy, corrections) are containers with ``reply_to_id``. The API
 has no edit, so corrections are Welsh replies.
 
@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 from publisher.platforms.base import (
     AccountIdentity,
-    MediaFile,
     PermanentError,
     PlatformError,
     PublishRequest,
@@ -54,14 +53,6 @@ class Threads(GraphPlatform):
     def user_id(self) -> str:
         return self.account.option("threads_user_id") or "me"
 
-    def _public_url(self, media: MediaFile) -> str:
-        if not media.public_url:
-            raise PermanentError(
-                f"account '{self.account.name}': Threads fetches images from a public URL; "
-                "set media_base_url on the account"
-            )
-        return media.public_url
-
     def _wait_until_ready(self, container: str) -> None:
         for _ in range(self.poll_tries):
             found = self.graph("GET", container, params={"fields": "status,error_message"})
@@ -86,14 +77,14 @@ class Threads(GraphPlatform):
         if not media:
             return self._create({**fields, "media_type": "TEXT"}), False
         if len(media) == 1:
-            image = {"image_url": self._public_url(media[0]), "alt_text": self.alt_text(media[0])}
+            image = {"image_url": self.public_copy(media[0]), "alt_text": self.alt_text(media[0])}
             return self._create({**fields, **image, "media_type": "IMAGE"}), True
         children = []
         for item in media:
             child = self._create(
                 {
                     "media_type": "IMAGE",
-                    "image_url": self._public_url(item),
+                    "image_url": self.public_copy(item),
                     "alt_text": self.alt_text(item),
                     "is_carousel_item": "true",
                 }

@@ -25,6 +25,7 @@ import requests
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
+    MediaFile,
     NotSupported,
     Platform,
     PublishRequest,
@@ -122,14 +123,15 @@ class X(Platform):
 
     # -- the interface ------------------------------------------------------------
 
-    def _upload(self, media: Any) -> str:
-        with open(media.path, "rb") as handle:
-            response = self.call(
-                "POST",
-                "/2/media/upload",
-                files={"media": (media.path.name, handle, media.mime_type)},
-                data={"media_category": "tweet_image"},
-            )
+    def _upload(self, media: MediaFile) -> str:
+        image = self.prepared(media)
+        category = "tweet_gif" if image.kind == "gif" else "tweet_image"
+        response = self.call(
+            "POST",
+            "/2/media/upload",
+            files={"media": (image.filename, image.data, image.mime_type)},
+            data={"media_category": category},
+        )
         media_id = str(response.json()["data"]["id"])
         if media.alt:
             self.call(

@@ -29,7 +29,6 @@ language and reason, and reported to an observer (the metrics).
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import random
 import socket
@@ -328,15 +327,12 @@ class Dispatcher:
     # -- one delivery -------------------------------------------------------
 
     def _media(self, delivery: m.Delivery) -> tuple[MediaFile, ...]:
-        account = self.config.accounts[delivery.account]
-        base_url = account.option("media_base_url")
-        media = []
-        for item in delivery.media:
-            path = self.config.content_dir / item["file"]
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            public = base_url.rstrip("/") + "/" + item["file"] if base_url else None
-            media.append(MediaFile(path=path, alt=item["alt"], mime_type=mime, public_url=public))
-        return tuple(media)
+        """The delivery's images; each adapter uploads them prepared (no EXIF/GPS, see platforms/media.py)."""
+        max_pixels = self.config.media.max_pixels
+        return tuple(
+            MediaFile(path=self.config.content_dir / item["file"], alt=item["alt"], max_pixels=max_pixels)
+            for item in delivery.media
+        )
 
     @staticmethod
     def _remote_of(session: Session, delivery_id: int | None) -> RemotePost | None:

@@ -14,6 +14,7 @@ from types import ModuleType
 from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.rules import (
+    accessibility,
     account_unknown,
     accounts_differ,
     alt_missing,
@@ -23,8 +24,11 @@ from publisher.rules import (
     credentials_missing,
     file_misnamed,
     front_matter_invalid,
+    image_text_language,
+    image_unfit,
     language_mismatch,
     language_mixed,
+    link_language,
     media_missing,
     pair_mismatch,
     pair_missing,
@@ -52,6 +56,8 @@ ALL: tuple[ModuleType, ...] = (
     consent_invalid,
     rights_missing,
     media_missing,
+    image_unfit,
+    image_text_language,
     translation_unreviewed,
     too_long,
     schedule_invalid,
@@ -60,6 +66,8 @@ ALL: tuple[ModuleType, ...] = (
     accounts_differ,
     welsh_parity,
     personal_data,
+    link_language,
+    accessibility,
 )
 
 CROSS_CHECKS: tuple[ModuleType, ...] = (schedule_empty, file_misnamed, credentials_missing)

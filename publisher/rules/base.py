@@ -19,9 +19,20 @@ class Rule:
     severity: Severity
     hint: str
 
-    def at(self, post: Post, where: PostFile | str, line: int, message: str) -> Finding:
-        """A finding of this rule in ``where`` (a post file or a display path) at ``line``."""
+    def at(
+        self, post: Post, where: PostFile | str, line: int, message: str, severity: Severity | None = None
+    ) -> Finding:
+        """A finding of this rule in ``where`` (a post file or a display path) at ``line``.
+
+        ``severity`` overrides the rule's own for rules whose lesser cases are
+        warnings (docs/content.md "Rule codes" lists both).
+        """
         file = where if isinstance(where, str) else where.display
         return Finding(
-            file=file, line=max(1, line), code=self.code, severity=self.severity, post=post.id, message=message
+            file=file,
+            line=max(1, line),
+            code=self.code,
+            severity=severity or self.severity,
+            post=post.id,
+            message=message,
         )

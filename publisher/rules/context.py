@@ -14,6 +14,7 @@ from publisher.config import Config
 from publisher.content.consent import ConsentForm, load_register
 from publisher.content.schedules import load_schedules, schedule_names
 from publisher.content.wordbank import WordBank, load_wordbank
+from publisher.text.image_text import ImageTextReader
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Context:
     # None: every post is (nothing tells new from old); empty: none is (the daemon expires late posts itself).
     fresh: frozenset[str] | None = None
     schedule_accounts: dict[str, list[str]] = field(default_factory=dict)  # what a post naming a schedule takes
+    image_text: ImageTextReader = field(default_factory=lambda: ImageTextReader(None))  # OCR, cached by hash
 
     def is_fresh(self, slug: str) -> bool:
         return self.fresh is None or slug in self.fresh
@@ -59,4 +61,5 @@ def build_context(
             for name, schedule in load_schedules(config.schedules_dir, config).items()
             if schedule.accounts
         },
+        image_text=ImageTextReader(config.cache_dir),
     )

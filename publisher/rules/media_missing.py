@@ -1,4 +1,4 @@
-"""``media-missing``: a media file must exist inside the content root and be an image the platforms take.
+"""``media-missing``: a media file must exist inside the content root and be an image (JPEG, PNG, GIF, WebP).
 
 The path is resolved with symlinks followed, so neither ``../../etc/passwd``,
 an absolute path nor a symlink can make the publisher upload a file from
@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from publisher.content.post import Post
+from publisher.content.post import LANGUAGES, Post, PostFile
 from publisher.files import UnreadableFile, read_head
 from publisher.findings import Finding
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
+from publisher.rules.images import resolve_media, target_platforms
 
 RULE = Rule(
     "media-missing",
@@ -35,44 +36,6 @@ def image_kind(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     return None
-
-
-def resolve_media(post_dir: Path, content_root: Path, name: str) -> Path | None:
-    """The real path of media ``name`` if it stays inside ``content_root``, else None."""
-    if Path(name).is_absolute() or name.startswith("~"):
-        return None
-    try:
-        real = (post_dir / name).resolve()
-    except (OSError, RuntimeError):
-        return None
-    return real if real.is_relative_to(content_root.resolve()) else None
-
-
-def _platforms(post: Post, ctx: Context) -> set[str]:
-    platforms: set[str] = set()
-    for name in post.accounts:
-        if name in ctx.config.accounts:
-            platforms.update(a.platform or "" for _, a in ctx.config.platform_accounts(name))
-    return platforms
-
-
-def _platform_limits(label: str, name: str, kind: str, size: int, platforms: set[str]) -> Iterator[str]:
-    """Messages for each target platform that refuses this image's format or size (the platform table)."""
-    for platform in sorted(platforms):
-        record = SPECS[platform]
-        if kind not in record.image_formats:
-            accepted = ", ".join(sorted(f.upper() for f in record.image_formats))
-            yield (
-                f"{label}: '{name}' is {kind.upper()}, but {record.title} accepts only {accepted}; "
-                f"export it as {accepted}"
-            )
-    for platform in sorted(platforms):
-        limit = SPECS[platform].image_max_bytes
-        if limit is not None and size > limit:
-            yield (
-                f"{label}: '{name}' is {size / 1_000_000:.1f} MB, over {platform}'s limit of "
-                f"{limit / 1_000_000:.1f} MB; make it smaller"
-            )
 
 
 def _file_problem(
@@ -105,7 +68,7 @@ def _text_only(post: Post, ctx: Context) -> Iterator[Finding]:
     first = post.cy or post.en
     if post.media_pairs() or first is None:
         return
-    for platform in sorted(_platforms(post, ctx)):
+    for platform in sorted(target_platforms(post, ctx)):
         if SPECS[platform].needs_media:
             where = post.where("accounts")
             line = where[1] if where else 1
@@ -113,20 +76,30 @@ def _text_only(post: Post, ctx: Context) -> Iterator[Finding]:
             yield RULE.at(post, where[0] if where else first, line, message)
 
 
+def _names(post: Post, index: int) -> list[tuple[str | None, PostFile | None, int]]:
+    """The file each language names for item ``index`` (one entry when they agree)."""
+    name, post_file, line = post.media_shared(index, "file")
+    found = [(name, post_file, line)]
+    for language in LANGUAGES:
+        items = post.media(language)
+        if index < len(items) and items[index].file and items[index].file != name:
+            found.append((items[index].file, post.file(language), items[index].line_of("file")))
+    return found
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     yield from _text_only(post, ctx)
     for index, _ in enumerate(post.media_pairs()):
-        name, post_file, line = post.media_shared(index, "file")
-        if post_file is None:
-            continue
-        label = f"media item {index + 1}"
-        if name is None:
-            yield RULE.at(post, post_file, line, f"{label} has no 'file': give the image's path relative to the post")
-            continue
-        real = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
-        problem, kind, size = _file_problem(label, name, real, post_file.display)
-        if problem is not None or kind is None:
-            yield RULE.at(post, post_file, line, problem or label)
-            continue
-        for message in _platform_limits(label, name, kind, size, _platforms(post, ctx)):
-            yield RULE.at(post, post_file, line, message)
+        for name, post_file, line in _names(post, index):
+            if post_file is None:
+                continue
+            label = f"media item {index + 1}"
+            if name is None:
+                yield RULE.at(
+                    post, post_file, line, f"{label} has no 'file': give the image's path relative to the post"
+                )
+                continue
+            real = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
+            problem, _, _ = _file_problem(label, name, real, post_file.display)
+            if problem is not None:
+                yield RULE.at(post, post_file, line, problem)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import SUFFIXES, FoundFile, display_path, find_files, find_strays, pair, read_file
 from publisher.content.history import changed_since
-from publisher.content.post import MAX_FILE_BYTES, Post
+from publisher.content.post import LANGUAGES, MAX_FILE_BYTES, Post
 from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import MIB, UnreadableFile, read_bounded
@@ -36,7 +36,9 @@ from publisher.rules.context import Context
 from publisher.rules.credentials_missing import check_accounts
 from publisher.rules.file_misnamed import check_strays
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
+from publisher.rules.image_text_language import UNAVAILABLE
 from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
+from publisher.text.image_text import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -110,6 +112,7 @@ def _environment(config: Config, ctx: Context) -> str:
         ",".join(sorted(ctx.published)),
         os.getcwd(),
         _code_fingerprint(),
+        engine() or "no OCR",  # verdicts made without Tesseract are not reused once it is installed
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -134,12 +137,15 @@ def _valid_until(post: Post, ctx: Context) -> float:
 
 
 def _media_used(post: Post) -> list[tuple[str, int, int]]:
-    used = []
-    for index, _ in enumerate(post.media_pairs()):
-        name, post_file, _ = post.media_shared(index, "file")
-        if name and post_file is not None:
-            used.append(media_stat(post_file.path.parent / name))
-    return used
+    """Every image file either language names (they may differ: each language's own version)."""
+    used: dict[str, tuple[str, int, int]] = {}
+    for language in LANGUAGES:
+        post_file = post.file(language)
+        for item in post.media(language) if post_file is not None else []:
+            if item.file and post_file is not None:
+                record = media_stat(post_file.path.parent / item.file)
+                used.setdefault(record[0], record)
+    return list(used.values())
 
 
 def _read_raw(item: FoundFile) -> bytes | None:
@@ -187,6 +193,7 @@ def _preload() -> None:
     from publisher.text.language import foreign_runs
 
     foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
+    engine()  # asked once here rather than once per worker
 
 
 def _verdicts_in_parallel(
@@ -422,5 +429,16 @@ def check_content(
         findings.extend(check_accounts(config, env))
     if cache:
         cache.save(run.used_keys)
+    findings = _once(findings, UNAVAILABLE)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
     return CheckResult(findings=findings, posts=len(by_slug))
+
+
+def _once(findings: list[Finding], message: str) -> list[Finding]:
+    """One finding for a problem of the machine, not of each post (Tesseract missing), counting the posts."""
+    same = [f for f in findings if f.message.startswith(message)]
+    if len(same) <= 1:
+        return findings
+    first = min(same)
+    rest = [f for f in findings if not f.message.startswith(message)]
+    return [*rest, replace(first, message=first.message.replace(message, f"{message} ({len(same)} posts have images)"))]

@@ -3,18 +3,21 @@
 This is the single place that decides what is sent, in what order: preview
 shows it, ``too-long`` measures it and the daemon publishes it. Welsh always
 comes first: in a ``combined`` text, in the order of ``separate`` posts, as
-the root of a ``thread`` and as the first account of a language pair.
+the root of a ``thread`` and as the first account of a language pair. Links
+to the council's own sites carry ``utm_content=cy|en`` when ``[links]`` asks
+(docs/configuration.md), so each language's clicks can be told apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from publisher.config import Config
+from publisher.config import Config, LinkSettings
 from publisher.content.post import Post
 from publisher.content.schema import MediaItem
 from publisher.platforms.account import Account
 from publisher.text.length import Measure, fits, measure
+from publisher.text.links import tag
 
 COMBINED_SEPARATOR = "\n\n"
 
@@ -49,19 +52,22 @@ class Message:
 
 
 def _attachments(cy: list[MediaItem], en: list[MediaItem], language: str) -> tuple[Attachment, ...]:
+    """Each message's images: each language's own version where the pair has one per language (policy 8.2)."""
     out = []
     for index, cy_item in enumerate(cy):
         en_item = en[index] if index < len(en) else MediaItem()
-        file = cy_item.file or en_item.file
-        if not file:
+        cy_file, en_file = cy_item.file or en_item.file, en_item.file or cy_item.file
+        if not cy_file or not en_file:
             continue
         if language == "cy":
-            alt = cy_item.alt or ""
+            out.append(Attachment(file=cy_file, alt=cy_item.alt or ""))
         elif language == "en":
-            alt = en_item.alt or ""
-        else:
-            alt = " / ".join(a for a in (cy_item.alt, en_item.alt) if a)
-        out.append(Attachment(file=file, alt=alt))
+            out.append(Attachment(file=en_file, alt=en_item.alt or ""))
+        elif cy_file == en_file:
+            out.append(Attachment(file=cy_file, alt=" / ".join(a for a in (cy_item.alt, en_item.alt) if a)))
+        else:  # a combined text carries both language versions, Welsh first
+            out.append(Attachment(file=cy_file, alt=cy_item.alt or ""))
+            out.append(Attachment(file=en_file, alt=en_item.alt or ""))
     return tuple(out)
 
 
@@ -85,8 +91,9 @@ def _chain(
     return messages
 
 
-def _for_account(post: Post, account: Account, languages: str) -> list[Message]:
-    cy_parts, en_parts = post.parts("cy"), post.parts("en")
+def _for_account(post: Post, account: Account, languages: str, links: LinkSettings) -> list[Message]:
+    cy_parts = [tag(part, "cy", links) for part in post.parts("cy")]
+    en_parts = [tag(part, "en", links) for part in post.parts("en")]
     cy_media, en_media = post.media("cy"), post.media("en")
     if languages == "cy":
         return _chain(account, "cy", cy_parts, _attachments(cy_media, en_media, "cy"), 0, None)
@@ -111,7 +118,7 @@ def compose(post: Post, config: Config, account_name: str) -> list[Message]:
     messages: list[Message] = []
     for languages, account in config.platform_accounts(account_name):
         offset = len(messages)
-        for message in _for_account(post, account, languages):
+        for message in _for_account(post, account, languages, config.links):
             reply_to = None if message.reply_to is None else message.reply_to + offset
             messages.append(replace(message, reply_to=reply_to))
     return messages

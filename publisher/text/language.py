@@ -90,3 +90,19 @@ def foreign_runs(text: str, expected: Lang, names: tuple[str, ...] = (), min_wor
             if check and _code(check[0].language) != expected and check[0].value >= MIN_CONFIDENCE:
                 runs.append(" ".join(segment.split()))
     return runs
+
+
+# A line of text in a picture is short ("Ffordd ar gau"): two words can be told apart when the
+# detector is this sure, with only Welsh and English to choose from.
+LINE_MIN_WORDS = 2
+
+
+def line_language(line: str) -> Lang | None:
+    """The language of one short line (text in an image), or None when too short or unclear."""
+    cleaned = strip_non_language(line)
+    if len(WORD.findall(cleaned)) < LINE_MIN_WORDS:
+        return None
+    values = detector().compute_language_confidence_values(cleaned)
+    if not values or values[0].value < MIN_CONFIDENCE:
+        return None
+    return _code(values[0].language)

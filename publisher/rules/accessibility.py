@@ -1,0 +1,147 @@
+"""``accessibility``: posts that read well aloud (a warning; each check can be turned off in ``[accessibility]``).
+
+Following the Government Communication Service's guidance on accessible
+social media (docs/content.md "Accessibility"): a screen reader reads
+``#tywyddgaeaf`` as one unknown word, reads out every emoji's name, stops
+a sentence at a hashtag in its middle, and spells out words in capitals;
+several links crowd a post; and alt text that is a file name or begins
+"image of" / "llun o" tells a listener nothing the screen reader has not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from publisher.config import AccessibilitySettings
+from publisher.content.post import LANGUAGES, Post, PostFile
+from publisher.findings import Finding
+from publisher.rules.base import Rule
+from publisher.rules.context import Context
+from publisher.text.hashtags import camel_case, lexicon, needs_camel_case, split_words
+from publisher.text.language import HASHTAG, MENTION, URL
+from publisher.text.length import urls
+
+RULE = Rule(
+    "accessibility",
+    "warning",
+    "write hashtags in CamelCase at the end, use few emoji, one link, no capitals, and alt text that describes",
+)
+_TAG = re.compile(r"(?<![\w#])#(\w+)")
+_CAPITALS = re.compile(r"(?<![\w#@/.])[A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ]{5,}(?![\w/.])")
+_FILE_NAME = re.compile(r"^\S+\.(jpe?g|png|gif|webp|heic|tiff?)$|^(img|dsc|dscn|pxl|photo|image)[-_ ]?\d+", re.I)
+_IMAGE_OF = re.compile(
+    r"^(an? )?(image|picture|photo|photograph|graphic|screenshot) of\b|^(llun|delwedd|ffotograff|graffeg) o\b", re.I
+)
+
+
+def _hashtag_case(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
+    names = ctx.wordbank.names if ctx.wordbank else ()
+    for tag in dict.fromkeys(_TAG.findall(text)):
+        if not needs_camel_case(tag):
+            continue
+        parts = split_words(tag, lexicon(ctx.config.cache_dir), tuple(names))
+        if parts:
+            yield (
+                f"#{tag}",
+                f"#{tag} runs {len(parts)} words together; write it in CamelCase, #{camel_case(parts)}, "
+                "so screen readers read the words",
+            )
+
+
+def _emoji(text: str, settings: AccessibilitySettings) -> Iterator[tuple[str, str]]:
+    import emoji
+
+    found = emoji.emoji_list(text)
+    if len(found) > settings.max_emoji:
+        yield (
+            found[0]["emoji"],
+            f"{len(found)} emoji; screen readers read each one's name aloud: keep to {settings.max_emoji} or fewer",
+        )
+    for item in found:
+        before = text[: item["match_start"]].rstrip(" \t")
+        after = text[item["match_end"] :].lstrip(" \t")
+        if before and after and re.search(r"[\w,]$", before) and re.match(r"\w", after):
+            yield (
+                item["emoji"],
+                f"{item['emoji']} stands in the middle of a sentence, where its name interrupts it when read "
+                "aloud; move it to the end of the sentence",
+            )
+
+
+def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
+    tokens = text.split()
+    while tokens and (
+        HASHTAG.fullmatch(tokens[-1].rstrip(".,!?;:")) or URL.match(tokens[-1]) or not re.search(r"\w", tokens[-1])
+    ):
+        tokens.pop()
+    for token in tokens:
+        tag = HASHTAG.match(token)
+        if tag:
+            yield (
+                tag.group(0),
+                f"{tag.group(0)} stands in the middle of the text; screen readers read it as a hashtag "
+                "mid-sentence: put hashtags at the end",
+            )
+            return
+
+
+def _links(text: str) -> Iterator[tuple[str, str]]:
+    found = urls(text)
+    if len(found) > 1:
+        yield found[1], f"{len(found)} links; give one link, so the post is clear to follow and to listen to"
+
+
+def _capitals(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
+    names = {n.upper() for n in (ctx.wordbank.names if ctx.wordbank else ())}
+    plain = MENTION.sub(" ", URL.sub(" ", text))
+    words = [w for w in dict.fromkeys(_CAPITALS.findall(plain)) if w not in names]
+    if words:
+        yield (
+            words[0],
+            f"words in capitals ({', '.join(words[:3])}) are hard to read and screen readers may spell "
+            "them out; write them in ordinary case",
+        )
+
+
+def _body(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
+    settings = ctx.config.accessibility
+    if settings.hashtag_case:
+        yield from _hashtag_case(text, ctx)
+    if settings.emoji:
+        yield from _emoji(text, settings)
+    if settings.hashtag_position:
+        yield from _hashtag_position(text)
+    if settings.links:
+        yield from _links(text)
+    if settings.capitals:
+        yield from _capitals(text, ctx)
+
+
+def _alt_texts(post: Post, post_file: PostFile) -> Iterator[Finding]:
+    for index, item in enumerate(post.media(post_file.language)):
+        alt = (item.alt or "").strip()
+        if _FILE_NAME.search(alt):
+            problem = "looks like a file name"
+        elif _IMAGE_OF.search(alt):
+            problem = "starts by saying it is an image, which screen readers already say"
+        else:
+            continue
+        yield RULE.at(
+            post,
+            post_file,
+            item.line_of("alt"),
+            f"media item {index + 1}: the alt text {problem}; describe what the image shows",
+        )
+
+
+def check(post: Post, ctx: Context) -> Iterator[Finding]:
+    for language in LANGUAGES:
+        post_file = post.file(language)
+        if post_file is None or not post_file.readable:
+            continue
+        for part in post.parts(language):
+            for fragment, message in _body(part, ctx):
+                yield RULE.at(post, post_file, post_file.body_line_of(fragment), message)
+        if ctx.config.accessibility.alt_text:
+            yield from _alt_texts(post, post_file)

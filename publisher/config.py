@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from publisher.durations import parse_duration
+from publisher.durations import parse_duration, parse_working_days
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
 from publisher.operations import (
@@ -74,6 +74,7 @@ _TOP_KEYS = {
     "media",
     "accessibility",
     "links",
+    "inbox",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -106,6 +107,15 @@ _DAEMON_DURATIONS = {
 _DAEMON_KEYS = set(_DAEMON_DURATIONS) | {"workers", "max_attempts"}
 _COST_KEYS = {"currency", "post", "post_with_url"}
 _ACCOUNTS_CHECK_KEYS = {"service_phrase_cy", "service_phrase_en", "expiry_warning"}
+_INBOX_KEYS = {
+    "interval",
+    "answer_within",
+    "acknowledge_within",
+    "keep_for",
+    "communications_team",
+    "accounts",
+    "daily_reads",
+}
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
 # variable instead, which is exactly how secrets are meant to be given.
@@ -212,6 +222,24 @@ class LinkSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    """The replies inbox (config ``[inbox]``; docs/inbox.md): off until the table is in the config.
+
+    Messages from the public are personal data, so collecting them is a
+    decision the council makes, not a default.
+    """
+
+    enabled: bool = False
+    interval: timedelta = timedelta(minutes=5)  # how often the daemon collects
+    answer_within: int = 5  # working days (policy 11.2: at most five)
+    acknowledge_within: int = 1  # working days ("promptly", policy 11.2)
+    keep_for: timedelta = timedelta(days=365)  # then bodies and authors are deleted; the counts stay
+    communications_team: str = ""  # who is told when a comment is hidden (policy 12)
+    accounts: tuple[str, ...] = ()  # the accounts collected from
+    daily_reads: dict[str, int] = field(default_factory=dict)  # read caps where reads cost money (X)
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -240,6 +268,7 @@ class Config:
     media: MediaSettings = field(default_factory=MediaSettings)
     accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
     links: LinkSettings = field(default_factory=LinkSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -449,8 +478,16 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
         welsh_account=raw.get("welsh_account"),
         english_account=raw.get("english_account"),
         allow_split=allow_split,
-        options={k: v for k, v in raw.items() if k not in _COMMON_ACCOUNT_KEYS},
+        options=_account_options(raw, root),
     )
+
+
+def _account_options(raw: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The platform's own options; ``media_folder`` (where a served copy is written) against the project root."""
+    options = {k: v for k, v in raw.items() if k not in _COMMON_ACCOUNT_KEYS}
+    if isinstance(options.get("media_folder"), str) and options["media_folder"]:
+        options["media_folder"] = str(root / options["media_folder"])
+    return options
 
 
 def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
@@ -545,6 +582,92 @@ def _parse_accounts_check(raw: dict[str, Any], path: Path) -> AccountsCheck:
         service_phrase_cy=" ".join(_str(table, "service_phrase_cy", "", where, path).split()),
         service_phrase_en=" ".join(_str(table, "service_phrase_en", "", where, path).split()),
         expiry_warning=warning,
+    )
+
+
+def _inbox_duration(raw: dict[str, Any], key: str, default: str, path: Path) -> timedelta:
+    try:
+        value = parse_duration(_str(raw, key, default, "inbox.", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+    if value.total_seconds() <= 0:
+        raise ConfigError(f"{path}: 'inbox.{key}' must be longer than zero")
+    return value
+
+
+def _working_days(raw: dict[str, Any], key: str, default: str, path: Path) -> int:
+    try:
+        days = parse_working_days(_str(raw, key, default, "inbox.", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+    if days < 1:
+        raise ConfigError(f"{path}: 'inbox.{key}' must be at least 1 working day")
+    return days
+
+
+def _daily_reads(raw: Any, accounts: dict[str, Account], path: Path) -> dict[str, int]:
+    """Per-account caps on paid reads; only accounts whose platform charges for reads take one."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'inbox.daily_reads' must be a table of account = reads a day")
+    caps: dict[str, int] = {}
+    for name, cap in raw.items():
+        account = accounts.get(name)
+        if account is None or account.platform is None or not SPECS[account.platform].paid_reads:
+            raise ConfigError(
+                f"{path}: 'inbox.daily_reads.{name}': only an account whose platform charges for reads (X) takes a cap"
+            )
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+            raise ConfigError(f"{path}: 'inbox.daily_reads.{name}' must be a whole number of reads >= 1")
+        caps[name] = cap
+    return caps
+
+
+def _inbox_accounts(raw: Any, accounts: dict[str, Account], caps: dict[str, int], path: Path) -> tuple[str, ...]:
+    """The accounts to collect from: those named, or every one whose platform the inbox can read (paid ones capped)."""
+    if raw is None:
+        return tuple(
+            name
+            for name, account in accounts.items()
+            if account.platform is not None
+            and SPECS[account.platform].can_collect
+            and (not SPECS[account.platform].paid_reads or name in caps)
+        )
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise ConfigError(f"{path}: 'inbox.accounts' must be a list of account names")
+    for name in raw:
+        account = accounts.get(name)
+        if account is None or account.platform is None:
+            raise ConfigError(f"{path}: 'inbox.accounts' names '{name}', which is not a platform account in the config")
+        record = SPECS[account.platform]
+        if not record.can_collect:
+            raise ConfigError(f"{path}: 'inbox.accounts': the inbox cannot read {record.title} ('{name}')")
+        if record.paid_reads and name not in caps:
+            raise ConfigError(
+                f"{path}: 'inbox.accounts': reads cost money on {record.title}: give '{name}' a cap in "
+                f"[inbox.daily_reads] (reads a day) to opt in"
+            )
+    return tuple(raw)
+
+
+def _parse_inbox(raw: dict[str, Any], accounts: dict[str, Account], path: Path) -> InboxSettings:
+    if "inbox" not in raw:
+        return InboxSettings()
+    inbox = _table(raw, "inbox", path)
+    _check_keys(inbox, _INBOX_KEYS, "inbox.", path)
+    answer = _working_days(inbox, "answer_within", "5 working days", path)
+    acknowledge = _working_days(inbox, "acknowledge_within", "1 working day", path)
+    if acknowledge > answer:
+        raise ConfigError(f"{path}: 'inbox.acknowledge_within' is longer than 'inbox.answer_within'")
+    caps = _daily_reads(inbox.get("daily_reads", {}), accounts, path)
+    return InboxSettings(
+        enabled=True,
+        interval=_inbox_duration(inbox, "interval", "5m", path),
+        answer_within=answer,
+        acknowledge_within=acknowledge,
+        keep_for=_inbox_duration(inbox, "keep_for", "1y", path),
+        communications_team=_str(inbox, "communications_team", "", "inbox.", path),
+        accounts=_inbox_accounts(inbox.get("accounts"), accounts, caps, path),
+        daily_reads=caps,
     )
 
 
@@ -750,4 +873,5 @@ def load_config(path: Path | None = None) -> Config:
         media=_parse_media(raw, path),
         accessibility=_parse_accessibility(raw, path),
         links=_parse_links(raw, path),
+        inbox=_parse_inbox(raw, accounts, path),
     )

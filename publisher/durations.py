@@ -1,24 +1,37 @@
-"""Parse human durations such as ``6h`` or ``90m`` used in the config."""
+"""Parse human durations such as ``6h``, ``90m`` or ``1y`` used in the config (docs/configuration.md)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_PART = re.compile(r"(\d+)\s*([dhms])")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_PART = re.compile(r"(\d+)\s*([ywdhms])")
+_DAYS = {"y": 365, "w": 7, "d": 1}
+_UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
+_WORKING_DAYS = re.compile(r"(\d+)\s*working\s+days?")
 
 
 def parse_duration(text: str) -> timedelta:
-    """Return the timedelta for ``text`` (e.g. ``"6h"``, ``"1h30m"``).
+    """Return the timedelta for ``text`` (e.g. ``"6h"``, ``"1h30m"``, ``"2w"``, ``"1y"`` = 365 days).
 
     Raises ValueError with the offending text so the caller can say which
     config key was wrong.
     """
     cleaned = text.strip().lower().replace(" ", "")
     if not cleaned or _PART.sub("", cleaned):
-        raise ValueError(f"not a duration: {text!r} (use e.g. '6h', '90m', '1h30m')")
+        raise ValueError(f"not a duration: {text!r} (use e.g. '6h', '90m', '1h30m', '30d', '1y')")
     total = timedelta()
     for amount, unit in _PART.findall(cleaned):
-        total += timedelta(**{_UNITS[unit]: int(amount)})
+        if unit in _DAYS:
+            total += timedelta(days=int(amount) * _DAYS[unit])
+        else:
+            total += timedelta(**{_UNITS[unit]: int(amount)})
     return total
+
+
+def parse_working_days(text: str) -> int:
+    """The number in ``"5 working days"`` or ``"1 working day"``; ValueError for anything else."""
+    match = _WORKING_DAYS.fullmatch(" ".join(text.strip().lower().split()))
+    if match is None:
+        raise ValueError(f"not a number of working days: {text!r} (use e.g. '5 working days', '1 working day')")
+    return int(match.group(1))

@@ -16,6 +16,7 @@ import sys
 from publisher.redaction import KNOWN, printable
 
 NOISY = ("apscheduler", "urllib3", "httpx", "alembic")
+HANDLER_NAME = "publisher-stderr"
 
 
 class ScrubbingFormatter(logging.Formatter):
@@ -34,8 +35,9 @@ def setup_logging() -> None:
     level = os.environ.get("PUBLISHER_LOG_LEVEL", "INFO").upper()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]  # once, however often
     root.setLevel(getattr(logging, level, logging.INFO))
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -182,3 +182,11 @@ def smtp_server():  # type: ignore[no-untyped-def]
     server = start()
     yield server
     server.controller.stop()
+
+
+@pytest.fixture
+def inbox_project(project: Project, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project whose five platform accounts point at the fake server, with an [inbox] table (inbox_support.py)."""
+    from inbox_support import wire
+
+    return wire(project, fake_server.url, monkeypatch)

@@ -2,13 +2,14 @@
 
 It speaks just enough of the real API shapes for the adapters to work
 unchanged against it: X API v2 (``/2/...``), the Graph API
-(``/vNN.0/...``), Mastodon (``/api/v1``, ``/api/v2``), Threads
-(``/v1.0/...``: containers, publish, listing with cursors), LinkedIn
-(``/rest/...``: versioned posts in the "little" text format, images,
-comments, listing with ``start``/``count``) and Bluesky's login and profile
-(``/xrpc/...``). Every created post is kept in memory, so a test can count
-what was really published. The accounts check reads profiles, bios and
-token expiry from it too.
+(``/vNN.0/...``: Facebook Pages and Instagram), Mastodon (``/api/v1``,
+``/api/v2``), Threads (``/v1.0/...``: containers, publish, listing with
+cursors), LinkedIn (``/rest/...``: versioned posts in the "little" text
+format, images, comments, listing with ``start``/``count``) and Bluesky
+(XRPC, ``/xrpc/...``). Every created post is kept in memory, so a test can
+count what was really published. The accounts check reads profiles, bios and
+token expiry from it too. The read side (what the public sends, for the
+inbox) is in ``fakeinbox.py``.
 
 Faults are injected on *create* calls only, from a script or at random:
 ``429`` with a reset header, ``500`` (nothing created), ``"timeout"`` (the
@@ -41,6 +42,8 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from fakeinbox import DID, HANDLE, InboxRoutes
 
 BILINGUAL_BIO = "Newyddion gan Gyngor Sir Powys. News from Powys County Council."
 DEFAULT_BIOS = {
@@ -79,11 +82,15 @@ class FakeState:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     next_id: int = 1000
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
-    containers: dict[str, dict[str, Any]] = field(default_factory=dict)  # Threads, before publishing
+    containers: dict[str, dict[str, Any]] = field(default_factory=dict)  # Threads and Instagram, before publishing
     bios: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BIOS))
     tokens: dict[str, dict[str, Any]] = field(default_factory=default_tokens)
     refuse: set[str] = field(default_factory=set)
     x_editable: bool = True  # False: X answers that no post is eligible for editing (e.g. no subscription)
+    incoming: list[dict[str, Any]] = field(default_factory=list)  # what the public sent (fakeinbox.py)
+    read_script: list[dict[str, Any]] = field(default_factory=list)  # faults for read calls
+    read_delay: float = 0.0
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # Bluesky records
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_id(self) -> str:
@@ -99,8 +106,8 @@ class IncompleteBody(Exception):
     """The connection closed before the whole request body arrived."""
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Routes requests to the three platform shapes and the control endpoints."""
+class Handler(InboxRoutes, BaseHTTPRequestHandler):
+    """Routes requests to the five platform shapes and the control endpoints."""
 
     server: FakeServer
     protocol_version = "HTTP/1.1"
@@ -138,8 +145,9 @@ class Handler(BaseHTTPRequestHandler):
                         if isinstance(part.get_content(), str)
                         else part.get_payload(decode=True).decode()
                     )
-        elif "octet-stream" in ctype or ctype.startswith("image/"):
+        elif "octet-stream" in ctype or ctype.startswith("image/") or (raw and not raw.isascii()):
             files["body"] = raw
+            files["blob"] = raw  # a raw upload (Bluesky's uploadBlob)
         elif raw:
             for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
                 fields[key] = values if key.endswith("[]") else values[0]
@@ -184,6 +192,12 @@ class Handler(BaseHTTPRequestHandler):
                 429,
                 {"message": "Resource level throttle APPLICATION DAY limit is reached.", "status": 429},
                 {"Retry-After": str(int(reset_in) or 1)},
+            )
+        elif platform == "bluesky":
+            self._send(
+                429,
+                {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                {"ratelimit-reset": str(reset), "ratelimit-remaining": "0"},
             )
         elif platform == "mastodon":
             iso = datetime.fromtimestamp(reset, UTC).isoformat()
@@ -293,6 +307,8 @@ class Handler(BaseHTTPRequestHandler):
             )
         try:
             if path.startswith("/_"):
+                if self._inbox_control(method, path, fields):
+                    return None
                 return self._control(method, path, fields)
             refused = self._refused(path)
             if refused:
@@ -331,6 +347,9 @@ class Handler(BaseHTTPRequestHandler):
                 state.idempotency.clear()
                 state.script.clear()
                 state.media.clear()
+                state.incoming.clear()
+                state.read_script.clear()
+                state.records.clear()
             return self._send(200, {"ok": True})
         if path == "/_seed":  # posts made by someone else on the account, newer than ours
             with state.lock:
@@ -377,6 +396,8 @@ class Handler(BaseHTTPRequestHandler):
         match = re.match(r"^/2/tweets/(\w+)$", path)
         if method == "GET" and match:
             return self._x_lookup(match.group(1))
+        if method == "GET" and re.match(r"^/2/users/\w+/mentions$", path):
+            return self._x_mentions(fields)
         match = re.match(r"^/2/users/(\w+)/tweets$", path)
         if method == "GET" and match:
             start = fields.get("start_time", "")
@@ -509,6 +530,16 @@ class Handler(BaseHTTPRequestHandler):
                 },
                 render,
             )
+        if self._instagram_write(method, parts, fields):
+            return None
+        if method == "GET" and len(parts) == 2 and parts[1] in ("comments", "replies"):
+            return self._graph_comments(parts[0], fields, parts[1])
+        if method == "GET" and len(parts) == 2 and parts[1] == "media":
+            return self._graph_listing(parts[0], fields, instagram=True)
+        if method == "GET" and len(parts) == 2 and parts[1] == "posts" and "comments" in fields.get("fields", ""):
+            return self._graph_listing(parts[0], fields, instagram=False)
+        if len(parts) == 1 and self._graph_node(method, parts[0], fields):
+            return None
         if method == "POST" and len(parts) == 2 and parts[1] == "comments":
             return self._create(
                 "graph", {"text": fields.get("message", ""), "reply_to": parts[0]}, lambda p: {"id": p["id"]}
@@ -622,6 +653,8 @@ class Handler(BaseHTTPRequestHandler):
                 "media": media_ids,
             }
             return self._create("mastodon", post, self._status, idem=self.headers.get("Idempotency-Key"))
+        if method == "GET" and path == "/api/v1/notifications":
+            return self._mastodon_notifications(fields)
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
             bio = self._bio("mastodon")
             me = {"id": "7", "username": "cyngor", "acct": "cyngor", "display_name": "Cyngor"}
@@ -969,36 +1002,31 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, organization)
         return self._send(404, {"message": f"no route {method} {path}", "status": 404})
 
-    # -- Bluesky (login and profile only) ----------------------------------------------
+    # -- Bluesky: login and profile per handle (the accounts check); the rest in fakeinbox.py ----------
 
     def _bluesky(self, method: str, path: str, fields: dict[str, Any]) -> None:
-        import base64
-
-        def jwt() -> str:
-            def enc(data: dict[str, Any]) -> str:
-                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-            claims = {"sub": "did:plc:cyngor", "exp": int(time.time()) + 3600, "iat": int(time.time())}
-            return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(claims)}.c2ln"
-
         name = path.rsplit("/", 1)[-1]
         if name == "com.atproto.server.createSession":
-            handle = str(fields.get("identifier", "cyngor.bsky.social"))
-            session = {
-                "did": f"did:plc:{handle}",
-                "handle": handle,
-                "accessJwt": jwt(),
-                "refreshJwt": jwt(),
-                "active": True,
-            }
+            handle = str(fields.get("identifier", HANDLE))
+            did = DID if handle == HANDLE else f"did:plc:{handle}"
+            session = {"did": did, "handle": handle, "accessJwt": jwt(), "refreshJwt": jwt(), "active": True}
             return self._send(200, session)
         if name == "app.bsky.actor.getProfile":
             actor = str(fields.get("actor", ""))
-            handle = actor.removeprefix("did:plc:")
-            return self._send(
-                200, {"did": f"did:plc:{handle}", "handle": handle, "description": self._bio(f"bluesky:{handle}")}
-            )
-        return self._send(404, {"error": "MethodNotImplemented", "message": f"no route {method} {path}"})
+            handle = HANDLE if actor == DID else actor.removeprefix("did:plc:")
+            did = DID if handle == HANDLE else f"did:plc:{handle}"
+            return self._send(200, {"did": did, "handle": handle, "description": self._bio(f"bluesky:{handle}")})
+        return super()._bluesky(method, path, fields)
+
+
+def jwt() -> str:
+    """A session token the atproto client accepts (it reads the expiry, never the signature)."""
+
+    def enc(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    claims = {"sub": DID, "exp": int(time.time()) + 3600, "iat": int(time.time())}
+    return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(claims)}.c2ln"
 
 
 class FakeServer(ThreadingHTTPServer):

@@ -44,6 +44,7 @@ class FakeRemote:
     calls: list[Call] = field(default_factory=list)  # every publish call, failed or not
     published: list[Call] = field(default_factory=list)  # the calls that created a post
     edits: list[tuple[str, str]] = field(default_factory=list)  # (remote id, new text)
+    hidden: list[str] = field(default_factory=list)  # every hide call, in order
     faults: list[Fault] = field(default_factory=list)
     tries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,6 +101,14 @@ class FakePlatform(Platform):
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         return RemotePost(id=request.idempotency_key) if request.idempotency_key in self.remote.posts else None
+
+    def hide(self, message: RemotePost) -> RemotePost:
+        with self.remote.lock:
+            self.remote.hidden.append(message.id)
+            fault = self.remote.faults.pop(0) if self.remote.faults else None
+        if isinstance(fault, Exception):
+            raise fault
+        return message
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         with self.remote.lock:

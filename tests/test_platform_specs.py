@@ -59,10 +59,13 @@ def test_each_record_matches_its_adapter(name: str) -> None:
     assert options <= set(record.options), "an adapter reads only the options its record declares"
     if record.language_field:
         assert f'"{record.language_field}"' in source or f"{record.language_field}=" in source
+    assert (cls.collect is not Platform.collect) == record.can_collect, "inbox says whether the adapter collects"
+    assert (cls.hide is not Platform.hide) == record.can_hide, "can_hide says whether the adapter implements hide"
+    assert not record.paid_reads or record.can_collect, "only a platform the inbox reads can charge for reads"
 
 
-def _docs_rows(heading: str, page: Path = ROOT / "docs" / "platforms.md") -> dict[str, list[str]]:
-    text = page.read_text()
+def _docs_rows(heading: str, page: str = "platforms.md") -> dict[str, list[str]]:
+    text = (ROOT / "docs" / page).read_text()
     section = text.split(heading, 1)[1]
     rows = {}
     for line in section.splitlines():
@@ -99,7 +102,7 @@ def test_the_docs_table_says_what_the_records_say() -> None:
             assert f"`{credential.name}`" in credentials[name][0]
     safety = _docs_rows("## Exactly once")
     assert {name: cells[0] for name, cells in safety.items()} == {n: r.resend_safety for n, r in SPECS.items()}
-    readme = _docs_rows("## Platforms", ROOT / "README.md")
+    readme = _docs_rows("## Platforms", "../README.md")
     languages = {name: cells[2] for name, cells in credentials.items()}
     assert set(readme) == set(SPECS)
     for name, record in SPECS.items():
@@ -115,6 +118,16 @@ def test_the_docs_table_says_what_the_records_say() -> None:
         _, expiry, bio = checks[name]
         assert expiry.startswith("told") == record.token_expiry, name
         assert bio.startswith("yes") == record.can_audit_profile, name
+
+
+def test_the_inbox_table_says_what_the_records_say() -> None:
+    rows = _docs_rows("## What is collected", "inbox.md")
+    assert set(rows) == set(SPECS)
+    for name, record in SPECS.items():
+        reads, hide, paid = rows[name]
+        assert reads == (record.inbox or "nothing")
+        assert hide == ("yes" if record.can_hide else "no")
+        assert paid == ("yes" if record.paid_reads else "no")
 
 
 # -- a new platform: one record, one adapter module --------------------------------------------------------------

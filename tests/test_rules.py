@@ -7,6 +7,7 @@ message says how to fix the problem; each would pass if its rule were removed.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from publisher.findings import Finding
 
@@ -484,3 +485,14 @@ def test_clean_example_content(monkeypatch) -> None:  # type: ignore[no-untyped-
     )
     assert result.findings == []
     assert result.posts >= 4
+
+
+def test_every_rule_code_has_its_row_in_the_rule_table() -> None:
+    """docs/content.md "Rule codes" is where an editor looks a code up: each code the rules give is there."""
+    from publisher import rules
+    from publisher.emergency.correction_check import LINK_RULE
+
+    table = (Path(__file__).parents[1] / "docs" / "content.md").read_text()
+    codes = {module.RULE.code for module in rules.ALL} | {LINK_RULE.code}
+    missing = sorted(code for code in codes if f"| `{code}` |" not in table)
+    assert missing == [], f"add a row to docs/content.md for: {', '.join(missing)}"

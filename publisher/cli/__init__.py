@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pause": ("publisher.cli.pause", "pause", "Stop scheduled posts at once (emergency posts still go)."),
     "resume": ("publisher.cli.pause", "resume", "Let paused scheduled posts go again, in order."),
     "init": ("publisher.cli.init", "init", "Write a new content repository that works from the start."),
+    "inbox": ("publisher.cli.inbox", "inbox", "Replies, comments and mentions: answer in the right language, hide."),
 }
 
 

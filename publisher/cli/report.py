@@ -96,7 +96,27 @@ def _text(report: Any) -> str:
         f"{totals.emergency} emergency ({totals.emergency_share:.0%}); {totals.overdue_reviews} overdue review(s); "
         f"{totals.held} held back" + (f" ({reasons})" if reasons else "")
     )
+    if report.inbox.shown:
+        lines.extend(_inbox_text(report.inbox))
     return "\n".join(lines)
+
+
+def _inbox_text(section: Any) -> list[str]:
+    """The inbox section: a figure per line, Welsh and English side by side."""
+    from publisher.reports.formats import inbox_rows
+
+    lines = ["", f"Inbox (Standard 59; policy 11.2: answered within {section.answer_within_working_days} working days)"]
+    lines.append(f"{'':<44}{'Welsh':>10}{'English':>10}{'mixed':>10}{'unknown':>10}")
+    for row in inbox_rows(section):
+        cells = "".join(f"{'-' if row[lang] is None else row[lang]:>10}" for lang in ("cy", "en", "mixed", "unknown"))
+        lines.append(f"{row['inbox']:<44}{cells}")
+    waits = section.welsh_waits_longer
+    lines.append(
+        f"Welsh messages answered in English: {section.welsh_answered_in_english} (must be 0); "
+        f"Welsh messages unanswered: {len(section.welsh_unanswered)}; over the limit: {section.breaches}; "
+        f"Welsh waits longer than English: {'YES' if any(waits.values()) else 'no'}"
+    )
+    return lines
 
 
 @report.command()

@@ -38,7 +38,8 @@ def run(ctx: click.Context, once: bool, metrics_at: tuple[str, int] | None) -> N
 
     config = config_from(ctx)
     setup_logging()
+    from publisher.inbox.job import daemon_jobs
     from publisher.queue.daemon import Daemon
 
-    daemon = Daemon(config, metrics_at=metrics_at)
+    daemon = Daemon(config, metrics_at=metrics_at, jobs=daemon_jobs(config))
     ctx.exit(daemon.run_once() if once else daemon.run_forever())

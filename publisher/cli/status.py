@@ -189,6 +189,23 @@ def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> 
     return value.date() if value is not None else None
 
 
+def render_inbox(inbox: dict[str, Any]) -> None:
+    """The inbox in a few lines: open, late (Welsh among them), and comments hidden lately (policy 12)."""
+    if not (inbox["open"] or inbox["hidden"]):
+        return
+    click.echo(
+        f"Inbox: {inbox['open']} waiting for an answer ({inbox['welsh_open']} Welsh); "
+        f"{inbox['ack_overdue']} not acknowledged in time, {inbox['answer_overdue']} not answered in time "
+        f"({inbox['welsh_overdue']} Welsh): 'publisher inbox list'"
+    )
+    for hidden in inbox["hidden"]:
+        click.echo(
+            f"  hidden (policy 12, Communications Team told): #{hidden['message']} {hidden['platform']} "
+            f"{printable(hidden['author'] or '')} by {printable(hidden['by'])} at {hidden['hidden_at'][:16]}: "
+            f"{printable(hidden['reason'] or '')}"
+        )
+
+
 @click.command()
 @click.argument("post_id", required=False)
 @click.option("--account", default=None, help="Only posts (and deliveries) for this account.")
@@ -203,7 +220,7 @@ def status(ctx: click.Context, /, post_id: str | None, detail: bool, fmt: str, *
     """Each post's state, one line each; POST_ID or --detail for each account and language.
 
     Reads the daemon's database and never creates one. Accounts whose latest check needs a person,
-    a failing fetch of the content repository and pauses are listed first.
+    a failing fetch of the content repository and pauses are listed first; the inbox is summed up last.
     """
     from publisher.services.status import STATES, Filters, NoDatabase, UnknownPost, collect
 
@@ -225,3 +242,4 @@ def status(ctx: click.Context, /, post_id: str | None, detail: bool, fmt: str, *
         return
     data["filtered"] = chosen != Filters()
     render_text(data, config.timezone, detail or post_id is not None)
+    render_inbox(data["inbox"])

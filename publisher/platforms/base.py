@@ -15,6 +15,12 @@ exception              queue state
 ``PermanentError``     ``failed`` with the platform's message (4xx, bad credentials)
 =====================  ==========================================================
 
+The replies inbox (docs/inbox.md) reads through two optional capabilities,
+declared in the platform table: :meth:`Platform.collect` (``inbox``) pages
+through what was addressed to the account from a stored cursor, and
+:meth:`Platform.hide` (``can_hide``) hides a comment from public view. Both
+raise the same error classes.
+
 Secrets: adapters read credentials from environment variables named
 ``<credentials_env>_<NAME>``; no error message, log line or return value may
 contain them (:func:`redact` scrubs the known values from any text).
@@ -24,14 +30,14 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from publisher.platforms.account import Account
-from publisher.platforms.media import ImageUnfit, PreparedImage, prepare, publish_copy
+from publisher.platforms.media import ImageUnfit, MediaChanged, PreparedImage, prepare, publish_copy
 from publisher.platforms.specs import PlatformSpec, spec
 from publisher.redaction import KNOWN, Secrets
 
@@ -47,6 +53,8 @@ class MediaFile:
     path: Path
     alt: str
     max_pixels: int | None = None  # the configuration's [media] max_pixels
+    root: Path | None = None  # the content folder the file must lie in
+    sha256: str | None = None  # the file's digest when the post was queued: a different file is not uploaded
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,46 @@ class AccountIdentity:
     url: str | None = None
     token_expires_at: datetime | None = None  # None: the platform does not say, or the token never expires
     token_note: str = ""  # with an expiry, what expires ("the token's data access"); without, why not (a sentence)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A reply, comment or mention addressed to the account, as the inbox stores it.
+
+    ``parent_id`` and ``root_id`` name the post it answers and its thread's
+    first post in the form :class:`RemotePost` ids take on this platform, so
+    the inbox can tell a message under one of our own posts. ``reply_target``
+    is what an answer names as ``reply_to``; ``notice_target`` is our post a
+    removal notice goes under (None when the message is not under ours).
+    """
+
+    remote_id: str
+    text: str
+    created_at: datetime
+    author_id: str
+    author_handle: str
+    kind: str  # mention | reply | quote | comment
+    reply_target: RemotePost
+    author_name: str | None = None
+    url: str | None = None
+    parent_id: str | None = None
+    root_id: str | None = None
+    language_hint: str | None = None  # the language the author's app declared, if any
+    notice_target: RemotePost | None = None
+    hideable: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of collected messages and the cursor to store once they are stored.
+
+    ``cursor`` is opaque to the inbox: the adapter alone reads it. ``reads``
+    counts the items the platform charges for (X's pay-per-use reads).
+    """
+
+    messages: tuple[IncomingMessage, ...]
+    cursor: str | None
+    reads: int = 0
 
 
 class PlatformError(Exception):
@@ -204,10 +252,14 @@ class Platform(ABC):
         """The bytes to upload for ``media``: upright, without EXIF/GPS/XMP, fitted to this platform's limits.
 
         An image that cannot be read or fitted is a PermanentError: ``check``
-        reports it before publishing, so it means the file changed since.
+        reports it before publishing, so it means the file changed since. A
+        file that is no longer the one queued (a link, a FIFO, other bytes) is
+        refused with the code ``media-changed`` and never read for upload.
         """
         try:
-            return prepare(media.path, self.spec, media.max_pixels)
+            return prepare(media.path, self.spec, media.max_pixels, root=media.root, sha256=media.sha256)
+        except MediaChanged as exc:
+            raise PermanentError(f"{MediaChanged.code}: image not uploaded: {exc}") from None
         except ImageUnfit as exc:
             raise PermanentError(f"image not uploaded: {exc}") from None
 
@@ -234,6 +286,23 @@ class Platform(ABC):
         """The image's alt text cut to the platform's limit (the media rule warns before it comes to that)."""
         limit = self.spec.alt_text_limit
         return media.alt if limit is None else media.alt[:limit]
+
+    def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
+        """Pages of messages addressed to the account since ``cursor`` (None: the first collection).
+
+        Only platforms whose record has ``inbox`` implement it. ``limit``
+        caps the items read (a daily read cap on platforms that charge for
+        reads). Each page's cursor may be stored as soon as its messages are.
+        """
+        raise NotSupported(f"{self.name}: the inbox cannot read this platform")
+
+    def hide(self, message: RemotePost) -> RemotePost:
+        """Hide a comment or reply from public view (policy 12); only platforms whose record says ``can_hide``.
+
+        Hiding twice leaves it hidden, so a hide whose outcome is unknown is
+        simply made again.
+        """
+        raise NotSupported(f"{self.name} does not let an account hide comments")
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         """Replace the text of a published post; only platforms whose record says ``can_edit`` implement it.

@@ -9,18 +9,28 @@ names the same record, and reconciling is one ``getRecord``. Each post sets
 ``langs`` (cy, en, or both for a combined text, Welsh first), link and
 hashtag facets with UTF-8 byte offsets (Welsh ŵ and emoji make bytes differ
 from characters), and alt text on images. App passwords do not expire.
+
+The inbox reads notifications (replies, mentions, quotes) newest first down
+to the stored high-water mark (Bluesky's cursor pages backwards only), and
+hides a reply in one of our own threads by adding it to the thread root's
+threadgate ``hiddenReplies``, keeping whatever reply rules the gate already
+has (docs/inbox.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from publisher.platforms.base import (
     AccountIdentity,
+    IncomingMessage,
     OutcomeUnknown,
+    Page,
     PermanentError,
     Platform,
     PublishRequest,
@@ -32,6 +42,11 @@ from publisher.platforms.http import parse_reset
 
 DEFAULT_API = "https://bsky.social"
 COLLECTION = "app.bsky.feed.post"
+THREADGATE = "app.bsky.feed.threadgate"
+MAX_HIDDEN = 300  # the lexicon's limit on a threadgate's hiddenReplies
+REASONS = {"reply": "reply", "mention": "mention", "quote": "quote"}
+PAGE_SIZE = 100
+MAX_PAGES = 20
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]']")
 _TAG = re.compile(r"(?<![\w#])#(\w+)")
@@ -211,3 +226,106 @@ class Bluesky(Platform):
         except x.AtProtocolError:
             return None
         return self._remote(rkey, found.uri, found.cid or "", request)
+
+    # -- the inbox -------------------------------------------------------------
+
+    def _query(self, nsid: str, params: Any) -> dict[str, Any]:
+        """One XRPC query, its JSON body as a dict."""
+        response = self._call(self.client.invoke_query, nsid, params=params)
+        return response.content if isinstance(response.content, dict) else {}
+
+    def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
+        """Notifications newer than the stored mark, newest first; a round cut short resumes where it stopped."""
+        from atproto import models
+
+        state: dict[str, Any] = json.loads(cursor) if cursor else {}
+        seen, resume, top = state.get("seen"), state.get("resume"), state.get("top")
+        for _ in range(MAX_PAGES):
+            params = models.AppBskyNotificationListNotifications.Params(
+                limit=PAGE_SIZE, reasons=list(REASONS), cursor=resume
+            )
+            body = self._query("app.bsky.notification.listNotifications", params)
+            notes = [n for n in body.get("notifications") or [] if n.get("reason") in REASONS]
+            fresh = [n for n in notes if seen is None or str(n["indexedAt"]) > seen]
+            top = max([top or "", *(str(n["indexedAt"]) for n in notes)]) or None
+            resume = body.get("cursor")
+            done = seen is None or not resume or len(fresh) < len(notes)  # the first collection reads one page
+            state = {"seen": top} if done else {"seen": seen, "resume": resume, "top": top}
+            yield Page(tuple(self._incoming(n) for n in fresh), json.dumps(state))
+            if done:
+                return
+
+    def _ours(self, uri: str | None) -> str | None:
+        """A post URI as RemotePost ids take it: the record key for our own posts, else the URI."""
+        if not uri:
+            return None
+        did, _, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
+        return rkey if did == (self._did or self.client.me.did) else uri
+
+    def _incoming(self, note: dict[str, Any]) -> IncomingMessage:
+        """One reply, mention or quote notification as an inbox message."""
+        record, author = note.get("record") or {}, note.get("author") or {}
+        uri, cid = str(note["uri"]), str(note["cid"])
+        reply = record.get("reply") or {}
+        root, parent = reply.get("root") or {}, reply.get("parent") or {}
+        quoted = ((record.get("embed") or {}).get("record") or {}).get("uri")
+        handle = str(author.get("handle") or author.get("did"))
+        url = f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
+        ours = bool(root) and self._ours(root.get("uri")) != root.get("uri")  # a thread we started
+        langs = record.get("langs") or []
+        return IncomingMessage(
+            remote_id=uri,
+            text=str(record.get("text") or ""),
+            created_at=datetime.fromisoformat(str(note["indexedAt"]).replace("Z", "+00:00")),
+            author_id=str(author.get("did") or ""),
+            author_handle=handle,
+            author_name=author.get("displayName") or None,
+            kind=REASONS[str(note["reason"])],
+            url=url,
+            parent_id=self._ours(parent.get("uri") or quoted),
+            root_id=self._ours(root.get("uri")),
+            language_hint=str(langs[0]) if langs else None,
+            reply_target=RemotePost(
+                id=uri, url=url, extra={"uri": uri, "cid": cid, "root": root or {"uri": uri, "cid": cid}}
+            ),
+            notice_target=RemotePost(id=root["uri"], extra={"uri": root["uri"], "cid": root["cid"]}) if ours else None,
+            hideable=ours,
+        )
+
+    def hide(self, message: RemotePost) -> RemotePost:
+        """Add the reply to its thread root's threadgate ``hiddenReplies`` (our own threads only)."""
+        from atproto import models
+
+        root = str((message.extra.get("root") or {}).get("uri") or "")
+        did = self._did or self.client.me.did
+        if not root.startswith(f"at://{did}/"):
+            raise PermanentError("Bluesky lets an account hide replies only in threads it started")
+        rkey = root.rsplit("/", 1)[-1]
+        gate = self._threadgate(did, rkey) or {"$type": THREADGATE, "post": root}
+        hidden = list(gate.get("hiddenReplies") or [])
+        if message.id not in hidden:
+            if len(hidden) >= MAX_HIDDEN:
+                raise PermanentError(f"this Bluesky thread already hides {MAX_HIDDEN} replies, the most it can")
+            hidden.append(message.id)
+        record = {**gate, "hiddenReplies": hidden, "createdAt": gate.get("createdAt") or _now()}
+        data = models.ComAtprotoRepoPutRecord.Data(repo=did, collection=THREADGATE, rkey=rkey, record=record)
+        self._call(self.client.com.atproto.repo.put_record, data)
+        return message
+
+    def _threadgate(self, did: str, rkey: str) -> dict[str, Any] | None:
+        """The thread root's threadgate record, if it has one."""
+        from atproto import models
+
+        params = models.ComAtprotoRepoGetRecord.Params(repo=did, collection=THREADGATE, rkey=rkey)
+        try:
+            value = self._query("com.atproto.repo.getRecord", params).get("value")
+        except PermanentError as exc:
+            text = exc.message.lower()
+            if exc.status in (400, 404) and ("recordnotfound" in text or "could not locate record" in text):
+                return None
+            raise
+        return dict(value) if isinstance(value, dict) else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

@@ -16,7 +16,8 @@ own host.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ import requests
 
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
+    IncomingMessage,
     PermanentError,
     Platform,
     RateLimited,
@@ -35,6 +37,32 @@ from publisher.platforms.http import parse_reset, send
 DEFAULT_API = "https://graph.facebook.com"
 DEFAULT_VERSION = "v24.0"
 RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
+EPOCH = "1970-01-01T00:00:00+0000"
+
+
+def graph_time(value: str) -> datetime:
+    """A Graph timestamp (``2027-01-12T10:00:00+0000``) as an aware datetime."""
+    stamp = value.replace("Z", "+00:00")
+    if len(stamp) > 5 and stamp[-5] in "+-" and stamp[-3] != ":":
+        stamp = stamp[:-2] + ":" + stamp[-2:]
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def since_of(cursor: str | None) -> datetime | None:
+    """The inbox cursor of the Graph platforms: the newest comment time collected."""
+    stamp = json.loads(cursor).get("since") if cursor else None
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+def cursor_of(since: datetime | None) -> str | None:
+    return json.dumps({"since": since.isoformat()}) if since else None
+
+
+def latest(current: datetime | None, messages: Iterable[IncomingMessage]) -> datetime | None:
+    """The newest of ``current`` and the messages' times (the next cursor)."""
+    times = [m.created_at for m in messages] + ([current] if current else [])
+    return max(times) if times else None
 
 
 def token_expiry(data: dict[str, Any]) -> tuple[datetime | None, str]:

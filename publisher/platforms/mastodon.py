@@ -7,21 +7,29 @@ delivery's idempotency key as Mastodon's ``Idempotency-Key``, so a resend
 after an unknown outcome returns the status already created instead of a
 second one. ``ratelimit_method="throw"``: the queue, not the library, decides
 when to retry.
+
+The inbox reads mention notifications (a reply is a mention on Mastodon),
+paging forward from the stored ``min_id`` so nothing is skipped; a reply to
+a private mention or direct message keeps its visibility, so an answer to a
+direct message never goes out in public (docs/inbox.md).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
+    IncomingMessage,
     MediaFile,
     OutcomeUnknown,
+    Page,
     PermanentError,
     Platform,
     PublishRequest,
@@ -30,10 +38,13 @@ from publisher.platforms.base import (
     TransientError,
     looked_back_too_far,
 )
-from publisher.platforms.matching import comparable
+from publisher.platforms.matching import comparable, plain_text
 
 T = TypeVar("T")
 MASTODON_VERSION = "4.3.0"
+PAGE_SIZE = 40  # notifications per request (the API's default; it allows up to 80)
+MAX_PAGES = 25  # per collection; the next one carries on from the stored cursor
+_PRIVATE = ("unlisted", "private", "direct")
 _NOT_SENT = (
     "Connection refused",
     "NewConnectionError",
@@ -118,6 +129,7 @@ class Mastodon(Platform):
             self.api.status_post,
             request.text,
             in_reply_to_id=request.reply_to.id if request.reply_to else None,
+            visibility=_visibility(request),
             media_ids=media_ids or None,
             language=request.primary_language,
             idempotency_key=request.idempotency_key,
@@ -162,3 +174,58 @@ class Mastodon(Platform):
                 return None
             max_id = page[-1]["id"]
         raise looked_back_too_far(self.name, LOOKBACK_PAGES)
+
+    # -- the inbox -------------------------------------------------------------
+
+    def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
+        """Mention notifications after the stored ``min_id``, oldest page first.
+
+        The first collection (no cursor) takes the newest page and starts from there.
+        """
+        min_id = json.loads(cursor).get("min_id") if cursor else None
+        first = min_id is None
+        for _ in range(MAX_PAGES):
+            batch = self._call(self.api.notifications, types=["mention"], min_id=min_id, limit=PAGE_SIZE) or []
+            if not batch:
+                return
+            min_id = max((str(item["id"]) for item in batch), key=_id_order)
+            messages = tuple(_incoming(item) for item in batch if item.get("type") == "mention" and item.get("status"))
+            yield Page(messages, json.dumps({"min_id": min_id}))
+            if first or len(batch) < PAGE_SIZE:
+                return
+
+
+def _visibility(request: PublishRequest) -> str | None:
+    """A reply to a private mention or direct message stays as private as it (None: the account's default)."""
+    wanted = request.reply_to.extra.get("visibility") if request.reply_to else None
+    return wanted if wanted in _PRIVATE else None
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    """Mastodon ids are numbers written as text: a longer one is newer."""
+    return len(value), value
+
+
+def _when(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _incoming(notification: Any) -> IncomingMessage:
+    """One mention notification as an inbox message (the status is the message)."""
+    status, author = notification["status"], notification["account"]
+    status_id, parent = str(status["id"]), status.get("in_reply_to_id")
+    url = status.get("url") or status.get("uri")
+    return IncomingMessage(
+        remote_id=status_id,
+        text=plain_text(str(status.get("content") or "")),
+        created_at=_when(status.get("created_at") or notification.get("created_at")),
+        author_id=str(author["id"]),
+        author_handle=str(author["acct"]),
+        author_name=author.get("display_name") or None,
+        kind="reply" if parent else "mention",
+        url=url,
+        parent_id=str(parent) if parent else None,
+        language_hint=status.get("language"),
+        reply_target=RemotePost(id=status_id, url=url, extra={"visibility": status.get("visibility")}),
+    )

@@ -24,3 +24,9 @@ def comparable(text: str, *, html_content: bool = False, shortened_urls: bool = 
     if shortened_urls:
         text = _URL.sub("URL", text)
     return " ".join(text.split())
+
+
+def plain_text(content: str) -> str:
+    """An HTML status (Mastodon's ``content``) as the text a person reads: paragraphs kept as lines."""
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()

@@ -17,10 +17,12 @@ image with transparency for a platform that takes only JPEG) is reported by
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import math
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,16 +77,59 @@ class PreparedImage:
         return f"{hashlib.sha256(self.data).hexdigest()[:32]}.{EXTENSION[self.kind]}"
 
 
-def read_source(path: Path) -> bytes:
-    """The image file's bytes, at most :data:`MAX_SOURCE_BYTES` (the one place image files are read)."""
+class MediaChanged(ImageUnfit):
+    """The file at upload is not the one checked when the post was queued (code ``media-changed``).
+
+    A queued image replaced by a symbolic link to ``/etc/passwd``, a FIFO or
+    a different picture must not be uploaded (docs/platforms.md "Images").
+    """
+
+    code = "media-changed"
+
+
+def _inside(path: Path, root: Path) -> Path:
+    """``path`` with its folder resolved, refused if that folder lies outside ``root``."""
+    folder = Path(os.path.realpath(path.parent))
+    if not folder.is_relative_to(os.path.realpath(root)):
+        raise MediaChanged(f"'{path.name}' now lies outside the content folder (a link was put in its way)")
+    return folder / path.name
+
+
+def read_source(path: Path, *, root: Path | None = None, sha256: str | None = None) -> bytes:
+    """The image file's bytes, at most :data:`MAX_SOURCE_BYTES` (the one place image files are read).
+
+    Opened without following a final symbolic link and without blocking on a
+    FIFO, and refused unless it is a regular file. With ``root`` its folder
+    must lie inside it; with ``sha256`` its bytes must be those recorded when
+    the post was queued (:class:`MediaChanged` otherwise).
+    """
+    target = _inside(path, root) if root is not None else path
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+        handle = os.fdopen(os.open(target, flags), "rb")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise MediaChanged(
+                f"'{path.name}' is a symbolic link; put the image itself in the content folder"
+            ) from None
         raise ImageUnfit(f"'{path.name}' cannot be read ({exc.strerror})") from None
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise MediaChanged(f"'{path.name}' is not a regular file")
+        data = handle.read(MAX_SOURCE_BYTES + 1)
     if len(data) > MAX_SOURCE_BYTES:
         raise ImageUnfit(f"'{path.name}' is over {MAX_SOURCE_BYTES // (1024 * 1024)} MiB; export a smaller image")
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise MediaChanged(f"'{path.name}' is not the image checked when the post was queued")
     return data
+
+
+def source_digest(path: Path, root: Path) -> str | None:
+    """The SHA-256 of the image as it is now (recorded when a post is queued); None if it cannot be read safely."""
+    try:
+        return hashlib.sha256(read_source(path, root=root)).hexdigest()
+    except ImageUnfit:
+        return None
 
 
 def open_image(data: bytes, name: str) -> Image:
@@ -262,9 +307,19 @@ def _fit_bytes(image: Image, kind: str, limit: int | None, name: str) -> tuple[b
     raise ImageUnfit(f"'{name}' could not be made small enough; export a smaller image")
 
 
-def prepare(path: Path, spec: PlatformSpec, max_pixels: int | None = None) -> PreparedImage:
-    """The bytes to upload to ``spec``'s platform for the image at ``path`` (see the module docstring)."""
-    data = read_source(path)
+def prepare(
+    path: Path,
+    spec: PlatformSpec,
+    max_pixels: int | None = None,
+    *,
+    root: Path | None = None,
+    sha256: str | None = None,
+) -> PreparedImage:
+    """The bytes to upload to ``spec``'s platform for the image at ``path`` (see the module docstring).
+
+    ``root`` and ``sha256`` are checked by :func:`read_source` (the file must be the one queued).
+    """
+    data = read_source(path, root=root, sha256=sha256)
     image = open_image(data, path.name)
     facts = facts_of(image, len(data))
     problems = unfit(facts, spec)

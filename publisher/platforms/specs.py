@@ -65,6 +65,15 @@ class PlatformSpec:
     resend_safety: str = ""  # what keeps a resend after an unknown outcome from posting twice
     token_expiry: bool = False  # the platform says when the account's token expires (accounts check)
     can_audit_profile: bool = False  # the account's bio can be read (accounts check, policy 9.6)
+    inbox: str = ""  # what the replies inbox collects from this platform ("": nothing; docs/inbox.md)
+    can_hide: bool = False  # a comment or reply can be hidden from public view (policy 12)
+    paid_reads: bool = False  # reading costs money: collecting is opt-in per account, with a daily cap
+    reply_mentions_author: bool = False  # a reply reaches its addressee only if it names them (@handle)
+
+    @property
+    def can_collect(self) -> bool:
+        """Whether the replies inbox can read this platform's replies, comments or mentions."""
+        return bool(self.inbox)
 
 
 ALL_IMAGES = frozenset({"jpeg", "png", "gif", "webp"})
@@ -95,6 +104,8 @@ SPECS: dict[str, PlatformSpec] = {
             ),
             resend_safety="the account's posts since the first attempt are searched for the exact text "
             "(t.co links and HTML escaping allowed for) before any resend",
+            inbox="posts that mention the account (replies and quotes included)",
+            paid_reads=True,
         ),
         PlatformSpec(
             name="facebook",
@@ -113,6 +124,8 @@ SPECS: dict[str, PlatformSpec] = {
             credentials=(Credential("PAGE_TOKEN"), Credential("PAGE_ID", option="page_id")),
             resend_safety="the Page's posts (or the comments answered) since the first attempt are searched "
             "for the exact text before any resend",
+            inbox="comments and replies on the Page's posts",
+            can_hide=True,
         ),
         PlatformSpec(
             name="instagram",
@@ -133,6 +146,8 @@ SPECS: dict[str, PlatformSpec] = {
             needs_media=True,
             resend_safety="the account's media since the first attempt are searched for the exact caption "
             "before any resend",
+            inbox="comments and replies on the account's media",
+            can_hide=True,
         ),
         PlatformSpec(
             name="bluesky",
@@ -150,6 +165,8 @@ SPECS: dict[str, PlatformSpec] = {
             credentials=(Credential("HANDLE"), Credential("APP_PASSWORD")),
             resend_safety="the record key is derived from the delivery's idempotency key, so a resend names "
             "the same record and reconciling is one getRecord",
+            inbox="replies, mentions and quotes (notifications)",
+            can_hide=True,
         ),
         PlatformSpec(
             name="mastodon",
@@ -169,6 +186,8 @@ SPECS: dict[str, PlatformSpec] = {
             needs_api_base=True,
             resend_safety="the delivery's idempotency key goes as Idempotency-Key, and the account's statuses "
             "since the first attempt are searched before any resend",
+            inbox="mentions, replies included (notifications)",
+            reply_mentions_author=True,
         ),
         PlatformSpec(
             name="threads",

@@ -13,10 +13,19 @@ A post can be edited for 30 minutes after it was made, up to five times
 (``POST /2/tweets`` with ``edit_options``); each edit is a new post id in the
 post's edit history. Corrections after the window are Welsh replies
 (docs/emergency.md). OAuth 1.0a user tokens do not expire.
+
+The inbox reads the account's mentions (replies and quotes name the account
+too) from the stored ``since_id``. Reads cost money on X's pay-per-use tier,
+so each page reports what it read and the inbox stops at the account's daily
+cap; the user id is kept in the cursor so it is not looked up (and paid for)
+again (docs/inbox.md).
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -25,8 +34,10 @@ import requests
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
+    IncomingMessage,
     MediaFile,
     NotSupported,
+    Page,
     Platform,
     PublishRequest,
     RateLimited,
@@ -37,6 +48,9 @@ from publisher.platforms.http import parse_reset, raise_for_status, send
 from publisher.platforms.matching import comparable
 
 DEFAULT_API = "https://api.twitter.com"
+TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang"]
+MIN_PAGE, MAX_PAGE = 5, 100  # what the mentions endpoint accepts as max_results
+MAX_READS = 800  # X serves at most the 800 most recent mentions
 
 
 def _daily_cap_reset(response: requests.Response) -> datetime | None:
@@ -233,3 +247,76 @@ class X(Platform):
 
     def profile(self) -> str:
         return str(self._me_with_bio().get("description") or "")
+
+    # -- the inbox -------------------------------------------------------------
+
+    def _user_id(self, state: dict[str, Any]) -> tuple[str, int]:
+        """The account's user id (from the cursor when known) and the reads spent finding it."""
+        if state.get("me"):
+            return str(state["me"]), 0
+        return str(self.client.get_me(user_auth=True).data["id"]), 1
+
+    def _mentions(self, me: str, since: str | None, token: str | None, size: int) -> tuple[list[Any], dict[str, Any]]:
+        """One page of mentions (newest first, X's order) and its ``meta``, each with its author."""
+        response = self.client.get_users_mentions(
+            me,
+            since_id=since,
+            pagination_token=token,
+            max_results=size,
+            tweet_fields=TWEET_FIELDS,
+            expansions=["author_id"],
+            user_fields=["username", "name"],
+            user_auth=True,
+        )
+        users = {str(user.data["id"]): user.data for user in (response.includes or {}).get("users", [])}
+        tweets = [(tweet.data, users.get(str(tweet.data.get("author_id")), {})) for tweet in response.data or []]
+        return tweets, dict(response.meta or {})
+
+    def collect(self, cursor: str | None, limit: int | None = None) -> Iterator[Page]:
+        """Mentions since the stored ``since_id``; the first collection reads one page.
+
+        A round that stops part way (the read cap) keeps its place in the
+        cursor and moves ``since_id`` on only once it reaches the old one.
+        """
+        state: dict[str, Any] = json.loads(cursor) if cursor else {}
+        me, spent = self._user_id(state)
+        since, token, newest = state.get("since_id"), state.get("next"), state.get("newest")
+        budget = MAX_READS if limit is None else limit - spent
+        while budget >= MIN_PAGE:
+            tweets, meta = self._mentions(me, since, token, min(MAX_PAGE, budget))
+            newest = newest or meta.get("newest_id")
+            token = meta.get("next_token") if since else None  # the first collection reads one page
+            state = {"me": me, "since_id": since if token else (newest or since), "next": token}
+            state.update({"newest": newest} if token else {})
+            messages = tuple(_incoming(t, author) for t, author in tweets if str(t.get("author_id")) != me)
+            yield Page(messages, json.dumps(state), reads=spent + len(tweets))
+            spent, budget = 0, budget - max(len(tweets), MIN_PAGE)
+            if not token:
+                return
+        if spent:  # the user id was looked up, and the cap left no room for a page
+            yield Page((), json.dumps({**state, "me": me}), reads=spent)
+
+
+def _incoming(tweet: dict[str, Any], author: dict[str, Any]) -> IncomingMessage:
+    """One mention as an inbox message."""
+    refs = {str(ref["type"]): str(ref["id"]) for ref in tweet.get("referenced_tweets") or []}
+    author_id = str(tweet.get("author_id", ""))
+    handle = str(author.get("username") or author_id)
+    tweet_id = str(tweet["id"])
+    url = f"https://x.com/{handle}/status/{tweet_id}"
+    stamp = str(tweet.get("created_at") or datetime.now(UTC).isoformat())
+    kind = "reply" if "replied_to" in refs else "quote" if "quoted" in refs else "mention"
+    return IncomingMessage(
+        remote_id=tweet_id,
+        text=html.unescape(str(tweet.get("text", ""))),
+        created_at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
+        author_id=author_id,
+        author_handle=handle,
+        author_name=author.get("name"),
+        kind=kind,
+        url=url,
+        parent_id=refs.get("replied_to") or refs.get("quoted"),
+        root_id=tweet.get("conversation_id"),
+        language_hint=tweet.get("lang"),
+        reply_target=RemotePost(id=tweet_id, url=url),
+    )

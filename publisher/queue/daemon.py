@@ -17,6 +17,11 @@ every ``sync_interval`` and on SIGHUP, off the publishing path, into its own
 working copy (:mod:`publisher.queue.following`). E-mail about failures,
 overdue reviews and held posts goes out from a timer of its own too
 (:mod:`publisher.queue.notices`).
+
+Features above the queue (the replies inbox) hand the daemon
+:class:`Periodic` jobs: each runs on its own interval in the scheduler's
+threads, so a slow platform read never delays publishing, and a job that
+fails is logged, never fatal.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -34,7 +41,7 @@ from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.queue import models as m
 from publisher.queue.accounts import AccountReport, check_accounts, record
-from publisher.queue.db import DaemonLock, is_sqlite, open_database, sqlite_path
+from publisher.queue.db import DaemonLock, Database, is_sqlite, open_database, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, Observer, utcnow
 from publisher.queue.following import Follower
 from publisher.queue.notices import Notifier
@@ -45,6 +52,15 @@ from publisher.rules.credentials_missing import missing_credentials
 from publisher.workdays import is_working_day, working_days_between
 
 log = logging.getLogger("publisher.daemon")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Work a feature above the queue runs inside the daemon every ``interval`` (and once in ``run --once``)."""
+
+    name: str
+    interval: timedelta
+    run: Callable[[Database], object]
 
 
 class AlreadyRunning(ConfigError):
@@ -81,11 +97,13 @@ class Daemon:
         clock: Any = utcnow,
         observer: Observer | None = None,
         metrics_at: tuple[str, int] | None = None,
+        jobs: Sequence[Periodic] = (),
     ) -> None:
         self.config = config
         self.clock = clock
         self.outage = Outage()
         self.env = env
+        self.jobs = tuple(jobs)
         self._resources = ExitStack()
         self.db = self._resources.enter_context(open_database(config))
         self.lock: DaemonLock | None = None
@@ -114,6 +132,7 @@ class Daemon:
         self.follower = Follower(config.repository, self.db.sessions, clock) if config.repository else None
         self.fetch_error: str | None = None  # the latest fetch's failure (run --once exits 1 on it)
         self.notifier = Notifier(config, self.db.sessions, clock, env=env)
+        self._job_running = threading.Lock()  # shutdown waits for a periodic job to finish
 
     def _serve_metrics(self, address: tuple[str, int]) -> Observer:
         """Start ``/metrics`` and ``/healthz`` on ``address``; the metrics observe the dispatcher."""
@@ -214,6 +233,19 @@ class Daemon:
                 log.info("account %s: checked, acting as %s", report.account, who)
         return reports
 
+    def run_job(self, job: Periodic) -> None:
+        """One run of a periodic job (one at a time); its failure is logged and publishing carries on."""
+        with self._job_running:
+            if self._stop.is_set():
+                return
+            try:
+                job.run(self.db)
+            except Exception as exc:
+                if is_database_trouble(exc):  # the publishing cycle logs the outage, once each way
+                    log.debug("%s: the database is unavailable; trying again in %s", job.name, job.interval)
+                else:
+                    log.exception("%s: failed; trying again in %s", job.name, job.interval)
+
     def held_count(self) -> int:
         with self.db.sessions() as session:
             return int(
@@ -265,8 +297,10 @@ class Daemon:
             self.dispatcher.recover(all_leases=self._exclusive())
             result = self.dispatcher.run_due()
             self._log_cycle(result)
+            for job in self.jobs:
+                self.run_job(job)
             self.notify()
-            return self._report_problems(report.expired)
+            return max(self._report_problems(report.expired), 1 if result.failed else 0)
         finally:
             self.close()
 
@@ -366,6 +400,8 @@ class Daemon:
 
     def _shut_down(self, scheduler: Any) -> None:
         scheduler.shutdown(wait=False)
+        if not self._job_running.acquire(timeout=self.config.daemon.shutdown_grace.total_seconds()):
+            log.warning("a periodic job is still running at shutdown; it stops with the process")
         try:
             released = self.dispatcher.release_unsent()
         except Exception as exc:
@@ -391,6 +427,15 @@ class Daemon:
         scheduler.add_job(timer, "interval", seconds=interval, id="sync")
         scheduler.add_job(self.check_accounts, "interval", days=1, next_run_time=datetime.now(UTC), id="accounts")
         scheduler.add_job(self.notify, "interval", seconds=interval, id="notify")
+        for job in self.jobs:
+            scheduler.add_job(
+                self.run_job,
+                "interval",
+                args=[job],
+                seconds=job.interval.total_seconds(),
+                id=job.name,
+                next_run_time=utcnow(),
+            )
         scheduler.start()
         self.warn_missing_credentials()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)

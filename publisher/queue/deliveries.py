@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.content.post import Post
+from publisher.platforms.media import source_digest
 from publisher.queue import models as m
 from publisher.queue.states import WAITING_STATES, DeliveryState
 from publisher.text.compose import Attachment, compose
@@ -26,15 +27,28 @@ def idempotency_key(post_id: str, revision: int, seq: int, content_hash: str) ->
     return hashlib.sha256(f"{post_id}\0{revision}\0{seq}\0{content_hash}".encode()).hexdigest()[:32]
 
 
+UNREADABLE = "unreadable"  # no digest matches it: the dispatcher refuses the file (media-changed)
+
+
 def _media(config: Config, post: Post, attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    """Each image's path relative to the content folder, with its alt text."""
+    """Each image's path relative to the content folder, its alt text and its digest now.
+
+    The digest is checked again at upload, so the file uploaded is the one
+    the rules checked (docs/platforms.md "Images").
+    """
     content_root = config.content_dir
     welsh = post.file("cy")
     source = welsh.path.parent if welsh is not None else content_root
     media = []
     for attachment in attachments:
         real = (source / attachment.file).resolve()
-        media.append({"file": str(real.relative_to(content_root.resolve())), "alt": attachment.alt})
+        media.append(
+            {
+                "file": str(real.relative_to(content_root.resolve())),
+                "alt": attachment.alt,
+                "sha256": source_digest(real, content_root) or UNREADABLE,
+            }
+        )
     return media
 
 

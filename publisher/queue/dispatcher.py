@@ -9,15 +9,16 @@ The protocol, and why each step is there:
 2. **Attempt row** committed *before* the platform call, fenced on the lease
    version. A crash after it means "the call may have happened".
 3. **Call** the adapter outside any transaction: publish, or (a correction)
-   edit an earlier delivery's post.
+   edit an earlier delivery's post, or (the inbox) hide a comment.
 4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
    a daemon that lost its lease cannot overwrite the new owner's result.
 5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
-   ``unknown``; without one, ``queued`` (nothing was sent). An edit is made
-   again instead: the same text twice leaves the same post.
+   ``unknown``; without one, ``queued`` (nothing was sent). An edit or a hide
+   is made again instead: the same text twice leaves the same post.
 6. **Reconcile** ``unknown`` by asking the platform (``find_recent``) before
    any resend; when the platform cannot answer, the delivery stays ``unknown``
-   and is flagged for a person after a few tries.
+   and is flagged for a person after a few tries. An edit or a hide is not
+   looked for: it is made again.
 
 Workers are kept busy: a free worker takes the next due delivery at once, so
 one slow call delays only its own post (and its language partner). Every
@@ -60,14 +61,14 @@ from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.pauses import sendable
-from publisher.queue.states import Action, AttemptKind, DeliveryState, PostState
+from publisher.queue.states import REPEATABLE_ACTIONS, Action, AttemptKind, DeliveryState, PostState
 from publisher.redaction import KNOWN
 
 log = logging.getLogger("publisher.dispatcher")
 
 RECONCILE_TRIES_BEFORE_FLAG = 5
 BATCH = 32
-_AUDITED = ("published", "edited", "failed", "reconciled", "gave_up")
+_AUDITED = ("published", "edited", "hidden", "failed", "reconciled", "gave_up")
 _LANGUAGES = {"cy": "Welsh", "en": "English", "cy+en": "Welsh+English"}
 
 
@@ -197,7 +198,7 @@ class Dispatcher:
         delivery.lease_owner = None
         delivery.lease_until = None
         delivery.updated_at = now
-        if sent and delivery.action is not Action.EDIT:
+        if sent and delivery.action not in REPEATABLE_ACTIONS:
             delivery.state = DeliveryState.UNKNOWN
             delivery.next_attempt_at = now + self.settings.reconcile_after
             delivery.last_error = "the publishing daemon stopped mid-call; checking the platform before any resend"
@@ -205,7 +206,7 @@ class Dispatcher:
             record(
                 session, self.owner, "lease_expired", post_id=delivery.post_id, delivery_id=delivery.id, detail=detail
             )
-        elif sent:  # an edit: making it again leaves the same text
+        elif sent:  # an edit or a hide: making it again leaves the same post
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = now
         else:
@@ -330,7 +331,13 @@ class Dispatcher:
         """The delivery's images; each adapter uploads them prepared (no EXIF/GPS, see platforms/media.py)."""
         max_pixels = self.config.media.max_pixels
         return tuple(
-            MediaFile(path=self.config.content_dir / item["file"], alt=item["alt"], max_pixels=max_pixels)
+            MediaFile(
+                path=self.config.content_dir / item["file"],
+                alt=item["alt"],
+                max_pixels=max_pixels,
+                root=self.config.content_dir,
+                sha256=item.get("sha256"),
+            )
             for item in delivery.media
         )
 
@@ -343,12 +350,13 @@ class Dispatcher:
         return RemotePost(id=other.remote_id, url=other.remote_url, extra=dict(other.remote_extra or {}))
 
     def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
+        target = delivery.target_remote  # a post that is not ours: the message an inbox reply answers
         return PublishRequest(
             text=delivery.text,
             language=delivery.language,
             idempotency_key=delivery.idempotency_key,
             media=self._media(delivery),
-            reply_to=self._remote_of(session, delivery.reply_to_id),
+            reply_to=RemotePost(**target) if target else self._remote_of(session, delivery.reply_to_id),
             post=delivery.post_id,
         )
 
@@ -525,9 +533,11 @@ class Dispatcher:
     def _perform(self, claim: Claim, started: Started, now: datetime) -> tuple[str, RemotePost] | None:
         """The platform call the claim is for: (outcome, the post), or None when nothing is left to record."""
         adapter = self.adapter(started.account)
-        if claim.kind is AttemptKind.RECONCILE:
+        if claim.kind is AttemptKind.RECONCILE and started.action not in REPEATABLE_ACTIONS:
             found = self._reconcile(claim, started, adapter, now)
             return None if found is None else ("reconciled", found)
+        if started.action is Action.HIDE and started.request.reply_to is not None:
+            return "hidden", adapter.hide(started.request.reply_to)
         if started.action is Action.EDIT:
             if started.edit_of is None:
                 raise PermanentError("the post to correct has no record on the platform; correct it by hand")
@@ -584,7 +594,7 @@ class Dispatcher:
         if claim.kind is AttemptKind.RECONCILE:
             self._on_reconcile_failed(claim, started, exc, now, result)
             return
-        if isinstance(exc, OutcomeUnknown) and started.action is not Action.EDIT:
+        if isinstance(exc, OutcomeUnknown) and started.action not in REPEATABLE_ACTIONS:
             self._on_unknown(claim, started, exc.message, now, result, "unknown")
             return
         attempts = self._attempts(claim)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -20,8 +20,11 @@ from publisher.queue.states import (
     Action,
     AttemptKind,
     DeliveryState,
+    MessageKind,
+    MessageLanguage,
     PostSource,
     PostState,
+    ResponseKind,
     ReviewState,
     TranslationSource,
 )
@@ -136,6 +139,8 @@ class Delivery(Base):
     edit_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id"), nullable=True
     )  # action edit: whose post
+    # A platform post that is not one of our deliveries: what an inbox reply answers, or what a hide hides.
+    target_remote: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -273,3 +278,76 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxMessage(Base):
+    """A reply, comment or mention addressed to one of our accounts (docs/inbox.md).
+
+    Personal data: after ``[inbox] keep_for`` the text, the author and the
+    links are deleted (``redacted_at``) and only what the reports count stays.
+    The due times are fixed when the message is collected, in working days.
+    """
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (
+        UniqueConstraint("account", "remote_id", name="uq_inbox_account_remote"),
+        Index("ix_inbox_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(String(20))
+    remote_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind))
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    author_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    author_handle: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    author_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[MessageLanguage] = mapped_column(EnumText(MessageLanguage))
+    language_basis: Mapped[str] = mapped_column(String(20))  # detected | thread | platform | none
+    language_hint: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    parent_remote_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    root_remote_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    our_delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
+    reply_target: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notice_target: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    hideable: Mapped[bool] = mapped_column(Boolean, default=False)
+    ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    closed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # no answer needed, or hidden
+    closed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # the hide, to the comms team
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxResponse(Base):
+    """What the council did about an inbox message through the queue: who asked, why, and the delivery that did it."""
+
+    __tablename__ = "inbox_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbox_messages.id"), index=True)
+    kind: Mapped[ResponseKind] = mapped_column(EnumText(ResponseKind))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), unique=True)
+    by: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class InboxCursor(Base):
+    """Where collecting from one account carries on, its rate-limit pause and its paid reads today."""
+
+    __tablename__ = "inbox_cursors"
+
+    account: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reads_day: Mapped[str | None] = mapped_column(String(10), nullable=True)  # the UTC day the reads count
+    reads: Mapped[int] = mapped_column(Integer, default=0)

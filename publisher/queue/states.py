@@ -42,6 +42,7 @@ class PostSource(StrEnum):
     CONTENT = "content"  # a pair of files in the content repository
     EMERGENCY = "emergency"  # ``publisher emergency``
     RECURRING = "recurring"  # one occurrence of a schedule's recurring texts
+    INBOX = "inbox"  # the answers to one inbox message (docs/inbox.md): not a post of the content
 
 
 class TranslationSource(StrEnum):
@@ -59,6 +60,12 @@ class Action(StrEnum):
     PUBLISH = "publish"  # a post of the content (a reply too, in a thread)
     EDIT = "edit"  # replace the text of an earlier delivery's post (a correction, where the platform can)
     CORRECTION_REPLY = "correction"  # a Welsh correction published as a reply (where the platform cannot edit)
+    INBOX_REPLY = "inbox_reply"  # an answer to an inbox message: a reply, holding statement or removal notice
+    HIDE = "hide"  # hide an inbox message (a comment) from public view (policy 12)
+
+
+# Made again rather than reconciled after an unknown outcome: the same edit or hide twice leaves the same post.
+REPEATABLE_ACTIONS = (Action.EDIT, Action.HIDE)
 
 
 class AttemptKind(StrEnum):
@@ -74,3 +81,30 @@ class ReviewState(StrEnum):
     OPEN = "open"
     APPROVED = "approved"
     CORRECTED = "corrected"
+
+
+class MessageLanguage(StrEnum):
+    """The language of a message from the public, as the inbox classified it (docs/inbox.md)."""
+
+    WELSH = "cy"
+    ENGLISH = "en"
+    MIXED = "mixed"  # Welsh and English both: the answer is bilingual, Welsh first
+    UNKNOWN = "unknown"  # too short or unclear to tell: the answer is bilingual, Welsh first
+
+
+class MessageKind(StrEnum):
+    """What a message from the public is, on its platform."""
+
+    MENTION = "mention"
+    REPLY = "reply"
+    QUOTE = "quote"
+    COMMENT = "comment"
+
+
+class ResponseKind(StrEnum):
+    """What the council did about an inbox message through the queue."""
+
+    REPLY = "reply"  # an answer (stops the answer clock)
+    ACK = "ack"  # a holding statement (stops the acknowledgement clock; policy 11.2)
+    NOTICE = "notice"  # the removal notice under our post (policy 12)
+    HIDE = "hide"  # the message hidden from public view (policy 12)

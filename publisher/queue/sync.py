@@ -16,8 +16,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from publisher import rules
@@ -28,6 +29,7 @@ from publisher.content.post import MAX_FILE_BYTES, Post
 from publisher.content.schedules import Schedule, inherit_accounts, load_schedules
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import UnreadableFile, read_bounded
+from publisher.platforms.media import source_digest
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.deliveries import cancel_waiting, create_deliveries, started
@@ -66,6 +68,7 @@ class Judged:
     content_hash: str
     errors: list[str]
     commit: Commit | None = None  # the newest commit that changed its files (provenance)
+    media_changed: bool = False  # an image changed under an unchanged post: queue it again
 
 
 def _digest(raw: bytes | None) -> str:
@@ -93,6 +96,21 @@ class StatCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[int, int, str]] = {}
+        self._media: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+
+    def media_digest(self, path: Path, root: Path) -> str | None:
+        """An image's digest now (read again only when its inode, mtime or size changed)."""
+        try:
+            stat = os.lstat(path)
+            signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return None
+        cached = self._media.get(str(path))
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        digest = source_digest(path, root)
+        self._media[str(path)] = (signature, digest)
+        return digest
 
     def digest(self, item: FoundFile) -> tuple[str, bytes | None]:
         """The file's digest, and its bytes when they had to be read."""
@@ -121,24 +139,57 @@ def _known(session: Session) -> Known:
     return {slug: (post_id, content_hash, state) for slug, post_id, content_hash, state in session.execute(query)}
 
 
+def _stale_media(session: Session, config: Config, stats: StatCache) -> set[str]:
+    """Slugs of queued posts whose images changed since they were queued (so they are checked and queued again).
+
+    Each delivery records its images' digests (publisher/queue/deliveries.py);
+    an image edited in place changes no post file, so it is looked for here.
+    """
+    rows = session.execute(
+        select(m.StoredPost.slug, m.Delivery.media)
+        .join(m.Delivery, m.Delivery.post_id == m.StoredPost.id)
+        .where(
+            m.StoredPost.source == PostSource.CONTENT,
+            m.StoredPost.state == PostState.ACTIVE,
+            m.Delivery.revision == m.StoredPost.revision,
+            m.Delivery.state.in_(WAITING_STATES),
+            m.Delivery.attempts == 0,
+            func.length(cast(m.Delivery.media, String)) > 2,
+        )
+    )
+    stale: set[str] = set()
+    for slug, media in rows:
+        for item in media:
+            recorded = item.get("sha256")
+            path = config.content_dir / item["file"]
+            if slug not in stale and recorded and stats.media_digest(path, config.content_dir) != recorded:
+                stale.add(slug)
+    return stale
+
+
 def _read_changed(
-    by_slug: dict[str, dict[str, FoundFile]], known: Known, stats: StatCache, schedules: dict[str, Schedule]
-) -> list[tuple[Post, str]]:
-    """The posts whose files differ from what the database holds, with their new content hash."""
-    changed: list[tuple[Post, str]] = []
+    by_slug: dict[str, dict[str, FoundFile]],
+    known: Known,
+    stats: StatCache,
+    stale: set[str],
+    schedules: dict[str, Schedule],
+) -> list[tuple[Post, str, bool]]:
+    """The posts whose files (or images) differ from what the database holds, with their new content hash."""
+    changed: list[tuple[Post, str, bool]] = []
     for slug, items in sorted(by_slug.items()):
         digests: dict[str, str] = {}
         raws: dict[str, bytes | None] = {}
         for lang, item in items.items():
             digests[lang], raws[lang] = stats.digest(item)
         content_hash = _pair_hash(digests)
-        if slug in known and known[slug][1] == content_hash:
+        unchanged = slug in known and known[slug][1] == content_hash
+        if unchanged and slug not in stale:
             continue
         raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
         files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
         post = pair(files, {i.path: slug for i in items.values()})[0]
         inherit_accounts(post, schedules)
-        changed.append((post, content_hash))
+        changed.append((post, content_hash, unchanged))
     # Slots go to posts in queue_order, then (first seen together) by name.
     changed.sort(
         key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug)
@@ -150,7 +201,7 @@ def _validate_changed(
     config: Config,
     sessions: sessionmaker[Session],
     now: datetime,
-    changed: list[tuple[Post, str]],
+    changed: list[tuple[Post, str, bool]],
     known: Known,
     by_slug: dict[str, dict[str, FoundFile]],
 ) -> list[Judged]:
@@ -161,21 +212,21 @@ def _validate_changed(
         published = published_post_ids(session)
     # Lateness is not a validation error here: a post due too long ago is expired (or, in a pause, waits).
     ctx = rules.build_context(config, now, published=published, fresh=frozenset())
-    changed_slugs = {p.slug for p, _ in changed}
+    changed_slugs = {p.slug for p, _, _ in changed}
     others = [
         PostRef(slug=slug, id=post_id, file=slug, line=1)
         for slug, (post_id, _, _) in known.items()
         if slug in by_slug and slug not in changed_slugs
     ]
-    duplicates = {f.post for f in duplicate_ids([ref(p) for p, _ in changed] + others)}
-    commits = last_commits([f.path for post, _ in changed for f in post.files()])
+    duplicates = {f.post for f in duplicate_ids([ref(p) for p, _, _ in changed] + others)}
+    commits = last_commits([f.path for post, _, _ in changed for f in post.files()])
     judged = []
-    for post, content_hash in changed:
+    for post, content_hash, media_only in changed:
         errors = {f.code for f in rules.run(post, ctx) if f.severity == "error"}
         if post.id in duplicates:
             errors.add("front-matter-invalid")
         newest = min((commits[f.path] for f in post.files() if f.path in commits), key=lambda c: c.age, default=None)
-        judged.append(Judged(post, content_hash, sorted(errors), newest))
+        judged.append(Judged(post, content_hash, sorted(errors), newest, media_changed=media_only))
     return judged
 
 
@@ -273,7 +324,7 @@ def _apply(
         if started(row):
             _note_late_change(session, row, item, now, report)
             return
-        if row.content_hash == item.content_hash and row.state != PostState.CANCELLED:
+        if row.content_hash == item.content_hash and row.state != PostState.CANCELLED and not item.media_changed:
             return
     else:
         row = m.StoredPost(id=item.post.id, first_seen=now, revision=0, content_hash="")
@@ -409,10 +460,12 @@ def sync_content(
     by_slug: dict[str, dict[str, FoundFile]] = {}
     for item in find_files(config.content_dir):
         by_slug.setdefault(item.slug, {})[item.language] = item
+    stats = stats or StatCache()
     with sessions() as session:
         known = _known(session)
+        stale = _stale_media(session, config, stats)
     schedules = load_schedules(config.schedules_dir, config)
-    changed = _read_changed(by_slug, known, stats or StatCache(), schedules)
+    changed = _read_changed(by_slug, known, stats, stale, schedules)
     judged = _validate_changed(config, sessions, now, changed, known, by_slug)
     with sessions.begin() as session:
         _write(session, config, judged, by_slug, now, report, schedules)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.db import open_database
-from publisher.queue.pauses import Span, all_spans
-from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostState, ReviewState
+from publisher.queue.pauses import Span
+from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostSource, PostState, ReviewState
 from publisher.workdays import working_days_between
 
 MIN_PER_WEEK = 2  # policy 7.2.11: post bilingually at least twice a week
@@ -141,9 +141,10 @@ def _record(config: Config, post: m.StoredPost, review: m.ReviewItem | None, now
 
 
 def load_posts(config: Config, session: Session, now: datetime) -> list[PostRecord]:
-    """Every post in the database with what the reports need."""
+    """Every post in the database with what the reports need (answers to inbox messages are not posts)."""
     posts = session.scalars(
         select(m.StoredPost)
+        .where(m.StoredPost.source != PostSource.INBOX)
         .options(selectinload(m.StoredPost.deliveries))
         .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
     ).all()
@@ -155,12 +156,6 @@ def load_records(config: Config, now: datetime) -> list[PostRecord]:
     """Every post's record, from the configured database."""
     with open_database(config) as db, db.sessions() as session:
         return load_posts(config, session, now)
-
-
-def load_pauses(config: Config) -> list[Span]:
-    """Every pause (``publisher pause`` and the quiet periods), oldest first."""
-    with open_database(config) as db, db.sessions() as session:
-        return all_spans(session, config)
 
 
 def paused_time(

@@ -10,6 +10,7 @@ from typing import Any
 
 from publisher.reports.costs import CostRow, month_totals
 from publisher.reports.data import MIN_PER_WEEK, CadenceRow
+from publisher.reports.inbox import LANGUAGES, InboxSection
 from publisher.reports.service import ComplianceReport
 from publisher.text.cost import as_json
 
@@ -93,10 +94,43 @@ def compliance_json(report: ComplianceReport) -> str:
         "totals": asdict(report.totals),
         "posts": [p.as_json() for p in report.posts],
         "pauses": report.pauses,
+        "inbox": report.inbox.as_json(),
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+# The inbox section's rows, Welsh and English side by side (docs/reports.md "The inbox").
+INBOX_METRICS = (
+    ("messages", "messages received"),
+    ("acknowledged", "acknowledged"),
+    ("answered", "answered"),
+    ("no_answer_needed", "no answer needed (or hidden)"),
+    ("unanswered", "unanswered"),
+    ("breaches", "over the answer limit"),
+    ("answered_in_english", "answered in English only"),
+    ("ack_median_hours", "median hours to acknowledge"),
+    ("ack_p95_hours", "95th percentile hours to acknowledge"),
+    ("answer_median_hours", "median hours to answer"),
+    ("answer_p95_hours", "95th percentile hours to answer"),
+    ("ack_median_working_days", "median working days to acknowledge"),
+    ("ack_p95_working_days", "95th percentile working days to acknowledge"),
+    ("answer_median_working_days", "median working days to answer"),
+    ("answer_p95_working_days", "95th percentile working days to answer"),
+)
+
+
+def inbox_rows(section: InboxSection) -> list[dict[str, Any]]:
+    """One row per figure, a column per message language (cy, en, mixed, unknown)."""
+    by_language = {column.language: asdict(column) for column in section.languages}
+    return [
+        {"inbox": label, **{language: by_language[language][key] for language in LANGUAGES}}
+        for key, label in INBOX_METRICS
+    ]
+
+
 def compliance_csv(report: ComplianceReport) -> str:
     rows = [p.as_json() | {"accounts": " ".join(p.accounts)} for p in report.posts]
-    return csv_text(rows, COMPLIANCE_COLUMNS)
+    text = csv_text(rows, COMPLIANCE_COLUMNS)
+    if report.inbox.shown:  # a second table after a blank line: the inbox, per message language
+        text += "\n" + csv_text(inbox_rows(report.inbox), ["inbox", *LANGUAGES])
+    return text

@@ -8,6 +8,7 @@ from typing import Any
 
 from publisher.config import Config
 from publisher.reports.data import month_calendar
+from publisher.reports.formats import inbox_rows
 from publisher.reports.service import ComplianceReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,4 +60,6 @@ def render_html(config: Config, report: ComplianceReport, now: datetime) -> str:
         months=months,
         posts=rows,
         pauses=report.pauses,
+        inbox=report.inbox,
+        inbox_rows=inbox_rows(report.inbox),
     )

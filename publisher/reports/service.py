@@ -8,6 +8,7 @@ from typing import Any
 
 from publisher.config import Config
 from publisher.queue.db import open_database
+from publisher.queue.pauses import all_spans
 from publisher.reports.costs import CostRow, monthly_costs
 from publisher.reports.data import (
     CadenceRow,
@@ -15,10 +16,11 @@ from publisher.reports.data import (
     PostRecord,
     cadence,
     compliance,
-    load_pauses,
+    load_posts,
     load_records,
     paused_time,
 )
+from publisher.reports.inbox import InboxSection, inbox_section
 
 
 def cadence_report(config: Config, now: datetime, weeks: int) -> list[CadenceRow]:
@@ -35,15 +37,21 @@ class ComplianceReport:
     records: list[PostRecord]
     posts: list[PostRecord]
     totals: ComplianceTotals
+    inbox: InboxSection
     pauses: list[dict[str, Any]] = field(default_factory=list)  # paused time in the period
 
 
 def compliance_report(config: Config, now: datetime, first: date | None, last: date | None) -> ComplianceReport:
-    """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive)."""
-    records = load_records(config, now)
+    """The bilingual compliance evidence for ``first``..``last`` (local days, inclusive), with the inbox's."""
+    with open_database(config) as db, db.sessions() as session:
+        records = load_posts(config, session, now)
+        inbox = inbox_section(config, session, now, first, last)
+        spans = all_spans(session, config)
     posts, totals = compliance(config, records, first, last)
-    pauses = paused_time(config, load_pauses(config), first, last, now)
-    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals, pauses=pauses)
+    pauses = paused_time(config, spans, first, last, now)
+    return ComplianceReport(
+        first=first, last=last, records=records, posts=posts, totals=totals, inbox=inbox, pauses=pauses
+    )
 
 
 def costs_report(config: Config, now: datetime, months: int) -> list[CostRow]:

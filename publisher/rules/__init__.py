@@ -33,6 +33,7 @@ from publisher.rules import (
     pair_mismatch,
     pair_missing,
     personal_data,
+    reply_language,
     rights_missing,
     schedule_empty,
     schedule_invalid,
@@ -70,7 +71,9 @@ ALL: tuple[ModuleType, ...] = (
     accessibility,
 )
 
-CROSS_CHECKS: tuple[ModuleType, ...] = (schedule_empty, file_misnamed, credentials_missing)
+# Checked elsewhere than per post: schedules and stray files across posts, credentials
+# per account, answers in the inbox.
+CROSS_CHECKS: tuple[ModuleType, ...] = (schedule_empty, file_misnamed, credentials_missing, reply_language)
 BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, *CROSS_CHECKS)}
 
 

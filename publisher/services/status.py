@@ -18,7 +18,13 @@ or to what needs a person. JSON shape::
      "accounts": [{"account", "platform", "checked_at", "identity", "token_expires_at",
                    "needs_person", "problems", "notes"}],
      "repository": {"url", "branch", "commit", "fetched_at", "failing_since", "error"} | null,
-     "pauses": [{"account", "reason", "source", "from", "to", "by", "active", "ahead"}]}
+     "pauses": [{"account", "reason", "source", "from", "to", "by", "active", "ahead"}],
+     "inbox": {"open", "welsh_open", "ack_overdue", "answer_overdue", "welsh_overdue",
+               "hidden": [{"message", "account", "platform", "author", "by", "reason", "hidden_at"}]}}
+
+The answers to inbox messages are not posts: ``inbox`` sums the inbox up
+(the hidden comments of the last 30 days are how the Communications Team is
+told of them, policy 12; docs/inbox.md).
 """
 
 from __future__ import annotations
@@ -35,10 +41,19 @@ from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.accounts import latest
 from publisher.queue.db import describe_location, open_existing
+from publisher.queue.inbox_clock import clocks
 from publisher.queue.pauses import Span, active, all_spans
-from publisher.queue.states import WAITING_STATES, DeliveryState, PostState
+from publisher.queue.states import (
+    WAITING_STATES,
+    DeliveryState,
+    MessageLanguage,
+    PostSource,
+    PostState,
+    ResponseKind,
+)
 
 _LABELS = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
+HIDDEN_SHOWN_FOR = timedelta(days=30)
 STATES = sorted({s.value for s in PostState} | {s.value for s in DeliveryState})
 
 
@@ -196,7 +211,11 @@ def _in_period(config: Config, when: datetime | None, filters: Filters) -> bool:
 
 
 def _posts(session: Session, config: Config, filters: Filters, paused: list[Span]) -> list[dict[str, Any]]:
-    query = select(m.StoredPost).options(selectinload(m.StoredPost.deliveries))
+    query = (
+        select(m.StoredPost)
+        .where(m.StoredPost.source != PostSource.INBOX)
+        .options(selectinload(m.StoredPost.deliveries))
+    )
     if filters.post_id is not None:
         query = query.where(m.StoredPost.id == filters.post_id)
     posts = session.scalars(query.order_by(m.StoredPost.scheduled_at, m.StoredPost.id)).all()
@@ -209,6 +228,52 @@ def _posts(session: Session, config: Config, filters: Filters, paused: list[Span
     return [_post(post, filters.account, paused) for post in posts if _matches(config, post, filters)]
 
 
+def _hidden(session: Session, now: datetime) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(m.InboxMessage, m.InboxResponse, m.Delivery)
+        .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
+        .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
+        .where(
+            m.InboxResponse.kind == ResponseKind.HIDE,
+            m.Delivery.state == DeliveryState.PUBLISHED,
+            m.Delivery.published_at >= now - HIDDEN_SHOWN_FOR,
+        )
+        .order_by(m.Delivery.published_at)
+    ).all()
+    return [
+        {
+            "message": message.id,
+            "account": message.account,
+            "platform": message.platform,
+            "author": message.author_handle,
+            "by": response.by,
+            "reason": response.reason,
+            "hidden_at": _iso(delivery.published_at),
+        }
+        for message, response, delivery in rows
+    ]
+
+
+def _inbox(session: Session, now: datetime) -> dict[str, Any]:
+    """How the inbox stands: open messages, those past their times (Welsh among them), recent hides."""
+    messages = list(
+        session.scalars(
+            select(m.InboxMessage).where(m.InboxMessage.closed_at.is_(None), m.InboxMessage.redacted_at.is_(None))
+        )
+    )
+    times = clocks(session, messages)
+    waiting = [msg for msg in messages if times[msg.id].state in ("open", "acknowledged")]
+    late = [msg for msg in waiting if times[msg.id].ack_overdue(now) or times[msg.id].answer_overdue(now)]
+    return {
+        "open": len(waiting),
+        "welsh_open": sum(1 for msg in waiting if msg.language is MessageLanguage.WELSH),
+        "ack_overdue": sum(1 for msg in waiting if times[msg.id].ack_overdue(now)),
+        "answer_overdue": sum(1 for msg in waiting if times[msg.id].answer_overdue(now)),
+        "welsh_overdue": sum(1 for msg in late if msg.language is MessageLanguage.WELSH),
+        "hidden": _hidden(session, now),
+    }
+
+
 def no_database_message(config: Config) -> str:
     """Where the daemon's database is expected, and how to point at it."""
     return (
@@ -219,7 +284,7 @@ def no_database_message(config: Config) -> str:
 
 
 def collect(config: Config, filters: Filters | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """The posts (filtered), the accounts' latest checks, the followed repository and the pauses."""
+    """The posts (filtered), the accounts' latest checks, the followed repository, the pauses and the inbox."""
     filters = filters or Filters()
     now = now or datetime.now(UTC)
     with open_existing(config, upgrade=True) as db:
@@ -237,4 +302,5 @@ def collect(config: Config, filters: Filters | None = None, now: datetime | None
                     for span in spans
                     if span.ended_at is None or span.ended_at > now - timedelta(days=30)
                 ],
+                "inbox": _inbox(session, now),
             }

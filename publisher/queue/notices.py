@@ -3,8 +3,10 @@
 The account's administrator (``administrator_email``) and the comms team
 (``[notifications] comms_team``) hear when a delivery fails or needs a
 person; the comms team and the Translation Team's addresses when a review
-of an emergency post's Welsh is overdue; and once a day, the comms team and
-the administrators concerned, about posts held by validation. Each mail is
+of an emergency post's Welsh is overdue; the comms team (and ``[inbox]
+communications_team``, when it is an address) when a comment was hidden from
+public view (policy 12); and once a day, the comms team and the
+administrators concerned, about posts held by validation. Each mail is
 sent once: what was sent is recorded in the database before the restart
 that would otherwise send it again, and a mail that could not be sent is
 tried again later. A failing SMTP server is logged once when it starts
@@ -26,12 +28,13 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.mail import Mail, MailError, send
-from publisher.queue.states import DeliveryState, PostState, ReviewState
+from publisher.queue.states import DeliveryState, PostState, ResponseKind, ReviewState
 from publisher.workdays import working_days_between
 
 log = logging.getLogger("publisher.notify")
 
 SENDING, SENT = "sending", "sent"
+HIDDEN_MAILED_FOR = timedelta(days=30)  # hides older than this (before mail was set up) are not mailed
 STALE_CLAIM = timedelta(minutes=10)  # a "sending" row older than this was left by a crash: send again
 _LANGUAGES = {"cy": "Welsh", "en": "English", "cy+en": "Welsh and English"}
 
@@ -195,6 +198,44 @@ class Notifier:
         subject = f"[publisher] {len(held)} post(s) held by validation ({local:%Y-%m-%d})"
         return [Notice((key,), "held_digest", Mail(to, subject, body + "\n"))]
 
+    def _hidden_comments(self, session: Session, now: datetime) -> list[Notice]:
+        """One mail about the comments hidden since the last (policy 12: the Communications Team is told)."""
+        rows = session.execute(
+            select(m.InboxMessage, m.InboxResponse, m.Delivery)
+            .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
+            .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
+            .where(
+                m.InboxResponse.kind == ResponseKind.HIDE,
+                m.Delivery.state == DeliveryState.PUBLISHED,
+                m.Delivery.published_at >= now - HIDDEN_MAILED_FOR,
+            )
+            .order_by(m.Delivery.published_at)
+        ).all()
+        sent = set(session.scalars(select(m.Notification.key).where(m.Notification.key.like("hidden:%"))))
+        new = [(msg, response, d) for msg, response, d in rows if f"hidden:{msg.id}" not in sent]
+        if not new:
+            return []
+        lines = [
+            f"- #{msg.id} on {msg.account} ({msg.platform}), by {msg.author_handle or '(deleted)'}: hidden by "
+            f"{response.by} at {d.published_at.astimezone(self.config.timezone):%Y-%m-%d %H:%M} ({response.reason})"
+            for msg, response, d in new
+        ]
+        body = "\n".join(
+            [
+                f"{len(new)} comment(s) hidden from public view (policy 12):",
+                "",
+                *lines,
+                "",
+                "To see one: publisher inbox show ID",
+            ]
+        )
+        team = self.config.inbox.communications_team
+        to = self._to(self.settings.comms_team, [team] if "@" in team else [])
+        subject = f"[publisher] {len(new)} comment(s) hidden (policy 12)"
+        return [
+            Notice(tuple(f"hidden:{msg.id}" for msg, _, _ in new), "comment_hidden", Mail(to, subject, body + "\n"))
+        ]
+
     # -- once -----------------------------------------------------------------
 
     def _claim(self, notice: Notice, now: datetime) -> bool:
@@ -257,7 +298,12 @@ class Notifier:
             return 0
         now = self.clock()
         with self.sessions() as session:
-            notices = self._failures(session) + self._overdue_reviews(session, now) + self._held_digest(session, now)
+            notices = [
+                *self._failures(session),
+                *self._overdue_reviews(session, now),
+                *self._held_digest(session, now),
+                *self._hidden_comments(session, now),
+            ]
         sent = 0
         for notice in notices:
             outcome = self._deliver(notice, now)

@@ -82,10 +82,15 @@ def _requeue(delivery: m.Delivery, by: str, now: datetime) -> dict[str, str | in
     }
 
 
-def retry(config: Config, post_id: str, account: str | None = None, now: datetime | None = None) -> Retried:
-    """Re-queue the post's failed deliveries (of ``account`` only, if given); RetryRefused when there are none."""
+def retry(
+    config: Config, post_id: str, account: str | None = None, now: datetime | None = None, by: str | None = None
+) -> Retried:
+    """Re-queue the post's failed deliveries (of ``account`` only, if given); RetryRefused when there are none.
+
+    ``by`` is who asked (the web workspace passes its signed-in user); by default, who runs this process.
+    """
     now = now or datetime.now(UTC)
-    by = who_runs_this()[0]
+    by = by or who_runs_this()[0]
     with open_existing(config, upgrade=True) as db:
         if db is None:
             raise RetryRefused(f"no database at {describe_location(config)}: run retry where the daemon's database is")

@@ -236,6 +236,15 @@ def test_a_hidden_comment_is_mailed_to_the_communications_team_once(
     assert OFFENSIVE not in raw and PASSWORD not in raw, "the comment itself and secrets stay out of the mail"
 
 
+def test_a_pause_stops_scheduled_posts_but_not_a_hide(inbox_project: Project, fake_server: FakeServer) -> None:
+    with time_machine.travel(FRIDAY, tick=True):
+        messages = _publish_and_collect(inbox_project, fake_server, "facebook")
+        assert invoke("pause", "--reason", "a death in the community", "--by", "B. Evans").exit_code == 0
+        offensive = str(messages[OFFENSIVE]["id"])
+        hidden = invoke_json("inbox", "hide", offensive, "--reason", "abusive language", "--by", "A. Jones")
+        assert [d["state"] for d in hidden["deliveries"]] == ["published"], hidden
+
+
 def test_the_compliance_report_has_the_inbox_section_in_every_format(
     inbox_project: Project, fake_server: FakeServer
 ) -> None:

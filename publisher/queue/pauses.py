@@ -7,7 +7,7 @@ period from the configuration becomes such rows too, so the dispatcher asks
 one question: is this delivery's account paused now? Posts that fall due
 meanwhile wait, and go out in order when the pause ends, or expire by
 ``max_lateness`` if the configuration says ``after_pause = "expire"``.
-Emergency posts (and their corrections) are never paused.
+Emergency posts (and their corrections) and the inbox's answers and hides are never paused.
 """
 
 from __future__ import annotations
@@ -40,8 +40,12 @@ def paused_now(now: object) -> ColumnElement[bool]:
 
 
 def sendable(now: object) -> ColumnElement[bool]:
-    """The dispatcher's claim condition: not paused, unless the post is an emergency post (docs/emergency.md)."""
-    return or_(m.StoredPost.source == PostSource.EMERGENCY, ~paused_now(now))
+    """The dispatcher's claim condition: not paused, unless an emergency post or an inbox answer or hide.
+
+    A pause stops scheduled posts (docs/commands.md "pause"); an emergency post (docs/emergency.md) and what a
+    person does about one message in the inbox (docs/inbox.md: a hide of an abusive comment above all) still go.
+    """
+    return or_(m.StoredPost.source.in_((PostSource.EMERGENCY, PostSource.INBOX)), ~paused_now(now))
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,8 @@ class Notifier:
             return []
         lines = [
             f"- #{msg.id} on {msg.account} ({msg.platform}), by {msg.author_handle or '(deleted)'}: hidden by "
-            f"{response.by} at {d.published_at.astimezone(self.config.timezone):%Y-%m-%d %H:%M} ({response.reason})"
+            f"{response.by} at {(d.published_at or now).astimezone(self.config.timezone):%Y-%m-%d %H:%M} "
+            f"({response.reason})"
             for msg, response, d in new
         ]
         body = "\n".join(

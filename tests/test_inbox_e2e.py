@@ -214,6 +214,7 @@ def test_the_daemon_collects_tells_the_communications_team_and_status_shows_it(
         assert all(not p["id"].startswith("inbox/") for p in status["posts"]), "answers are not posts"
         text = invoke("status").output
         assert "hidden (policy 12, Communications Team told)" in text and "abusive language" in text
+        assert all(len(line) <= 80 for line in text.splitlines() if line.startswith(("Inbox", "  late"))), text
 
 
 def test_a_hidden_comment_is_mailed_to_the_communications_team_once(

@@ -193,11 +193,13 @@ def render_inbox(inbox: dict[str, Any]) -> None:
     """The inbox in a few lines: open, late (Welsh among them), and comments hidden lately (policy 12)."""
     if not (inbox["open"] or inbox["hidden"]):
         return
-    click.echo(
-        f"Inbox: {inbox['open']} waiting for an answer ({inbox['welsh_open']} Welsh); "
-        f"{inbox['ack_overdue']} not acknowledged in time, {inbox['answer_overdue']} not answered in time "
-        f"({inbox['welsh_overdue']} Welsh): 'publisher inbox list'"
-    )
+    # Short lines: the default view fits 80 columns (docs/commands.md "status").
+    click.echo(f"Inbox: {inbox['open']} waiting for an answer ({inbox['welsh_open']} Welsh): 'publisher inbox list'")
+    if inbox["ack_overdue"] or inbox["answer_overdue"]:
+        click.echo(
+            f"  late: {inbox['ack_overdue']} not acknowledged, {inbox['answer_overdue']} not answered "
+            f"({inbox['welsh_overdue']} Welsh)"
+        )
     for hidden in inbox["hidden"]:
         click.echo(
             f"  hidden (policy 12, Communications Team told): #{hidden['message']} {hidden['platform']} "

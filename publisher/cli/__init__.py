@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("publisher.cli.report", "report", "Cadence, compliance and cost reports (text, JSON, CSV, HTML)."),
     "audit": ("publisher.cli.audit", "audit", "Check that the audit trail is whole (hash chain)."),
     "accounts": ("publisher.cli.accounts", "accounts", "Account health: credentials, token expiry, bios (policy 9.6)."),
+    "retry": ("publisher.cli.retry", "retry", "Re-queue a post's failed deliveries, Welsh first, once."),
+    "pause": ("publisher.cli.pause", "pause", "Stop scheduled posts at once (emergency posts still go)."),
+    "resume": ("publisher.cli.pause", "resume", "Let paused scheduled posts go again, in order."),
+    "init": ("publisher.cli.init", "init", "Write a new content repository that works from the start."),
     "inbox": ("publisher.cli.inbox", "inbox", "Replies, comments and mentions: answer in the right language, hide."),
 }
 

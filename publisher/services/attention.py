@@ -1,0 +1,108 @@
+"""What needs a person: the web's queue page (docs/web.md "Queue").
+
+Deliveries that failed or whose outcome is unknown, posts held back by the
+rules (with their codes), emergency posts whose Welsh review is overdue, and
+accounts whose latest check needs someone: each read with one narrow query,
+so the page stays fast with years of posts in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from publisher.config import Config
+from publisher.queue import models as m
+from publisher.queue.accounts import latest
+from publisher.queue.db import open_database
+from publisher.queue.states import DeliveryState, PostState, ReviewState
+from publisher.services.status import _account
+from publisher.workdays import working_days_between
+
+LIMIT = 500  # rows per section: more than that is a problem to solve, not to scroll through
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _deliveries(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(m.Delivery, m.StoredPost.source)
+        .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+        .where(
+            or_(
+                m.Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)),
+                m.Delivery.needs_attention == 1,
+            ),
+            m.Delivery.revision == m.StoredPost.revision,
+        )
+        .order_by(m.Delivery.updated_at.desc())
+        .limit(LIMIT)
+    ).all()
+    return [
+        {
+            "id": d.id,
+            "post": d.post_id,
+            "source": source.value,
+            "account": d.account,
+            "language": d.language,
+            "part": d.part,
+            "action": d.action.value,
+            "state": d.state.value,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "needs_attention": bool(d.needs_attention),
+            "updated_at": _iso(d.updated_at),
+        }
+        for d, source in rows
+    ]
+
+
+def _held(session: Session) -> list[dict[str, Any]]:
+    posts = session.scalars(
+        select(m.StoredPost)
+        .where(m.StoredPost.state == PostState.HELD)
+        .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
+        .limit(LIMIT)
+    ).all()
+    return [
+        {
+            "id": p.id,
+            "scheduled_at": _iso(p.scheduled_at),
+            "held_codes": list(p.held_codes or []),
+            "accounts": list(p.accounts or []),
+            "note": p.note,
+        }
+        for p in posts
+    ]
+
+
+def _reviews(config: Config, session: Session, now: datetime) -> list[dict[str, Any]]:
+    items = session.scalars(
+        select(m.ReviewItem).where(m.ReviewItem.state == ReviewState.OPEN).order_by(m.ReviewItem.due_at).limit(LIMIT)
+    ).all()
+    return [
+        {
+            "id": item.id,
+            "post": item.post_id,
+            "due_at": _iso(item.due_at),
+            "overdue": now > item.due_at,
+            "overdue_working_days": working_days_between(config, item.due_at, now) if now > item.due_at else 0,
+        }
+        for item in items
+    ]
+
+
+def needs_a_person(config: Config, now: datetime) -> dict[str, Any]:
+    """Failed and unknown deliveries, held posts, open reviews (overdue first) and accounts with problems."""
+    with open_database(config) as db, db.sessions() as session:
+        return {
+            "deliveries": _deliveries(session),
+            "held": _held(session),
+            "reviews": _reviews(config, session, now),
+            "accounts": [a for a in (_account(row) for row in latest(session)) if a["needs_person"]],
+        }

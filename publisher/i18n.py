@@ -1,4 +1,4 @@
-"""Welsh and English for every front-end: gettext catalogs, one language per command or web request (docs/translation.md).
+"""Welsh and English in every front-end: gettext catalogs, one language per command or request (docs/translation.md).
 
 The messages are written in English in the code (``_("...")``) and
 translated in ``publisher/locale/cy/LC_MESSAGES/publisher.po``, compiled to

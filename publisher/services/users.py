@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.errors import ConfigError
+from publisher.i18n import _
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.db import open_database
@@ -98,13 +99,13 @@ def _hasher() -> Any:
 def _clean_name(name: str) -> str:
     cleaned = unicodedata.normalize("NFC", name).strip()
     if not cleaned or len(cleaned) > 255 or any(unicodedata.category(c)[0] == "C" for c in cleaned):
-        raise UserError("a user name is 1 to 255 printable characters")
+        raise UserError(_("a user name is 1 to 255 printable characters"))
     return cleaned
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise UserError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
+        raise UserError(_("unknown role '%(role)s': use one of %(roles)s") % {"role": role, "roles": ", ".join(ROLES)})
     return role
 
 
@@ -127,7 +128,7 @@ def _user(row: m.User) -> WebUser:
 def _find(session: Session, name: str) -> m.User:
     row = session.scalar(select(m.User).where(m.User.name == name))
     if row is None:
-        raise UserError(f"no user '{name}'")
+        raise UserError(_("no user '%(name)s'") % {"name": name})
     return row
 
 
@@ -137,12 +138,12 @@ def add_user(
     """A new user; their second-factor address if ``totp``. No password: single sign-on only."""
     name, role = _clean_name(name), _check_role(role)
     if password is not None and len(password) < MIN_PASSWORD:
-        raise UserError(f"a password is at least {MIN_PASSWORD} characters")
+        raise UserError(_("a password is at least %(num)d characters") % {"num": MIN_PASSWORD})
     salt = secrets.token_hex(16) if totp else None
     uri = totp_uri(config, name, salt) if salt else None  # needs the secret key: fail before writing
     with open_database(config) as db, db.sessions.begin() as session:
         if session.scalar(select(m.User.id).where(m.User.name == name)) is not None:
-            raise UserError(f"there is already a user '{name}'")
+            raise UserError(_("there is already a user '%(name)s'") % {"name": name})
         row = m.User(
             name=name,
             role=role,

@@ -14,6 +14,7 @@ from publisher import i18n
 from publisher.config import Config
 from publisher.services.users import secret_key
 from publisher.web import security
+from publisher.web.labels import label
 
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 256 * 1024
@@ -54,8 +55,9 @@ def _context() -> dict[str, Any]:
     return {
         "user": g.get("user"),
         "lang": g.get("lang", "cy"),
-        "languages": [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
+        "switch_languages": [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
         "csrf_token": security.csrf_token,
+        "label": label,
     }
 
 
@@ -65,15 +67,16 @@ def _install_templates(app: Flask) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
     )
+    env.globals["label"] = label
     env.filters["local"] = _local
     env.filters["long_date"] = _long_date
     app.context_processor(_context)
 
 
 def _register(app: Flask) -> None:
-    from publisher.web import auth, inbox, pages, reports, review, users
+    from publisher.web import audit, auth, inbox, pages, reports, review, users
 
-    for module in (auth, pages, review, inbox, reports, users):
+    for module in (auth, pages, review, inbox, reports, users, audit):
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/healthz", "health", lambda: ("ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
 

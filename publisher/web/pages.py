@@ -46,7 +46,8 @@ def _query(**changes: Any) -> str:
     """This calendar's address with some of its parameters changed."""
     args = {key: value for key, value in request.args.items() if key in ("view", "date", "account", "state")}
     args.update({key: value for key, value in changes.items() if value is not None})
-    return url_for("pages.calendar", **{k: v for k, v in args.items() if v})
+    kept: dict[str, Any] = {k: v for k, v in args.items() if v}
+    return url_for("pages.calendar", **kept)
 
 
 @blueprint.route("/")

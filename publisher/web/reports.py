@@ -42,7 +42,7 @@ INBOX_LABELS = {
 
 def _period() -> tuple[date | None, date | None]:
     """``from`` and ``to`` (local days, inclusive); either may be left out; reversed, they are swapped."""
-    days = []
+    days: list[date | None] = []
     for name in ("from", "to"):
         try:
             days.append(date.fromisoformat(request.args.get(name, "")))

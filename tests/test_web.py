@@ -1,0 +1,219 @@
+"""The web workspace through Flask's test client: logins, sessions, CSRF, roles, audit, pages in both languages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from web_support import PASSWORD, SECRET, WEB_CONFIG, csrf, login, seed_posts
+
+from publisher.cli import cli
+from publisher.services.users import add_user
+
+from conftest import Project
+
+
+@pytest.fixture
+def web(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The application on the project, with an administrator, a translator and a viewer."""
+    monkeypatch.setenv("PUBLISHER_WEB_SECRET_KEY", SECRET)
+    project.write("config/publisher.toml", project.config_path.read_text() + WEB_CONFIG)
+    config = project.config()
+    now = datetime.now(UTC)
+    for name, role in (("admin", "admin"), ("Gwenllian Morgan", "translator"), ("viewer", "viewer")):
+        add_user(config, name, role, PASSWORD, False, "test", now)
+    from publisher.web.app import create_app
+
+    app = create_app(config)
+    app.testing = True
+    yield app
+
+
+def _client(web: Any, language: str) -> Any:
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return client
+
+
+def _events(project: Project) -> list[tuple[str, str]]:
+    from publisher.services.audit import recent_events
+
+    return [(e["actor"], e["action"]) for e in reversed(recent_events(project.config()))]
+
+
+def test_every_page_needs_a_login(web: Any) -> None:
+    client = web.test_client()
+    for path in ("/calendar", "/queue", "/review", "/inbox", "/reports", "/users", "/audit"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    assert client.get("/healthz").status_code == 200
+
+
+def test_login_is_audited_and_a_wrong_password_refused(web: Any, project: Project) -> None:
+    client = web.test_client()
+    assert login(client, "admin", "not the password").status_code == 401
+    response = login(client, "admin")
+    assert response.status_code == 302
+    assert client.get("/calendar").status_code == 200
+    assert ("admin", "web_login_failed") in _events(project) and ("admin", "web_login") in _events(project)
+
+
+def test_logins_are_rate_limited_per_user_in_the_database(web: Any) -> None:
+    client = web.test_client()
+    for _attempt in range(5):
+        assert login(client, "viewer", "wrong password!").status_code == 401
+    refused = login(client, "viewer")  # the right password, too late
+    assert refused.status_code == 401
+    assert "Too many failed attempts" in refused.get_data(as_text=True) or "Gormod" in refused.get_data(as_text=True)
+
+
+def test_a_form_without_the_csrf_token_is_refused(web: Any) -> None:
+    client = web.test_client()
+    login(client, "admin")
+    response = client.post("/users/add", data={"name": "mallory", "role": "admin", "password": "x" * 20})
+    assert response.status_code == 400
+    assert client.post("/login", data={"name": "admin", "password": PASSWORD}).status_code == 400
+
+
+def test_roles_are_enforced_on_the_server(web: Any) -> None:
+    client = _client(web, "en")
+    login(client, "Gwenllian Morgan")
+    assert client.get("/users").status_code == 403
+    assert client.get("/audit").status_code == 403
+    token = csrf(client.get("/calendar").get_data(as_text=True))
+    response = client.post("/users/add", data={"name": "m", "role": "admin", "password": "x" * 20, "csrf_token": token})
+    assert response.status_code == 403
+    viewer = web.test_client()
+    login(viewer, "viewer")
+    token = csrf(viewer.get("/review").get_data(as_text=True))
+    assert viewer.post("/review/1/approve", data={"csrf_token": token}).status_code == 403
+
+
+def test_an_administrator_adds_a_user_and_it_is_audited(web: Any, project: Project) -> None:
+    client = web.test_client()
+    login(client, "admin")
+    token = csrf(client.get("/users").get_data(as_text=True))
+    data = {"name": "Siân", "role": "comms", "password": "a long enough password", "csrf_token": token}
+    assert client.post("/users/add", data=data).status_code == 201
+    assert ("admin", "user_added") in _events(project)
+    assert login(web.test_client(), "Siân", "a long enough password").status_code == 302
+
+
+def test_logging_out_ends_the_session_in_the_database(web: Any) -> None:
+    client = web.test_client()
+    login(client, "admin")
+    cookie = client.get_cookie("publisher_session")
+    assert cookie is not None
+    token = csrf(client.get("/calendar").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    stolen = web.test_client()
+    stolen.set_cookie("publisher_session", cookie.value)
+    assert stolen.get("/calendar").status_code == 302
+
+
+def test_the_session_cookie_and_the_headers_are_strict(web: Any) -> None:
+    client = web.test_client()
+    response = login(client, "admin")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/calendar")
+    assert "script-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "<script" not in page.get_data(as_text=True) and "style=" not in page.get_data(as_text=True)
+
+
+def test_the_trusted_header_counts_only_from_the_proxy(web: Any) -> None:
+    header = {"X-Remote-User": "admin"}
+    assert web.test_client().get("/calendar", headers=header).status_code == 302
+    proxied = web.test_client().get("/calendar", headers=header, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert proxied.status_code == 200
+    unknown = {"X-Remote-User": "nobody"}
+    assert (
+        web.test_client().get("/calendar", headers=unknown, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 403
+    )
+
+
+def test_the_calendar_shows_states_per_account_and_filters(web: Any, project: Project) -> None:
+    start = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    seed_posts(project.config(), start, 20, timedelta(hours=12))
+    client = _client(web, "en-GB,en;q=0.9")
+    login(client, "viewer")
+    page = client.get("/calendar?date=2027-01-10").get_data(as_text=True)
+    assert "post-00000" in page and "published" in page and "failed" in page and "welsh-missing" in page
+    failed = client.get("/calendar?date=2027-01-10&state=failed").get_data(as_text=True)
+    assert "post-00002" in failed and "post-00000" not in failed
+    week = client.get("/calendar?date=2027-01-05&view=week").get_data(as_text=True)
+    assert "post-00002" in week and "post-00019" not in week
+    preview = client.get("/posts/post-00000").get_data(as_text=True)
+    assert 'lang="cy"' in preview and "characters, as outbox counts them" in preview
+
+
+def test_pages_speak_welsh_by_preference_and_by_choice(web: Any, project: Project) -> None:
+    client = _client(web, "cy")
+    login(client, "admin")
+    for path in ("/calendar", "/queue", "/review", "/inbox", "/reports", "/users", "/audit"):
+        page = client.get(path).get_data(as_text=True)
+        assert '<html lang="cy">' in page, path
+    assert "Calendr" in client.get("/calendar").get_data(as_text=True)
+    token = csrf(client.get("/calendar").get_data(as_text=True))
+    client.post("/language", data={"lang": "en", "next": "/queue", "csrf_token": token})
+    page = client.get("/queue").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Queue" in page
+    assert page.index(">Cymraeg<") < page.index(">English<"), "Welsh first in the switch"
+
+
+def test_reports_download_as_csv_json_and_html(web: Any) -> None:
+    client = web.test_client()
+    login(client, "viewer")
+    assert client.get("/reports").status_code == 200
+    body = client.get("/reports/compliance.json")
+    assert body.status_code == 200 and "attachment" in body.headers["Content-Disposition"]
+    json.loads(body.get_data(as_text=True))
+    assert client.get("/reports/compliance.csv").mimetype == "text/csv"
+    assert client.get("/reports/compliance.html").mimetype == "text/html"
+    assert client.get("/reports/cadence.csv").status_code == 200
+    assert client.get("/reports/cadence.html").status_code == 404
+
+
+def test_users_commands_add_list_remove(project: Project) -> None:
+    runner = CliRunner()
+    added = runner.invoke(cli, ["users", "add", "Siân", "--role", "comms", "--password-stdin"], input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    listed = json.loads(runner.invoke(cli, ["users", "list", "--format", "json"]).output)
+    assert [(u["name"], u["role"]) for u in listed["users"]] == [("Siân", "comms")]
+    short = runner.invoke(cli, ["users", "add", "x", "--role", "viewer", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "12" in short.output
+    assert runner.invoke(cli, ["users", "remove", "Siân"]).exit_code == 0
+    assert json.loads(runner.invoke(cli, ["users", "list", "--format", "json"]).output) == {"users": []}
+
+
+def test_the_cli_speaks_welsh_with_lang(project: Project) -> None:
+    result = CliRunner().invoke(cli, ["--lang", "cy", "users", "list"])
+    assert result.exit_code == 0
+    assert "Dim defnyddwyr" in result.output
+
+
+def test_the_cli_roles_are_the_services_roles() -> None:
+    from publisher.cli.users import ROLES
+    from publisher.services import users
+
+    assert ROLES == users.ROLES
+
+
+def test_the_web_layer_runs_no_query() -> None:
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted((Path(__file__).parent.parent / "publisher" / "web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith(("sqlalchemy", "publisher.queue"))]
+    assert offenders == []

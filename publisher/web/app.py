@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from publisher import i18n
@@ -51,6 +52,11 @@ def _long_date(value: date | str, fmt: str = "EEEE d MMMM y") -> str:
     return str(format_date(day, fmt, locale=g.get("lang", "cy")))
 
 
+def _lang_attr(code: object, attribute: str = "lang") -> Markup:
+    """`` lang="cy"`` for text in one of our languages; nothing for mixed or unknown text (no invalid tag)."""
+    return Markup(f' {attribute}="{code}"') if code in i18n.LANGUAGES else Markup("")
+
+
 def _context() -> dict[str, Any]:
     return {
         "user": g.get("user"),
@@ -69,6 +75,7 @@ def _install_templates(app: Flask) -> None:
     )
     env.globals["label"] = label
     env.filters["local"] = _local
+    env.filters["lang_attr"] = _lang_attr
     env.filters["long_date"] = _long_date
     app.context_processor(_context)
 

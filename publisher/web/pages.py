@@ -100,7 +100,7 @@ def _content_preview(post_id: str) -> dict[str, Any] | None:
         return None
 
 
-@blueprint.route("/posts/<post_id>")
+@blueprint.route("/posts/<path:post_id>")
 def post(post_id: str) -> Any:
     """A post exactly as each account will receive it (or received it), with lengths as each platform counts."""
     try:

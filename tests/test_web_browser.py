@@ -174,7 +174,7 @@ def test_log_in_read_the_calendar_and_open_a_preview(browser: Any, server: str) 
 def test_refuse_an_english_correction_accept_a_welsh_one_and_approve(browser: Any, server: str) -> None:
     page = _page(browser, server, "Gwenllian Morgan", "en")
     page.goto("/review")
-    first, second = page.locator("section.review").all()[:2]
+    first = page.locator("section.review").first
     first_id = first.get_attribute("id")
     first.locator("textarea").fill(ENGLISH_AS_WELSH)
     first.locator("form.stack button[type=submit]").click()

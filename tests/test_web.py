@@ -31,6 +31,9 @@ def web(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     app = create_app(config)
     app.testing = True
     yield app
+    from publisher.services.server import close_database
+
+    close_database()
 
 
 def _client(web: Any, language: str) -> Any:

@@ -180,7 +180,7 @@ def test_refuse_an_english_correction_accept_a_welsh_one_and_approve(browser: An
     first.locator("form.stack button[type=submit]").click()
     problem = page.locator(f"#{first_id} .problem")
     assert problem.is_visible(), "the English given as Welsh is refused on the page"
-    assert "welsh" in problem.inner_text().lower()
+    assert "language-mismatch" in problem.inner_text()
     _shot(page, "review-refused-en")
     page.locator(f"#{first_id} textarea").fill(WELSH)
     page.locator(f"#{first_id} form.stack button[type=submit]").click()

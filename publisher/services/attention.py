@@ -30,35 +30,46 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _deliveries(session: Session) -> list[dict[str, Any]]:
+    d = m.Delivery
     rows = session.execute(
-        select(m.Delivery, m.StoredPost.source)
-        .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
-        .where(
-            or_(
-                m.Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)),
-                m.Delivery.needs_attention == 1,
-            ),
-            m.Delivery.revision == m.StoredPost.revision,
+        select(
+            d.id,
+            d.post_id,
+            m.StoredPost.source,
+            d.account,
+            d.language,
+            d.part,
+            d.action,
+            d.state,
+            d.attempts,
+            d.last_error,
+            d.needs_attention,
+            d.updated_at,
         )
-        .order_by(m.Delivery.updated_at.desc())
+        .join(m.StoredPost, m.StoredPost.id == d.post_id)
+        .where(
+            or_(d.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)), d.needs_attention == 1),
+            d.revision == m.StoredPost.revision,
+        )
+        .order_by(d.updated_at.desc())
         .limit(LIMIT)
     ).all()
     return [
         {
-            "id": d.id,
-            "post": d.post_id,
-            "source": source.value,
-            "account": d.account,
-            "language": d.language,
-            "part": d.part,
-            "action": d.action.value,
-            "state": d.state.value,
-            "attempts": d.attempts,
-            "last_error": d.last_error,
-            "needs_attention": bool(d.needs_attention),
-            "updated_at": _iso(d.updated_at),
+            "id": row.id,
+            "post": row.post_id,
+            "source": row.source.value,
+            "account": row.account,
+            "language": row.language,
+            "part": row.part,
+            "action": row.action.value,
+            "state": row.state.value,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "needs_attention": bool(row.needs_attention),
+            "updated_at": _iso(row.updated_at),
         }
-        for d, source in rows
+        for row in rows
     ]
 
 

@@ -47,10 +47,10 @@ class CalendarFilter:
     state: str | None = None
 
 
-def account_state(post: m.StoredPost, deliveries: list[m.Delivery]) -> str:
+def account_state(post_state: PostState, deliveries: list[Any]) -> str:
     """One word for how a post stands on one account."""
-    if post.state in _POST_STATES:
-        return _POST_STATES[post.state]
+    if post_state in _POST_STATES:
+        return _POST_STATES[post_state]
     states = {d.state for d in deliveries}
     for state, word in _URGENT:
         if state in states:
@@ -58,16 +58,20 @@ def account_state(post: m.StoredPost, deliveries: list[m.Delivery]) -> str:
     return "published" if states else "scheduled"
 
 
-def _accounts(post: m.StoredPost) -> list[dict[str, Any]]:
-    current: dict[str, list[m.Delivery]] = defaultdict(list)
-    for delivery in post.deliveries:
-        if delivery.revision == post.revision and delivery.action is Action.PUBLISH:
-            current[delivery.target].append(delivery)
+def _accounts(post: Any, deliveries: list[Any]) -> list[dict[str, Any]]:
+    """Each account the post names (or has deliveries on), with its state and live links.
+
+    ``post`` and ``deliveries`` are rows or ORM objects: only their columns are read, so the
+    calendar loads columns, not objects (docs/web.md: the month renders fast with years of posts).
+    """
+    current: dict[str, list[Any]] = defaultdict(list)
+    for delivery in deliveries:
+        current[delivery.target].append(delivery)
     names = list(dict.fromkeys([*(str(a) for a in post.accounts or []), *current]))
     return [
         {
             "account": name,
-            "state": account_state(post, current.get(name, [])),
+            "state": account_state(post.state, current.get(name, [])),
             "links": [
                 {"language": d.language, "url": d.remote_url}
                 for d in current.get(name, [])
@@ -78,7 +82,7 @@ def _accounts(post: m.StoredPost) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(config: Config, post: m.StoredPost) -> dict[str, Any]:
+def _summary(config: Config, post: Any, deliveries: list[Any]) -> dict[str, Any]:
     local = post.scheduled_at.astimezone(config.timezone) if post.scheduled_at else None
     return {
         "id": post.id,
@@ -87,9 +91,7 @@ def _summary(config: Config, post: m.StoredPost) -> dict[str, Any]:
         "day": local.date().isoformat() if local else None,
         "time": f"{local:%H:%M}" if local else None,
         "held_codes": list(post.held_codes or []),
-        "text_cy": post.text_cy,
-        "text_en": post.text_en,
-        "accounts": _accounts(post),
+        "accounts": _accounts(post, deliveries),
     }
 
 
@@ -108,25 +110,51 @@ def _utc_range(config: Config, first: date, last: date) -> tuple[datetime, datet
     return start, end
 
 
+_POST_COLUMNS = (
+    m.StoredPost.id,
+    m.StoredPost.source,
+    m.StoredPost.state,
+    m.StoredPost.scheduled_at,
+    m.StoredPost.held_codes,
+    m.StoredPost.accounts,
+)
+_DELIVERY_COLUMNS = (
+    m.Delivery.post_id,
+    m.Delivery.target,
+    m.Delivery.state,
+    m.Delivery.language,
+    m.Delivery.remote_url,
+    m.Delivery.part,
+)
+
+
+def _in_range(query: Any, start: datetime, end: datetime) -> Any:
+    return query.where(
+        m.StoredPost.source != PostSource.INBOX, m.StoredPost.scheduled_at >= start, m.StoredPost.scheduled_at < end
+    )
+
+
 def calendar(config: Config, chosen: CalendarFilter) -> dict[str, Any]:
     """Posts due on local days ``first``..``last`` (the inbox's answers left out), by day, filtered."""
     start, end = _utc_range(config, chosen.first, chosen.last)
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_post: dict[str, list[Any]] = defaultdict(list)
     with open_database(config) as db, db.sessions() as session:
-        posts = session.scalars(
-            select(m.StoredPost)
-            .where(
-                m.StoredPost.source != PostSource.INBOX,
-                m.StoredPost.scheduled_at >= start,
-                m.StoredPost.scheduled_at < end,
-            )
-            .options(selectinload(m.StoredPost.deliveries))
-            .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
+        posts = session.execute(
+            _in_range(select(*_POST_COLUMNS), start, end).order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
         ).all()
-        for post in posts:
-            summary = _summary(config, post)
-            if _wanted(summary, chosen):
-                days[summary["day"]].append(summary)
+        current = (
+            select(*_DELIVERY_COLUMNS)
+            .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+            .where(m.Delivery.revision == m.StoredPost.revision, m.Delivery.action == Action.PUBLISH)
+            .order_by(m.Delivery.seq)
+        )
+        for delivery in session.execute(_in_range(current, start, end)):
+            by_post[delivery.post_id].append(delivery)
+    for post in posts:
+        summary = _summary(config, post, by_post.get(post.id, []))
+        if _wanted(summary, chosen):
+            days[summary["day"]].append(summary)
     return {
         "first": chosen.first.isoformat(),
         "last": chosen.last.isoformat(),
@@ -168,6 +196,8 @@ def post_detail(config: Config, post_id: str) -> dict[str, Any]:
         by_id = {d.id: d for d in post.deliveries}
         data = _post(post)
         data["deliveries"] = [_measured(d, by_id) for d in post.deliveries if d.revision == post.revision]
-        data.update(_summary(config, post))
+        current = [d for d in post.deliveries if d.revision == post.revision and d.action is Action.PUBLISH]
+        data.update(_summary(config, post, current))
+        data.update(text_cy=post.text_cy, text_en=post.text_en)
         data["history"] = _history(session, post_id)
         return data

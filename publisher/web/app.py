@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from publisher import i18n
 from publisher.config import Config
+from publisher.services.server import keep_database_open
 from publisher.services.users import secret_key
 from publisher.web import security
 from publisher.web.labels import label
@@ -102,6 +103,7 @@ def create_app(config: Config) -> Flask:
         MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
     )
     app.extensions["publisher"] = config
+    keep_database_open(config)
     app.before_request(_language)
     app.before_request(security.check_csrf)
     app.before_request(security.load_user)

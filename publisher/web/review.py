@@ -38,7 +38,9 @@ def review_list() -> Any:
 
 
 def _refused(item_id: int, exc: ReviewRefused, text: str | None = None) -> Any:
-    return _page(422, problem_item=item_id, problem=str(exc), findings=exc.findings, submitted=text)
+    """A refusal on the item: with findings, the correction broke a rule; without, this person may not review."""
+    problem = _("The correction breaks the rules: fix what the findings say.") if exc.findings else str(exc)
+    return _page(422, problem_item=item_id, problem=problem, findings=exc.findings, submitted=text)
 
 
 @blueprint.route("/review/<int:item_id>/approve", methods=["POST"])

@@ -220,3 +220,90 @@ def test_the_web_layer_runs_no_query() -> None:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.startswith(("sqlalchemy", "publisher.queue"))]
     assert offenders == []
+
+
+def test_a_second_factor_is_asked_for_and_each_code_works_once(web: Any, project: Project) -> None:
+    import pyotp
+
+    from publisher.services.users import add_user as add
+
+    _user, uri = add(project.config(), "Dafydd", "viewer", PASSWORD, True, "test", datetime.now(UTC))
+    assert uri is not None and uri.startswith("otpauth://totp/")
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "six-digit code" in login(client, "Dafydd").get_data(as_text=True)
+    code = pyotp.parse_uri(uri).now()
+    token = csrf(client.get("/login").get_data(as_text=True))
+    form = {"name": "Dafydd", "password": PASSWORD, "code": code, "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 302
+    again = web.test_client()
+    token = csrf(again.get("/login").get_data(as_text=True))
+    assert again.post("/login", data={**form, "csrf_token": token}).status_code == 401, "a code is accepted once"
+
+
+def test_single_sign_on_is_audited_as_such(web: Any, project: Project) -> None:
+    web.test_client().get("/calendar", headers={"X-Remote-User": "viewer"}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    from publisher.services.audit import recent_events
+
+    [event] = [e for e in recent_events(project.config()) if e["action"] == "web_login"]
+    assert event["actor"] == "viewer" and "trusted header" in event["detail"]
+
+
+def test_a_trusted_header_needs_its_proxies(project: Project) -> None:
+    from publisher.errors import ConfigError
+
+    project.write("config/publisher.toml", project.config_path.read_text() + '\n[web]\ntrusted_header = "X-User"\n')
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        project.config()
+
+
+def _welsh_message(project: Project) -> int:
+    from publisher.queue import models as m
+    from publisher.queue.db import open_database
+    from publisher.queue.states import MessageKind, MessageLanguage
+
+    now = datetime.now(UTC)
+    with open_database(project.config()) as db, db.sessions.begin() as session:
+        message = m.InboxMessage(
+            account="powys-facebook",
+            platform="facebook",
+            remote_id="c1",
+            kind=MessageKind.COMMENT,
+            author_handle="Dai",
+            text="Pryd mae'r llyfrgell ar agor ddydd Sadwrn?",
+            language=MessageLanguage.WELSH,
+            language_basis="detected",
+            received_at=now,
+            collected_at=now,
+            reply_target={"id": "c1", "url": None, "extra": {}},
+            hideable=True,
+            ack_due_at=now + timedelta(days=1),
+            answer_due_at=now + timedelta(days=5),
+        )
+        session.add(message)
+        session.flush()
+        return message.id
+
+
+def test_the_inbox_refuses_english_to_a_welsh_message_and_sends_welsh(project: Project, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PUBLISHER_WEB_SECRET_KEY", SECRET)
+    project.write("config/publisher.toml", project.config_path.read_text() + WEB_CONFIG + "\n[inbox]\n")
+    add_user(project.config(), "comms", "comms", PASSWORD, False, "test", datetime.now(UTC))
+    message = _welsh_message(project)
+    from publisher.services.server import close_database
+    from publisher.web.app import create_app
+
+    client = _client(create_app(project.config()), "en")
+    try:
+        login(client, "comms")
+        page = client.get("/inbox").get_data(as_text=True)
+        assert f"#{message}" in page and 'lang="cy"' in page
+        token = csrf(client.get(f"/inbox/{message}").get_data(as_text=True))
+        english = {"en": "The library is open on Saturday from nine until one.", "csrf_token": token}
+        refused = client.post(f"/inbox/{message}/reply", data=english)
+        assert refused.status_code == 422 and "The answer was refused" in refused.get_data(as_text=True)
+        welsh = {"cy": "Mae'r llyfrgell ar agor ddydd Sadwrn o naw tan un o'r gloch.", "csrf_token": token}
+        assert client.post(f"/inbox/{message}/reply", data=welsh).status_code == 302
+        assert ("comms", "inbox_reply") in _events(project)
+    finally:
+        close_database()

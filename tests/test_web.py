@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from web_support import PASSWORD, SECRET, WEB_CONFIG, csrf, login, seed_posts
+from web_support import PASSWORD, SECRET, WEB_CONFIG, csrf, login, seed_posts, welsh_message
 
 from publisher.cli import cli
 from publisher.services.users import add_user
@@ -257,39 +257,11 @@ def test_a_trusted_header_needs_its_proxies(project: Project) -> None:
         project.config()
 
 
-def _welsh_message(project: Project) -> int:
-    from publisher.queue import models as m
-    from publisher.queue.db import open_database
-    from publisher.queue.states import MessageKind, MessageLanguage
-
-    now = datetime.now(UTC)
-    with open_database(project.config()) as db, db.sessions.begin() as session:
-        message = m.InboxMessage(
-            account="powys-facebook",
-            platform="facebook",
-            remote_id="c1",
-            kind=MessageKind.COMMENT,
-            author_handle="Dai",
-            text="Pryd mae'r llyfrgell ar agor ddydd Sadwrn?",
-            language=MessageLanguage.WELSH,
-            language_basis="detected",
-            received_at=now,
-            collected_at=now,
-            reply_target={"id": "c1", "url": None, "extra": {}},
-            hideable=True,
-            ack_due_at=now + timedelta(days=1),
-            answer_due_at=now + timedelta(days=5),
-        )
-        session.add(message)
-        session.flush()
-        return message.id
-
-
 def test_the_inbox_refuses_english_to_a_welsh_message_and_sends_welsh(project: Project, monkeypatch: Any) -> None:
     monkeypatch.setenv("PUBLISHER_WEB_SECRET_KEY", SECRET)
     project.write("config/publisher.toml", project.config_path.read_text() + WEB_CONFIG + "\n[inbox]\n")
     add_user(project.config(), "comms", "comms", PASSWORD, False, "test", datetime.now(UTC))
-    message = _welsh_message(project)
+    message = welsh_message(project.config())
     from publisher.services.server import close_database
     from publisher.web.app import create_app
 

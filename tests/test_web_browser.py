@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from emergency_support import BASE_ARGS, run_emergency
-from web_support import PASSWORD, SECRET, seed_posts
+from web_support import PASSWORD, SECRET, seed_posts, welsh_message
 
 from publisher.cli import cli
 from publisher.services.users import add_user
@@ -68,7 +68,7 @@ def _prepare(project: Project) -> None:
     """Users, two emergency posts awaiting review, and a month of posts in every state."""
     project.write(
         "config/publisher.toml",
-        project.config_path.read_text() + "\n[web]\nsecure_cookies = false\n",
+        project.config_path.read_text() + "\n[web]\nsecure_cookies = false\n\n[inbox]\n",
     )
     config = project.config()
     now = datetime.now(UTC)
@@ -79,6 +79,7 @@ def _prepare(project: Project) -> None:
     listed = json.loads(CliRunner().invoke(cli, ["review", "list", "--format", "json"]).output)["items"]
     assert len(listed) == 2
     seed_posts(config, now.replace(hour=9, minute=0) - timedelta(days=3), 12, timedelta(hours=13))
+    welsh_message(config)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +226,7 @@ def test_a_forged_form_is_refused_and_a_translator_refused_an_admin_page(browser
 def test_every_page_passes_axe_and_is_kept_as_a_screenshot(browser: Any, server: str, language: str) -> None:
     page = _page(browser, server, "admin", language)
     problems = {}
-    for path in (*PAGES, "/posts/post-00000"):
+    for path in (*PAGES, "/posts/post-00000", "/inbox/1"):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == language, path
         name = path.strip("/").replace("?", "-").replace("=", "-").replace("/", "-") or "home"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.db import open_database
-from publisher.queue.states import DeliveryState, PostState
+from publisher.queue.states import DeliveryState, MessageKind, MessageLanguage, PostState
 
 SECRET = "a-test-secret-key-that-is-long-enough-for-the-web-0123456789"
 PASSWORD = "correct horse battery staple"
@@ -83,3 +83,28 @@ def login(client: Any, name: str, password: str = PASSWORD) -> Any:
     """Log in through the form, as a browser would."""
     token = csrf(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+
+
+def welsh_message(config: Config) -> int:
+    """A Welsh comment from the public on the ``powys-facebook`` account, waiting for an answer."""
+    now = datetime.now(UTC)
+    with open_database(config) as db, db.sessions.begin() as session:
+        message = m.InboxMessage(
+            account="powys-facebook",
+            platform="facebook",
+            remote_id="c1",
+            kind=MessageKind.COMMENT,
+            author_handle="Dai",
+            text="Pryd mae'r llyfrgell ar agor ddydd Sadwrn?",
+            language=MessageLanguage.WELSH,
+            language_basis="detected",
+            received_at=now,
+            collected_at=now,
+            reply_target={"id": "c1", "url": None, "extra": {}},
+            hideable=True,
+            ack_due_at=now + timedelta(days=1),
+            answer_due_at=now + timedelta(days=5),
+        )
+        session.add(message)
+        session.flush()
+        return message.id

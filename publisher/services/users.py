@@ -162,9 +162,8 @@ def add_user(
 def list_users(config: Config) -> list[dict[str, Any]]:
     """Every user with their role, whether they have a password and a second factor, and open sessions."""
     with open_database(config) as db, db.sessions() as session:
-        counts = dict(
-            session.execute(select(m.WebSession.user_id, func.count()).group_by(m.WebSession.user_id)).tuples().all()
-        )
+        grouped = session.execute(select(m.WebSession.user_id, func.count()).group_by(m.WebSession.user_id))
+        counts = {user_id: count for user_id, count in grouped}
         return [
             {
                 "name": row.name,

@@ -91,13 +91,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     project.write("config/publisher.toml", BASE_CONFIG)
     project.content.mkdir(parents=True, exist_ok=True)
-    here = Path.cwd()
-    os.chdir(root)
-    os.environ["PUBLISHER_WEB_SECRET_KEY"] = SECRET
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("PUBLISHER_WEB_SECRET_KEY", SECRET)
         _prepare(project)
-    finally:
-        os.chdir(here)
     port = _free_port()
     env = {**os.environ, "PUBLISHER_WEB_SECRET_KEY": SECRET, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", "from publisher.cli import main; main()", "--config", str(project.config_path)]

@@ -279,3 +279,17 @@ def test_the_inbox_refuses_english_to_a_welsh_message_and_sends_welsh(project: P
         assert ("comms", "inbox_reply") in _events(project)
     finally:
         close_database()
+
+
+def test_an_unexpected_error_is_a_plain_page_in_the_persons_language(web: Any, monkeypatch: Any) -> None:
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("publisher.web.pages.needs_a_person", broken)
+    client = _client(web, "cy")
+    login(client, "viewer")
+    web.testing = False  # as in production: the error handler, not the exception
+    response = client.get("/queue")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Aeth rhywbeth o" in page and "disk is full" not in page

@@ -110,6 +110,7 @@ def create_app(config: Config) -> Flask:
     app.after_request(security.headers)
     app.teardown_request(_reset_language)
     app.register_error_handler(HTTPException, security.error_page)
+    app.register_error_handler(Exception, security.server_error)
     _install_templates(app)
     _register(app)
     return app

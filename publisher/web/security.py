@@ -163,3 +163,9 @@ def error_page(error: Any) -> tuple[str, int]:
     detail = getattr(error, "description", None) if code == 403 else None
     description = detail if isinstance(detail, str) and not detail.startswith("You don't") else messages.get(code)
     return render_template("error.html", code=code, message=description or _("Something went wrong.")), code
+
+
+def server_error(error: Exception) -> tuple[str, int]:
+    """Anything unexpected: logged in full for the administrator, a plain page for the person (no traceback)."""
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
+    return render_template("error.html", code=500, message=_("Something went wrong.")), 500

@@ -26,6 +26,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from publisher.durations import parse_duration, parse_working_days
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.operations import (
+    Notifications,
+    QuietPeriod,
+    Repository,
+    check_address,
+    parse_after_pause,
+    parse_notifications,
+    parse_quiet_periods,
+    parse_repository,
+)
 from publisher.platforms.account import Account
 from publisher.platforms.specs import SPECS
 
@@ -57,6 +67,10 @@ _TOP_KEYS = {
     "audit_log",
     "costs",
     "accounts_check",
+    "content",
+    "notifications",
+    "quiet_periods",
+    "after_pause",
     "media",
     "accessibility",
     "links",
@@ -73,6 +87,7 @@ _COMMON_ACCOUNT_KEYS = (
     "welsh_account",
     "english_account",
     "allow_split",
+    "administrator_email",
 )
 _TEAM_KEYS = {"hours", "holidays", "review_within_working_days", "members"}
 _MT_KEYS = {"provider", "endpoint", "key_env", "region"}
@@ -272,6 +287,10 @@ class Config:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     costs: dict[str, Price] = field(default_factory=dict)
     accounts_check: AccountsCheck = field(default_factory=AccountsCheck)
+    repository: Repository | None = None  # [content] repository: the daemon follows it (docs/configuration.md)
+    notifications: Notifications = field(default_factory=Notifications)
+    quiet_periods: tuple[QuietPeriod, ...] = ()
+    after_pause: str = "publish"  # posts due during a pause: "publish" when it ends, or "expire"
     media: MediaSettings = field(default_factory=MediaSettings)
     accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
     links: LinkSettings = field(default_factory=LinkSettings)
@@ -479,6 +498,7 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
         platform=platform,
         strategy=strategy,
         administrator=raw.get("administrator"),
+        administrator_email=check_address(raw.get("administrator_email"), f"{where}administrator_email", path),
         credentials_env=raw.get("credentials_env"),
         api_base=api_base,
         path=_account_path(name, platform, raw, path, root),
@@ -880,23 +900,31 @@ def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read, validate and resolve the config file at ``path``."""
+    """Read, validate and resolve the config file at ``path``.
+
+    With ``[content] repository``, the content, schedules and registers are
+    read from the daemon's working copy of that repository, at the same
+    places as in the repository (docs/configuration.md "content").
+    """
     path = Path(path) if path is not None else default_config_path()
     data_bytes, raw = _read_toml(path)
     _check_no_secrets(raw, path)
     _check_keys(raw, _TOP_KEYS, "", path)
     root = path.resolve().parent.parent
     database = os.environ.get("PUBLISHER_DATABASE_URL") or _str(raw, "database", "sqlite:///publisher.db", "", path)
+    repository = parse_repository(raw, path, root)
+    content_root = repository.working_copy if repository is not None else root
+    timezone = _parse_timezone(raw, path)
     accounts = _parse_accounts(raw, path, root)
     return Config(
         path=path,
         root=root,
-        timezone=_parse_timezone(raw, path),
-        content_dir=root / _str(raw, "content_dir", "content", "", path),
-        schedules_dir=root / _str(raw, "schedules_dir", "schedules", "", path),
+        timezone=timezone,
+        content_dir=content_root / _str(raw, "content_dir", "content", "", path),
+        schedules_dir=content_root / _str(raw, "schedules_dir", "schedules", "", path),
         database=database,
-        consent_register=root / _str(raw, "consent_register", "config/consent.csv", "", path),
-        wordbank=root / _str(raw, "wordbank", "config/wordbank.yaml", "", path),
+        consent_register=content_root / _str(raw, "consent_register", "config/consent.csv", "", path),
+        wordbank=content_root / _str(raw, "wordbank", "config/wordbank.yaml", "", path),
         max_lateness=_parse_max_lateness(raw, path),
         translation_team=_parse_team(raw, path),
         machine_translation=_parse_machine_translation(raw, path),
@@ -907,6 +935,10 @@ def load_config(path: Path | None = None) -> Config:
         daemon=_parse_daemon(raw.get("daemon", {}), path),
         costs=_parse_costs(raw, path),
         accounts_check=_parse_accounts_check(raw, path),
+        repository=repository,
+        notifications=parse_notifications(raw, path),
+        quiet_periods=parse_quiet_periods(raw, path, timezone, set(accounts)),
+        after_pause=parse_after_pause(raw, path),
         media=_parse_media(raw, path),
         accessibility=_parse_accessibility(raw, path),
         links=_parse_links(raw, path),

@@ -175,6 +175,16 @@ def fake_server() -> Iterator[FakeServer]:
 
 
 @pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that requires a login and keeps what it receives."""
+    from _smtp import start
+
+    server = start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
 def inbox_project(project: Project, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project whose five platform accounts point at the fake server, with an [inbox] table (inbox_support.py)."""
     from inbox_support import wire

@@ -122,3 +122,45 @@ def test_a_language_pair_names_two_accounts_and_no_platform(project: Project) ->
     assert "give 'platform' on its" in _config_error(project, pair)
     pair = '[accounts.p]\nwelsh_account = "a"\nenglish_account = "nope"\n[accounts.a]\nplatform = "outbox"\n'
     assert "which is not an account" in _config_error(project, pair)
+
+
+OUTBOX = '[accounts.a]\nplatform = "outbox"\n'
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ('[content]\nrepository = "https://ann:hunter22@git.example.gov.uk/c.git"\n' + OUTBOX, "URL with a password"),
+        ('[content]\nrepository = "x"\nbranch = "--upload-pack=evil"\n' + OUTBOX, "'content.branch'"),
+        ('[content]\nrepositry = "x"\n' + OUTBOX, "did you mean 'repository'"),
+        ('[notifications]\nsmtp_host = "smtp.example"\n' + OUTBOX, "'notifications.from_address'"),
+        ('[notifications]\nsmtp_password = "p"\n' + OUTBOX, "holds a secret"),
+        ('[notifications]\ncomms_team = ["not an address"]\n' + OUTBOX, "list of e-mail addresses"),
+        ('[notifications]\ndigest_at = "8am"\n' + OUTBOX, "'notifications.digest_at'"),
+        ('[[quiet_periods]]\nfrom = 2027-05-01\nto = 2027-04-01\nreason = "r"\n' + OUTBOX, "is not after"),
+        ("[[quiet_periods]]\nfrom = 2027-04-01\nto = 2027-05-01\n" + OUTBOX, "'quiet_periods[1].reason' is missing"),
+        ('[[quiet_periods]]\nfrom = 2027-04-01\nto = 2027-05-01\nreason = "r"\naccounts = ["b"]\n' + OUTBOX, "'b'"),
+        ('after_pause = "drop"\n' + OUTBOX, "'after_pause'"),
+        (OUTBOX + 'administrator_email = "A. Jones"\n', "not an e-mail address"),
+    ],
+)
+def test_the_operating_settings_are_validated_like_the_rest(project: Project, config: str, expected: str) -> None:
+    project.write("config/publisher.toml", config)
+    result = run(project, "check")
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_configuration_reference_example_loads(project: Project) -> None:
+    from pathlib import Path
+
+    from publisher.config import load_config
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    project.write("config/publisher.toml", docs.split("```toml\n", 1)[1].split("```", 1)[0])
+    config = load_config(project.config_path)
+    assert config.repository is not None and config.repository.branch == "main"
+    assert config.content_dir == project.root / "repository" / "content", "content is read from the working copy"
+    assert config.notifications.enabled and config.notifications.comms_team == ("comms@example.gov.uk",)
+    [quiet] = config.quiet_periods
+    assert quiet.reason == "pre-election period" and quiet.start.isoformat() == "2027-04-07T23:00:00+00:00"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from _smtp import PASSWORD, SmtpServer
 from conftest import Project
 from fakeplatform import FakeServer
 from inbox_support import (
@@ -213,6 +214,36 @@ def test_the_daemon_collects_tells_the_communications_team_and_status_shows_it(
         assert all(not p["id"].startswith("inbox/") for p in status["posts"]), "answers are not posts"
         text = invoke("status").output
         assert "hidden (policy 12, Communications Team told)" in text and "abusive language" in text
+        assert all(len(line) <= 80 for line in text.splitlines() if line.startswith(("Inbox", "  late"))), text
+
+
+def test_a_hidden_comment_is_mailed_to_the_communications_team_once(
+    inbox_project: Project, fake_server: FakeServer, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = inbox_project.root / "config/publisher.toml"
+    config.write_text(config.read_text() + smtp_server.config())
+    monkeypatch.setenv("PUBLISHER_SMTP_PASSWORD", PASSWORD)
+    with time_machine.travel(FRIDAY, tick=True):
+        messages = _publish_and_collect(inbox_project, fake_server, "facebook")
+        offensive = str(messages[OFFENSIVE]["id"])
+        hidden = invoke("inbox", "hide", offensive, "--reason", "abusive language", "--by", "A. Jones")
+        assert hidden.exit_code == 0 and "told by e-mail" in hidden.output, hidden.output
+        assert invoke("run", "--once").exit_code == 0
+        assert invoke("run", "--once").exit_code == 0, "a restart mails nothing again"
+    [(to, message, raw)] = [r for r in smtp_server.inbox.received if "hidden" in str(r[1]["Subject"])]
+    assert sorted(to) == ["comms@example.gov.uk", "cyfathrebu@example.gov.uk"]
+    body = message.get_content()
+    assert f"#{offensive} on ffb (facebook)" in body and "hidden by A. Jones" in body and "abusive language" in body
+    assert OFFENSIVE not in raw and PASSWORD not in raw, "the comment itself and secrets stay out of the mail"
+
+
+def test_a_pause_stops_scheduled_posts_but_not_a_hide(inbox_project: Project, fake_server: FakeServer) -> None:
+    with time_machine.travel(FRIDAY, tick=True):
+        messages = _publish_and_collect(inbox_project, fake_server, "facebook")
+        assert invoke("pause", "--reason", "a death in the community", "--by", "B. Evans").exit_code == 0
+        offensive = str(messages[OFFENSIVE]["id"])
+        hidden = invoke_json("inbox", "hide", offensive, "--reason", "abusive language", "--by", "A. Jones")
+        assert [d["state"] for d in hidden["deliveries"]] == ["published"], hidden
 
 
 def test_the_compliance_report_has_the_inbox_section_in_every_format(

@@ -82,7 +82,8 @@ def test_run_once_exits_1_when_a_post_is_held(project: Project) -> None:
     assert result.returncode == 1
     assert "held bad: validation errors translation-unreviewed" in result.stderr
     status = run_cli(project, "status")
-    assert "held: translation-unreviewed" in status.stdout
+    assert "held" in status.stdout and "translation-unreviewed" in status.stdout
+    assert "held: translation-unreviewed" in run_cli(project, "status", "bad").stdout
 
 
 def test_second_daemon_on_the_same_sqlite_database_exits_2(project: Project) -> None:

@@ -167,3 +167,67 @@ def test_preview_shows_the_assigned_slot(project: Project) -> None:
     assert (
         after["publish_at"]["utc"].startswith("2027-01-12T10:00") and "slot of 'weekly'" in after["publish_at"]["local"]
     )
+
+
+def test_a_missed_slot_moves_to_the_next_free_slot_instead_of_expiring(project: Project) -> None:
+    project.write("schedules/weekly.yaml", WEEKLY)
+    scheduled_post(project, "a", order=1)
+    scheduled_post(project, "b", order=2)
+    run_once(local(2027, 1, 11, 9, 0))
+    assert slots(local(2027, 1, 11, 9, 0))["a"] == "2027-01-12T10:00:00+00:00"
+    # The daemon was down from Monday to Thursday: a's Tuesday slot is long missed; b keeps its Friday.
+    result = run_once(local(2027, 1, 14, 9, 0))
+    assert result.exit_code == 0
+    posts = status(local(2027, 1, 14, 9, 0))
+    assert posts["a"]["state"] == "active" and posts["a"]["scheduled_at"] == "2027-01-19T10:00:00+00:00"
+    assert "was missed; moved to the next free slot" in posts["a"]["note"]
+    assert posts["b"]["scheduled_at"] == "2027-01-15T10:00:00+00:00"
+    assert [d["state"] for d in posts["a"]["deliveries"]] == ["queued"]
+
+
+def test_a_post_takes_its_schedules_accounts_unless_it_names_its_own(project: Project) -> None:
+    project.write("schedules/weekly.yaml", WEEKLY)
+    for slug in ("a", "b"):
+        project.post(
+            slug,
+            cy_front=f"schedule: weekly\n{REVIEWED}",
+            cy_body=f"Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol ({slug}).",
+            en_body=f"The library will be closed on Monday because of electrical work ({slug}).",
+        )
+    assert project.check().findings == []
+    run_once(local(2027, 1, 11, 9, 0))
+    assert [d["account"] for d in status(local(2027, 1, 11, 9, 0))["a"]["deliveries"]] == ["local"]
+    project.post(
+        "c",
+        cy_front=f"schedule: weekly\naccounts: [local-separate]\n{REVIEWED}",
+        cy_body="Bydd y llyfrgell ar gau ddydd Llun oherwydd gwaith trydanol (c).",
+        en_body="The library will be closed on Monday because of electrical work (c).",
+    )
+    [finding] = project.check().findings
+    assert (finding.code, finding.severity, finding.line) == ("accounts-differ", "warning", 3)
+    assert "its schedule 'weekly' posts to local" in finding.message
+
+
+def test_checking_one_file_reports_the_schedule_findings_of_a_full_check(project: Project) -> None:
+    project.write("schedules/weekly.yaml", WEEKLY)
+    scheduled_post(project, "a")
+    scheduled_post(project, "b")
+    full = [f for f in project.check().findings if f.post.startswith("schedule:")]
+    one = project.check(targets=(project.content / "a.cy.md",))
+    assert [f for f in one.findings if f.post.startswith("schedule:")] == full == []
+    (project.content / "b.cy.md").unlink()
+    (project.content / "b.en.md").unlink()
+    full = [f for f in project.check().findings if f.code == "schedule-empty"]
+    one = project.check(targets=(project.content / "a.cy.md",))
+    assert [f for f in one.findings if f.code == "schedule-empty"] == full and len(full) == 1
+    whole = project.check(targets=(project.root / "schedules" / "weekly.yaml",))
+    assert whole.posts == 1, "a schedule file checks every post"
+
+
+def test_a_schedule_with_a_start_date_has_no_slot_before_it(project: Project) -> None:
+    project.write("schedules/weekly.yaml", WEEKLY + "starts: 2027-03-01\n")
+    scheduled_post(project, "a")
+    run_once(local(2027, 1, 11, 9, 0))
+    assert slots(local(2027, 1, 11, 9, 0))["a"] == "2027-03-02T10:00:00+00:00"
+    project.write("schedules/weekly.yaml", WEEKLY + "starts: 1 March\n")
+    assert "starts = '1 March' is not a date" in " ".join(f.message for f in project.check().findings)

@@ -293,3 +293,19 @@ def test_an_unexpected_error_is_a_plain_page_in_the_persons_language(web: Any, m
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Aeth rhywbeth o" in page and "disk is full" not in page
+
+
+def test_retry_and_pause_are_audited_with_the_web_user(web: Any, project: Project) -> None:
+    seed_posts(project.config(), datetime.now(UTC) - timedelta(days=1), 4)
+    add_user(project.config(), "Siân", "comms", PASSWORD, False, "test", datetime.now(UTC))
+    client = _client(web, "cy")
+    login(client, "Siân")
+    token = csrf(client.get("/queue").get_data(as_text=True))
+    assert client.post("/queue/retry", data={"post": "post-00002", "csrf_token": token}).status_code == 302
+    assert "Mae 1 neges post-00002 yn ôl yn y ciw" in client.get("/queue").get_data(as_text=True)
+    assert client.post("/queue/pause", data={"reason": "", "csrf_token": token}).status_code == 302
+    assert "Dywedwch pam" in client.get("/queue").get_data(as_text=True)
+    client.post("/queue/pause", data={"reason": "incident", "account": "local", "csrf_token": token})
+    client.post("/queue/resume", data={"account": "local", "csrf_token": token})
+    events = _events(project)
+    assert {("Siân", "retried"), ("Siân", "paused"), ("Siân", "resumed")} <= set(events)

@@ -265,3 +265,30 @@ def test_keyboard_only_login_and_a_form(browser: Any, server: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**state=**")
     assert "state=scheduled" in page.url
+
+
+def test_retry_pause_and_resume_from_the_queue(browser: Any, server: str) -> None:
+    page = _page(browser, server, "Siân Comms", "en")
+    page.goto("/queue")
+    row = page.locator("tr", has_text="post-00002")
+    assert row.locator(".state-failed").count() == 1
+    row.locator("button", has_text="Retry").click()
+    assert "back in the queue, Welsh first" in page.locator(".notice").inner_text()
+    assert page.locator("tr", has_text="post-00002").count() == 0, "no longer failed"
+    page.fill("#pause-reason", "A major incident: hold the scheduled posts")
+    page.locator("button", has_text="Pause scheduled posts").click()
+    assert "Paused" in page.locator(".notice").inner_text()
+    assert "A major incident" in page.locator("ul.pauses").inner_text()
+    page.goto("/calendar")
+    assert page.locator(".state-paused").count() > 0, "scheduled posts show as paused"
+    _shot(page, "calendar-paused-en")
+    page.goto("/queue")
+    page.locator("ul.pauses button", has_text="Resume").click()
+    assert "Resumed" in page.locator(".notice").inner_text()
+    assert page.locator("ul.pauses").count() == 0
+    translator = _page(browser, server, "Gwenllian Morgan", "en")
+    translator.goto("/queue")
+    assert translator.locator("button", has_text="Retry").count() == 0, "a translator sees no retry button"
+    token = translator.locator("input[name=csrf_token]").first.get_attribute("value")
+    refused = translator.request.post(server + "/queue/retry", form={"post": "post-00006", "csrf_token": token})
+    assert refused.status == 403, "and may not retry"

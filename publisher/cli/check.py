@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -84,18 +85,38 @@ def render_text(result: CheckResult, colour: bool) -> str:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@click.option(
+    "--changed-since",
+    "since",
+    metavar="REF",
+    default=None,
+    help="Hold only posts changed since this git commit or branch to the time rules (CI).",
+)
+@click.option(
+    "--accounts", "accounts", is_flag=True, help="Also report accounts without credentials in the environment."
+)
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool) -> None:
+def check(
+    ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool, since: str | None, accounts: bool
+) -> None:
     """Validate the content (the whole content folder, or the given files/folders).
 
-    Exit 1 if any error is found; warnings alone exit 0.
+    Only new and changed posts (since REF, else since the last commit, and
+    the files named) are held to the time rules: a post already out is
+    history. Exit 1 if any error is found; warnings alone exit 0.
     """
+    from publisher.content.git import GitError
+
     config = config_from(ctx)
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise click.BadParameter(f"no such file or folder: {path}", param_hint="PATH")
-    with progress_bar(sys.stderr, "Checking posts") as progress:
-        result = check_content(config, paths, use_cache=not no_cache, progress=progress)
+    env = dict(os.environ) if accounts else None
+    try:
+        with progress_bar(sys.stderr, "Checking posts") as progress:
+            result = check_content(config, paths, use_cache=not no_cache, progress=progress, since=since, env=env)
+    except GitError as exc:
+        raise click.BadParameter(str(exc), param_hint="--changed-since") from None
     if fmt == "json":
         click.echo(render_json(result))
     elif fmt == "github":

@@ -78,6 +78,8 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
         return False
     if not (as_json and yes):
         click.echo(render_text(prepared.preview), err=as_json)
+        for pause in prepared.paused:
+            click.echo(printable(f"PAUSED: {pause}"), err=as_json)
         note = next_available_note(config_from(ctx), now)
         click.echo(f"\nWelsh source: {prepared.source}; {note}; a review item will be created.", err=as_json)
     if not yes and not click.confirm("Publish this now?", default=False, err=as_json):

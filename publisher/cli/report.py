@@ -80,6 +80,15 @@ def _text(report: Any) -> str:
         review = f"; review {post.review_state}" if post.review_state else ""
         line = f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {welsh} en {english} {order}; "
         lines.append(printable(line + f"Welsh: {post.translation_source}{review}"))
+        commit = f"commit {post.commit[:12]} by {post.author}" if post.commit else "not from a commit"
+        lines.append(printable(f"    {commit}; Welsh reviewed by {post.reviewer or '-'}"))
+    for pause in report.pauses:
+        whom = pause["account"] or "every account"
+        lines.append(
+            printable(
+                f"paused: {whom} from {pause['from']} to {pause['to'] or 'now'} ({pause['hours']} h): {pause['reason']}"
+            )
+        )
     totals = report.totals
     reasons = ", ".join(f"{c}: {n}" for c, n in totals.held_reasons.items())
     lines.append(

@@ -23,7 +23,15 @@ def search(ctx: click.Context, text: str, fmt: str) -> None:
     """Find phrases and templates containing TEXT, in Welsh or English."""
     from publisher.services.wordbank import search as find
 
-    found = find(config_from(ctx), text)
+    config = config_from(ctx)
+    found = find(config, text)
+    if found.missing is not None:
+        click.echo(
+            f"publisher: there is no word bank: {found.missing} does not exist ('wordbank' in {config.path}); "
+            "'publisher init' writes a starter one with the emergency templates",
+            err=True,
+        )
+        ctx.exit(1)
     if fmt == "json":
         data = {
             "phrases": [{"en": p.en, "cy": p.cy} for p in found.phrases],

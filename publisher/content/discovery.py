@@ -9,6 +9,7 @@ name and go on with every other post.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,4 +136,54 @@ def pair(files: Iterable[PostFile], slugs: dict[Path, str]) -> list[Post]:
     return [posts[s] for s in sorted(posts)]
 
 
-__all__ = ["LANGUAGES", "FoundFile", "display_path", "find_files", "pair", "read_file"]
+_STRAY = re.compile(
+    r"^(?P<stem>.+?)\.(?P<tag>cy|cym|cymraeg|welsh|wel|en|eng|english|saesneg)(?P<ext>(?:\.(?:md|markdown|mdown|txt))+)$",
+    re.IGNORECASE,
+)
+_WELSH_TAGS = {"cy", "cym", "cymraeg", "welsh", "wel"}
+
+
+@dataclass(frozen=True)
+class Stray:
+    """A file named almost like a post file (``gritting.eng.md``), which is therefore not read as one."""
+
+    path: Path
+    slug: str
+    language: Language
+    right_name: str  # the name it should have
+
+
+def _stray(path: Path, relative: str) -> Stray | None:
+    name = path.name
+    if any(name.endswith(suffix) for suffix in SUFFIXES) and not name.startswith("."):
+        return None
+    match = _STRAY.match(name)
+    if match is None:
+        return None
+    language: Language = "cy" if match.group("tag").lower() in _WELSH_TAGS else "en"
+    right_name = f"{match.group('stem')}.{language}.md"
+    folder = relative.rpartition("/")[0]
+    slug = f"{folder}/{match.group('stem')}" if folder else match.group("stem")
+    return Stray(path=path, slug=slug, language=language, right_name=right_name)
+
+
+def find_strays(root: Path, targets: Iterable[Path] = ()) -> list[Stray]:
+    """Files under ``root`` (or at/under ``targets``) named nearly, but not exactly, like post files."""
+    root = root.absolute()
+    found: dict[Path, Stray] = {}
+    for target in [t.absolute() for t in targets] or [root]:
+        if not target.is_relative_to(root):
+            continue
+        walked: Iterator[Path]
+        if target.is_dir() and not target.is_symlink():
+            walked = (Path(d) / f for d, _, files in os.walk(target) for f in files)
+        else:
+            walked = iter([target])
+        for path in walked:
+            stray = _stray(path, path.relative_to(root).as_posix())
+            if stray is not None:
+                found[path] = stray
+    return sorted(found.values(), key=lambda s: s.path)
+
+
+__all__ = ["LANGUAGES", "FoundFile", "Stray", "display_path", "find_files", "find_strays", "pair", "read_file"]

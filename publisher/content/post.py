@@ -126,6 +126,7 @@ class Post:
     slug: str
     cy: PostFile | None = None
     en: PostFile | None = None
+    schedule_accounts: list[str] | None = None  # its schedule's accounts, taken when it names none itself
 
     def files(self) -> list[PostFile]:
         """The files present, Welsh first."""
@@ -156,7 +157,9 @@ class Post:
 
     @property
     def accounts(self) -> list[str]:
-        return list(self.shared("accounts") or [])
+        """The accounts it names, else those of the schedule it names (docs/schedules.md)."""
+        own = self.shared("accounts")
+        return list(own) if own else list(self.schedule_accounts or [])
 
     @property
     def thread(self) -> bool:

@@ -10,7 +10,7 @@ that happens twice (autumn) runs once, at the first.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,11 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.config import WEEKDAYS, Config
-from publisher.content.post import decode
+from publisher.content.post import Post, decode
 from publisher.content.safe_yaml import Loaded, YamlProblem, key_lines, load
 from publisher.files import KIB, UnreadableFile, read_bounded
 
-KEYS = ("name", "timezone", "accounts", "slots", "skip_bank_holidays", "recurring", "translation")
+KEYS = ("name", "timezone", "accounts", "slots", "skip_bank_holidays", "recurring", "translation", "starts")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Schedule:
     accounts: list[str] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
     skip_bank_holidays: bool = False
+    starts: date | None = None  # no slot before this day (a rhythm that begins next term)
     recurring: dict[str, str] | None = None
     reviewed: bool = False
     reviewer: str = ""
@@ -67,6 +68,8 @@ def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[
     from publisher.workdays import bank_holidays
 
     day = start.astimezone(schedule.timezone).date()
+    if schedule.starts is not None and schedule.starts > day:
+        day = schedule.starts
     for _ in range(366 * 3):
         if not (schedule.skip_bank_holidays and day in bank_holidays(day.year)):
             for when in sorted(
@@ -181,6 +184,16 @@ def _parse_recurring(data: dict[str, Any], schedule: Schedule) -> None:
         schedule.reviewer = str(translation["reviewer"])
 
 
+def _parse_starts(data: dict[str, Any], schedule: Schedule) -> None:
+    value = data.get("starts")
+    if value is None:
+        return
+    try:
+        schedule.starts = date.fromisoformat(str(value).strip())
+    except ValueError:
+        schedule.problems.append((schedule.line("starts"), f"starts = {value!r} is not a date like 2027-01-04"))
+
+
 def load_schedule(path: Path, config: Config) -> Schedule:
     """Read one schedule file; every problem is recorded, never raised."""
     schedule = Schedule(name=path.stem, path=path, timezone=config.timezone)
@@ -190,6 +203,7 @@ def load_schedule(path: Path, config: Config) -> Schedule:
     schedule.name = str(data.get("name") or path.stem)
     _parse_keys(data, schedule)
     schedule.skip_bank_holidays = bool(data.get("skip_bank_holidays", False))
+    _parse_starts(data, schedule)
     _parse_slots(data.get("slots"), schedule)
     _parse_recurring(data, schedule)
     return schedule
@@ -228,3 +242,11 @@ def schedule_names(directory: Path) -> frozenset[str]:
             pass
         names.add(name)
     return frozenset(names)
+
+
+def inherit_accounts(post: Post, schedules: Mapping[str, Schedule] | Mapping[str, list[str]]) -> None:
+    """A post naming a schedule takes that schedule's accounts (used when it names none of its own)."""
+    name = post.shared("schedule")
+    found = schedules.get(name) if isinstance(name, str) else None
+    if found is not None:
+        post.schedule_accounts = list(found.accounts if isinstance(found, Schedule) else found)

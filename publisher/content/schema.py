@@ -9,7 +9,9 @@ finding instead of a crash in every rule that reads it.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 KNOWN_KEYS = (
@@ -135,9 +137,26 @@ def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
                 meta.problems.append(Problem(line, "'translation.reviewed' must be true or false"))
             else:
                 translation.reviewed = value
+        elif key_name == "reviewed_on" and value is not None and not _is_date(value):
+            meta.problems.append(
+                Problem(
+                    line,
+                    f"'translation.reviewed_on' = {str(value)!r} is not a date: "
+                    "write it as YYYY-MM-DD, e.g. 2026-11-25",
+                )
+            )
         elif value is not None:
             setattr(translation, key_name, str(value))
     meta.translation = translation
+
+
+def _is_date(value: Any) -> bool:
+    """A calendar date written YYYY-MM-DD (front matter keeps dates as the text written)."""
+    try:
+        date.fromisoformat(str(value).strip())
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()))
 
 
 def _text_value(key: str, value: Any, line: int, meta: FileMeta) -> None:

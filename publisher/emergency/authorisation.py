@@ -33,5 +33,9 @@ def check_allowed(config: Config, by: str, now: datetime, override_hours: bool) 
 
 
 def next_available_note(config: Config, now: datetime) -> str:
-    """When the Translation Team can next review the post."""
+    """When the Translation Team can review the post: now, if they are at work (``--override-hours``), else next."""
+    if team_at_work(config, now):
+        local = now.astimezone(config.timezone)
+        _, until = config.translation_team.hours[WEEKDAYS[local.weekday()]]
+        return f"the Translation Team is at work now (until {until:%H:%M}): ask them to review the Welsh today"
     return f"the Translation Team is next at work {next_at_work(config, now):%A %d %B %H:%M}"

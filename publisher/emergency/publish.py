@@ -33,6 +33,7 @@ from publisher.queue.audit import record
 from publisher.queue.db import open_database
 from publisher.queue.deliveries import create_deliveries
 from publisher.queue.dispatcher import Dispatcher
+from publisher.queue.pauses import Span, paused_for
 from publisher.queue.states import PostSource, PostState, TranslationSource
 from publisher.rules import build_context, run
 from publisher.text.preview import describe
@@ -81,6 +82,7 @@ class Prepared:
     source: TranslationSource
     findings: list[Finding]
     preview: dict[str, Any]
+    paused: list[str] = field(default_factory=list)  # pauses in force for its accounts (it goes out anyway)
 
     @property
     def has_errors(self) -> bool:
@@ -217,7 +219,14 @@ def prepare(config: Config, request: EmergencyRequest, now: datetime, translate:
     errors = sorted({f.code for f in findings if f.severity == "error"})
     local = f"{now.astimezone(config.timezone):%Y-%m-%d %H:%M} {config.timezone.key}"
     preview = describe(config, post, None, errors, {"local": local, "utc": now.isoformat()})
-    return Prepared(request=request, post=post, source=source, findings=findings, preview=preview)
+    paused = [_pause_note(span) for span in paused_for(config, request.accounts, now)]
+    return Prepared(request=request, post=post, source=source, findings=findings, preview=preview, paused=paused)
+
+
+def _pause_note(span: Span) -> str:
+    whom = span.account or "every account"
+    until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else " until resumed"
+    return f"scheduled posts to {whom} are paused{until} ({span.reason}); this emergency post goes out anyway"
 
 
 def _store(session: Any, config: Config, prepared: Prepared, now: datetime) -> int:

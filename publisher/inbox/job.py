@@ -2,8 +2,8 @@
 
 Each run collects from every inbox account, deletes personal data past
 ``keep_for``, logs each newly hidden comment for the Communications Team
-(policy 12: the mail channel does not exist yet, so the log and ``status``
-carry it), and once per working day warns of messages past their
+(policy 12; with ``[notifications]`` set up, the daemon also mails them:
+publisher/queue/notices.py), and once per working day warns of messages past their
 acknowledgement or answer time, Welsh first.
 """
 

@@ -3,7 +3,8 @@
 Hiding goes through the queue like an answer (a hide made twice leaves the
 comment hidden). With ``--notice`` the bilingual removal notice goes under
 our post, Welsh first. Who hid it and why is recorded; the Communications
-Team is told through the daemon's log and ``status``. Marking a message as
+Team is told through the daemon's log, ``status`` and (with ``[notifications]``)
+e-mail. Marking a message as
 needing no answer stops its clock, with the reason; assigning it names who
 answers. Each is audited with who did it.
 """
@@ -95,8 +96,14 @@ def hide(
             action="hide",
             deliveries=outcomes(db, ids),
             warnings=warnings,
-            note=f"{team} is told through the daemon's log and 'publisher status' (policy 12)",
+            note=f"{team} is told {_HOW_TOLD[config.notifications.enabled]} (policy 12)",
         )
+
+
+_HOW_TOLD = {
+    True: "by e-mail, in the daemon's log and in 'publisher status'",
+    False: "through the daemon's log and 'publisher status'",
+}
 
 
 def no_reply(config: Config, message_id: int, reason: str, by: str, now: datetime) -> dict[str, object]:

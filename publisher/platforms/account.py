@@ -18,6 +18,7 @@ class Account:
     platform: str | None
     strategy: str = "separate"
     administrator: str | None = None
+    administrator_email: str | None = None  # who hears about this account's failures (docs/configuration.md)
     credentials_env: str | None = None
     api_base: str = ""
     path: str | None = None

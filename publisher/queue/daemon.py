@@ -8,9 +8,15 @@ of its own is the accounts check, at start and daily, off the publishing
 path (docs/commands.md "accounts check").
 
 The daemon outlives its database: a cycle that fails on the database
-(PostgreSQL restarting, a full disk, a read-only file) is retried with
+(PostgreSQL restarting, a full disk, a read-only SQLite file) is retried with
 backoff, the outage logged once when it starts and once when it ends
 (:mod:`publisher.queue.outage`), and work carries on where it was.
+
+With ``[content] repository`` it follows the content repository: a fetch
+every ``sync_interval`` and on SIGHUP, off the publishing path, into its own
+working copy (:mod:`publisher.queue.following`). E-mail about failures,
+overdue reviews and held posts goes out from a timer of its own too
+(:mod:`publisher.queue.notices`).
 
 Features above the queue (the replies inbox) hand the daemon
 :class:`Periodic` jobs: each runs on its own interval in the scheduler's
@@ -37,9 +43,12 @@ from publisher.queue import models as m
 from publisher.queue.accounts import AccountReport, check_accounts, record
 from publisher.queue.db import DaemonLock, Database, is_sqlite, open_database, sqlite_path
 from publisher.queue.dispatcher import CycleResult, Dispatcher, Observer, utcnow
+from publisher.queue.following import Follower
+from publisher.queue.notices import Notifier
 from publisher.queue.outage import Outage, is_database_trouble
-from publisher.queue.states import PostState, ReviewState
+from publisher.queue.states import DeliveryState, PostState, ReviewState
 from publisher.queue.sync import StatCache, SyncReport, sync_content
+from publisher.rules.credentials_missing import missing_credentials
 from publisher.workdays import is_working_day, working_days_between
 
 log = logging.getLogger("publisher.daemon")
@@ -71,6 +80,10 @@ def log_sync(report: SyncReport) -> None:
         log.warning("expired %s: due more than max_lateness ago, not published", post_id)
     for post_id in report.changed_after_publishing:
         log.warning("%s changed after publishing started; the change is not republished", post_id)
+    for post_id, slot in report.moved.items():
+        log.warning(
+            "%s missed its schedule slot; moved to the next free slot, %s UTC", post_id, f"{slot:%Y-%m-%d %H:%M}"
+        )
 
 
 class Daemon:
@@ -114,6 +127,11 @@ class Daemon:
         self._sync_requested = threading.Event()
         self._stats = StatCache()  # unchanged files are not re-read at each sync
         self._warned_on: date | None = None  # the day overdue reviews were last reported
+        self._fetch_requested = threading.Event()
+        self._tree = threading.Lock()  # no sync reads the working copy while a fetch rewrites it
+        self.follower = Follower(config.repository, self.db.sessions, clock) if config.repository else None
+        self.fetch_error: str | None = None  # the latest fetch's failure (run --once exits 1 on it)
+        self.notifier = Notifier(config, self.db.sessions, clock, env=env)
         self._job_running = threading.Lock()  # shutdown waits for a periodic job to finish
 
     def _serve_metrics(self, address: tuple[str, int]) -> Observer:
@@ -138,10 +156,37 @@ class Daemon:
             self.lock.release()
         self._resources.close()
 
+    def fetch(self) -> None:
+        """Bring the working copy to the followed branch's tip (a failure keeps the last good tree)."""
+        if self.follower is not None:
+            self.fetch_error = self.follower.update(self._tree).error
+
     def sync(self) -> SyncReport:
-        report = sync_content(self.config, self.db.sessions, self.clock(), self._stats)
+        if self.follower is not None and not self.follower.has_tree():
+            return SyncReport()  # never fetched: an empty folder must not cancel every post
+        with self._tree:
+            report = sync_content(self.config, self.db.sessions, self.clock(), self._stats)
         log_sync(report)
         return report
+
+    def warn_missing_credentials(self) -> None:
+        """At start: each account whose credentials are not in the environment, before anything is due."""
+        import os
+
+        for item in missing_credentials(self.config, self.env if self.env is not None else os.environ):
+            log.warning(
+                "account %s (%s) has no credentials in the environment: set %s; its posts will fail until then",
+                item.account,
+                item.platform,
+                ", ".join(item.variables),
+            )
+
+    def notify(self) -> None:
+        """Send the e-mail that is due (never raises: mail must not stop publishing)."""
+        try:
+            self.notifier.run()
+        except Exception as exc:
+            log.warning("could not work out or send notifications: %s", f"{type(exc).__name__}: {exc}")
 
     def _exclusive(self) -> bool:
         """On SQLite the lock proves no other daemon holds a lease."""
@@ -210,17 +255,52 @@ class Daemon:
                 or 0
             )
 
+    def needing_a_person(self) -> list[m.Delivery]:
+        """Deliveries of current posts that failed or need a person to decide."""
+        with self.db.sessions() as session:
+            return list(
+                session.scalars(
+                    select(m.Delivery)
+                    .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+                    .where(
+                        m.Delivery.revision == m.StoredPost.revision,
+                        (m.Delivery.state == DeliveryState.FAILED) | (m.Delivery.needs_attention == 1),
+                    )
+                    .order_by(m.Delivery.post_id, m.Delivery.seq)
+                )
+            )
+
+    def _report_problems(self, expired: list[str]) -> int:
+        """At the end of ``run --once``: each thing a person must see, and exit 1 if there is any."""
+        problems = self.needing_a_person()
+        for delivery in problems:
+            log.error(
+                "needs a person: post %s, %s, %s: %s ('publisher retry %s' once the cause is fixed)",
+                delivery.post_id,
+                delivery.account,
+                {"cy": "Welsh", "en": "English"}.get(delivery.language, delivery.language),
+                delivery.last_error or delivery.state.value,
+                delivery.post_id,
+            )
+        held = self.held_count()
+        if held:
+            log.error("%d post(s) held by validation errors: 'publisher status --state held', 'publisher check'", held)
+        return 1 if problems or held or expired or self.fetch_error else 0
+
     def run_once(self) -> int:
-        """Publish everything due now and exit: 0 all well, 1 failures or held posts."""
+        """Publish everything due now and exit: 0 all well, 1 something failed, expired now, or is held."""
         try:
-            self.sync()
+            self.warn_missing_credentials()
+            self.fetch()
+            report = self.sync()
             self.warn_overdue_reviews()
             self.dispatcher.recover(all_leases=self._exclusive())
             result = self.dispatcher.run_due()
             self._log_cycle(result)
             for job in self.jobs:
                 self.run_job(job)
-            return 1 if result.failed or self.held_count() else 0
+            self.notify()
+            return max(self._report_problems(report.expired), 1 if result.failed else 0)
         finally:
             self.close()
 
@@ -246,24 +326,46 @@ class Daemon:
         self._wake.set()
 
     def request_sync(self, *_: Any) -> None:
-        """SIGHUP (and the sync timer): re-read the content at the next loop."""
+        """The sync timer: re-read the content at the next loop."""
         self._sync_requested.set()
         self._wake.set()
+
+    def request_fetch(self, *_: Any) -> None:
+        """SIGHUP: fetch the repository (when following one) and re-read the content at once."""
+        self._fetch_requested.set()
+        self.request_sync()
+
+    def _fetch_then_sync(self) -> None:
+        """The timer's job (off the publishing path): fetch, then ask the loop to sync."""
+        try:
+            self.fetch()
+        except Exception as exc:  # the loop carries on from the last good tree
+            log.warning("fetching the content repository failed unexpectedly: %s", f"{type(exc).__name__}: {exc}")
+        self.request_sync()
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # run from a test's thread: the test stops it with stop()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        signal.signal(signal.SIGHUP, self.request_sync)
+        signal.signal(signal.SIGHUP, self.request_fetch)
 
     def _next_wake(self) -> datetime | None:
-        """The earliest moment there may be work: a delivery it could send, or a lease to recover."""
-        candidates = [t for t in (self.dispatcher.next_due(), self.dispatcher.next_lease_expiry()) if t]
+        """The earliest moment there may be work: a delivery it could send, a lease to recover, a pause ending."""
+        candidates = [
+            t for t in (self.dispatcher.next_due(), self.dispatcher.next_lease_expiry(), self._next_pause_end()) if t
+        ]
         return min(candidates) if candidates else None
+
+    def _next_pause_end(self) -> datetime | None:
+        with self.db.sessions() as session:
+            return session.scalar(select(func.min(m.Pause.ended_at)).where(m.Pause.ended_at > self.clock()))
 
     def _cycle(self, scheduler: Any) -> None:
         """One turn of the loop: sync if asked, recover expired leases, publish what is due, set the alarm."""
+        if self._fetch_requested.is_set() and self.follower is not None:
+            self._fetch_requested.clear()
+            scheduler.add_job(self._fetch_then_sync, id="fetch-now", replace_existing=True)
         if self._sync_requested.is_set():
             self._sync_requested.clear()
             self.sync()
@@ -292,6 +394,7 @@ class Daemon:
         return True
 
     def _start_up(self) -> None:
+        self.fetch()
         self.sync()
         self.dispatcher.recover(all_leases=self._exclusive())
 
@@ -320,8 +423,10 @@ class Daemon:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         interval = self.config.daemon.sync_interval.total_seconds()
-        scheduler.add_job(self.request_sync, "interval", seconds=interval, id="sync")
+        timer = self._fetch_then_sync if self.follower is not None else self.request_sync
+        scheduler.add_job(timer, "interval", seconds=interval, id="sync")
         scheduler.add_job(self.check_accounts, "interval", days=1, next_run_time=datetime.now(UTC), id="accounts")
+        scheduler.add_job(self.notify, "interval", seconds=interval, id="notify")
         for job in self.jobs:
             scheduler.add_job(
                 self.run_job,
@@ -332,6 +437,7 @@ class Daemon:
                 next_run_time=utcnow(),
             )
         scheduler.start()
+        self.warn_missing_credentials()
         log.info("publisher running (owner %s, database %s)", self.dispatcher.owner, self.db.dialect)
         try:
             while not self._stop.is_set() and not self._guarded(self._start_up):

@@ -266,12 +266,23 @@ def open_database(config: Config) -> Iterator[Database]:
         database.engine.dispose()
 
 
+def _has_schema(engine: Engine) -> bool:
+    """Whether the database holds the publisher's tables (a daemon has opened it)."""
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("alembic_version")
+
+
 @contextmanager
-def open_existing(config: Config, connect_timeout: float = 3.0) -> Iterator[Database | None]:
-    """The configured database if there is one to read (None otherwise); creates and migrates nothing.
+def open_existing(config: Config, connect_timeout: float = 3.0, upgrade: bool = False) -> Iterator[Database | None]:
+    """The configured database if there is one to read (None otherwise); creates nothing.
 
     For commands that only consult the database when it is there (``check``
-    in a content repository's CI, ``preview`` on an editor's laptop).
+    in a content repository's CI, ``preview`` on an editor's laptop), and for
+    those that act on the daemon's database and must never make one of their
+    own (``status``, ``retry``, ``pause``). With ``upgrade``, a database that
+    holds the publisher's tables is migrated to this version's schema, and one
+    that holds none counts as no database.
     """
     sqlite_file = config.sqlite_file()
     if sqlite_file is not None and not sqlite_file.exists():
@@ -279,6 +290,45 @@ def open_existing(config: Config, connect_timeout: float = 3.0) -> Iterator[Data
         return
     engine = make_engine(config.database, config.root, connect_timeout=connect_timeout)
     try:
+        if upgrade and not _upgraded(engine):
+            yield None
+            return
         yield Database(engine=engine, sessions=session_factory(engine))
     finally:
         engine.dispose()
+
+
+def _behind(engine: Engine) -> bool:
+    """Whether the schema is older than this version's (reading only: a current database is not written)."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current != ScriptDirectory.from_config(config).get_current_head()
+
+
+def _upgraded(engine: Engine) -> bool:
+    """Migrate a database that holds the publisher's tables; False when it holds none."""
+    try:
+        if not _has_schema(engine):
+            return False
+        if _behind(engine):
+            migrate(engine)
+    except Exception as exc:  # any connection failure is reported in one line
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"cannot open the database {where}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
+    return True
+
+
+def describe_location(config: Config) -> str:
+    """Where the configured database is, for a person (any password masked)."""
+    sqlite_file = config.sqlite_file()
+    if sqlite_file is not None:
+        return str(sqlite_file)
+    return masked_url(config.database)

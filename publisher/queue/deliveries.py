@@ -100,9 +100,16 @@ def cancel_waiting(session: Session, post: m.StoredPost, state: DeliveryState, r
 
 
 def started(post: m.StoredPost) -> bool:
-    """True once any delivery of the post's current revision may have reached a platform."""
+    """True once any delivery of the post's current revision may have reached a platform.
+
+    A failed delivery has not: the platform refused it, or was asked and has
+    no such post. So a post whose Welsh failed (and whose English waits
+    behind it) takes an edit as a new text to queue, not as a change "after
+    publishing" (docs/commands.md "retry").
+    """
     return any(
-        d.state in (DeliveryState.PUBLISHING, DeliveryState.UNKNOWN, DeliveryState.PUBLISHED) or d.attempts > 0
+        d.state in (DeliveryState.PUBLISHING, DeliveryState.UNKNOWN, DeliveryState.PUBLISHED)
+        or (d.attempts > 0 and d.state in WAITING_STATES)
         for d in post.deliveries
         if d.revision == post.revision
     )

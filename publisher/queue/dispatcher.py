@@ -60,6 +60,7 @@ from publisher.platforms.base import (
 from publisher.platforms.registry import make_adapter
 from publisher.queue import models as m
 from publisher.queue.audit import record
+from publisher.queue.pauses import sendable
 from publisher.queue.states import REPEATABLE_ACTIONS, Action, AttemptKind, DeliveryState, PostState
 from publisher.redaction import KNOWN
 
@@ -253,6 +254,7 @@ class Dispatcher:
                 m.Delivery.reply_to_id.is_(None),
                 exists().where(parent.id == m.Delivery.reply_to_id, parent.state == DeliveryState.PUBLISHED),
             ),
+            sendable(now),  # not while its account is paused (docs/commands.md "pause")
         )
         unleased = or_(m.Delivery.lease_until.is_(None), m.Delivery.lease_until < now)
         to_reconcile = and_(m.Delivery.state == DeliveryState.UNKNOWN, *due, unleased)
@@ -616,7 +618,7 @@ class Dispatcher:
             exc.message,
             state=DeliveryState.UNKNOWN if reconciling else DeliveryState.FAILED,
             last_error=exc.message,
-            needs_attention=1 if reconciling else 0,
+            needs_attention=1,  # refused: a person fixes the cause, then runs 'publisher retry'
             next_attempt_at=now + self.settings.retry_max,
         )
         self._report(started, "failed", "permanent", exc.message)

@@ -98,6 +98,11 @@ class StoredPost(Base):
     )
     held_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. "changed after publishing"
+    # Provenance (docs/commands.md "status"): the commit that last changed the post's files, its author,
+    # and who reviewed the Welsh. Kept as queued: a change after publishing does not rewrite them.
+    commit_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    commit_author: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(255), nullable=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -228,6 +233,51 @@ class AccountCheck(Base):
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # each needs a person
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class RepositoryState(Base):
+    """The content repository the daemon follows: the commit it publishes from, and whether fetching works."""
+
+    __tablename__ = "repository_state"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # "content"
+    url: Mapped[str] = mapped_column(Text)  # as shown: any password masked
+    branch: Mapped[str] = mapped_column(String(255))
+    commit_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the last good tree
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # the last good fetch
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # why the latest fetch failed
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Pause(Base):
+    """A pause of scheduled publishing: ``publisher pause`` (until resumed) or a configured quiet period."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str | None] = mapped_column(String(255), nullable=True)  # None: every account
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))  # "command" or "config" (a quiet period)
+    key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)  # a quiet period's identity
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by: Mapped[str] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class Notification(Base):
+    """An e-mail the publisher sent (or is sending), so none is sent twice, across restarts too."""
+
+    __tablename__ = "notifications"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # what it was about, e.g. "failed:12:40"
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))  # "sending", then "sent"
+    recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class InboxMessage(Base):

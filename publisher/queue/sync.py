@@ -24,17 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import FoundFile, find_files, pair, read_file
+from publisher.content.history import Commit, last_commits
 from publisher.content.post import MAX_FILE_BYTES, Post
-from publisher.content.schedules import Schedule, load_schedules
+from publisher.content.schedules import Schedule, inherit_accounts, load_schedules
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import UnreadableFile, read_bounded
 from publisher.platforms.media import source_digest
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.deliveries import cancel_waiting, create_deliveries, started
+from publisher.queue.pauses import all_spans, holds, sync_quiet_periods
 from publisher.queue.queries import published_post_ids
 from publisher.queue.recurring import create_occurrences
-from publisher.queue.slots import assign_slot, release_slot
+from publisher.queue.slots import assign_slot, move_to_next_slot, release_slot
 from publisher.queue.states import WAITING_STATES, DeliveryState, PostSource, PostState
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 
@@ -55,6 +57,7 @@ class SyncReport:
     cancelled: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     changed_after_publishing: list[str] = field(default_factory=list)
+    moved: dict[str, datetime] = field(default_factory=dict)  # missed slots moved to the next free one
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Judged:
     post: Post
     content_hash: str
     errors: list[str]
+    commit: Commit | None = None  # the newest commit that changed its files (provenance)
     media_changed: bool = False  # an image changed under an unchanged post: queue it again
 
 
@@ -164,7 +168,11 @@ def _stale_media(session: Session, config: Config, stats: StatCache) -> set[str]
 
 
 def _read_changed(
-    by_slug: dict[str, dict[str, FoundFile]], known: Known, stats: StatCache, stale: set[str]
+    by_slug: dict[str, dict[str, FoundFile]],
+    known: Known,
+    stats: StatCache,
+    stale: set[str],
+    schedules: dict[str, Schedule],
 ) -> list[tuple[Post, str, bool]]:
     """The posts whose files (or images) differ from what the database holds, with their new content hash."""
     changed: list[tuple[Post, str, bool]] = []
@@ -179,7 +187,9 @@ def _read_changed(
             continue
         raw = {lang: raws[lang] if raws[lang] is not None else _read(item) for lang, item in items.items()}
         files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-        changed.append((pair(files, {i.path: slug for i in items.values()})[0], content_hash, unchanged))
+        post = pair(files, {i.path: slug for i in items.values()})[0]
+        inherit_accounts(post, schedules)
+        changed.append((post, content_hash, unchanged))
     # Slots go to posts in queue_order, then (first seen together) by name.
     changed.sort(
         key=lambda item: (item[0].shared("queue_order") is None, item[0].shared("queue_order") or 0, item[0].slug)
@@ -200,7 +210,8 @@ def _validate_changed(
         return []
     with sessions() as session:
         published = published_post_ids(session)
-    ctx = rules.build_context(config, now, published=published)
+    # Lateness is not a validation error here: a post due too long ago is expired (or, in a pause, waits).
+    ctx = rules.build_context(config, now, published=published, fresh=frozenset())
     changed_slugs = {p.slug for p, _, _ in changed}
     others = [
         PostRef(slug=slug, id=post_id, file=slug, line=1)
@@ -208,12 +219,14 @@ def _validate_changed(
         if slug in by_slug and slug not in changed_slugs
     ]
     duplicates = {f.post for f in duplicate_ids([ref(p) for p, _, _ in changed] + others)}
+    commits = last_commits([f.path for post, _, _ in changed for f in post.files()])
     judged = []
     for post, content_hash, media_only in changed:
         errors = {f.code for f in rules.run(post, ctx) if f.severity == "error"}
         if post.id in duplicates:
             errors.add("front-matter-invalid")
-        judged.append(Judged(post, content_hash, sorted(errors), media_changed=media_only))
+        newest = min((commits[f.path] for f in post.files() if f.path in commits), key=lambda c: c.age, default=None)
+        judged.append(Judged(post, content_hash, sorted(errors), newest, media_changed=media_only))
     return judged
 
 
@@ -265,6 +278,10 @@ def _refresh(row: m.StoredPost, item: Judged, config: Config, now: datetime) -> 
     row.text_en = post.text("en")
     row.updated_at = now
     row.note = None
+    row.commit_id = item.commit.id if item.commit else None
+    row.commit_author = item.commit.author if item.commit else None
+    translation = post.cy.meta.translation if post.cy is not None else None
+    row.reviewer = translation.reviewer if translation is not None and translation.reviewed else None
 
 
 def _take_slot(
@@ -346,24 +363,50 @@ def _cancel_deleted(session: Session, known: Known, present: set[str], now: date
         report.cancelled.append(row.id)
 
 
-def _expire(session: Session, config: Config, now: datetime, report: SyncReport) -> None:
-    """Posts due longer ago than max_lateness and not started are expired, not published."""
+def _awaits_a_person(row: m.StoredPost) -> bool:
+    """A failed delivery waits for a person to fix the cause and retry: the post is not expired under them."""
+    return any(
+        d.revision == row.revision and (d.state == DeliveryState.FAILED or d.needs_attention) for d in row.deliveries
+    )
+
+
+def _expire(
+    session: Session, config: Config, now: datetime, report: SyncReport, schedules: dict[str, Schedule]
+) -> None:
+    """Posts due longer ago than max_lateness and not started are expired, not published.
+
+    Except: a post with a failed delivery waits for a person (``publisher
+    retry``); a post waiting on a pause (with ``after_pause = "publish"``)
+    waits on, its lateness counted from the pause's end; and a post whose
+    schedule slot was missed (the daemon was down) moves to the next free
+    slot (docs/schedules.md).
+    """
     cutoff = now - config.max_lateness
+    spans = all_spans(session, config) if config.after_pause == "publish" else []
     waiting = (
         select(m.Delivery.id)
         .where(m.Delivery.post_id == m.StoredPost.id, m.Delivery.state.in_(WAITING_STATES))
         .exists()
     )
     rows = session.scalars(
-        select(m.StoredPost).where(
+        select(m.StoredPost)
+        .where(
             m.StoredPost.state == PostState.ACTIVE,
             m.StoredPost.scheduled_at.is_not(None),
             m.StoredPost.scheduled_at < cutoff,
             waiting,
         )
+        .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)  # missed slots move in the order they were due
     ).all()
     for row in rows:
-        if started(row):
+        if started(row) or _awaits_a_person(row):
+            continue
+        accounts = set(row.accounts or []) | {d.account for d in row.deliveries}
+        if row.scheduled_at is not None and holds(spans, accounts, row.scheduled_at, now, config.max_lateness):
+            continue
+        slot = move_to_next_slot(session, config, schedules.get(row.schedule or ""), row, now)
+        if slot is not None:
+            report.moved[row.id] = slot
             continue
         row.state = PostState.EXPIRED
         row.updated_at = now
@@ -380,6 +423,7 @@ def _write(
     by_slug: dict[str, dict[str, FoundFile]],
     now: datetime,
     report: SyncReport,
+    schedules: dict[str, Schedule],
 ) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Several daemons may share the database: one writes a sync at a time.
@@ -388,7 +432,7 @@ def _write(
     # Deletions first, so a slot they free can go to a post added in the same sync.
     present_ids = {item.post.id for item in judged}
     _cancel_deleted(session, {s: v for s, v in known.items() if v[0] not in present_ids}, set(by_slug), now, report)
-    schedules = load_schedules(config.schedules_dir, config)
+    sync_quiet_periods(session, config, now)
     for item in judged:
         owner = session.get(m.StoredPost, item.post.id)
         if owner is not None and owner.slug != item.post.slug and owner.slug in by_slug:
@@ -399,7 +443,7 @@ def _write(
     queued, held = create_occurrences(session, config, schedules, now)
     report.queued.extend(queued)
     report.held.update(held)
-    _expire(session, config, now, report)
+    _expire(session, config, now, report, schedules)
 
 
 def sync_content(
@@ -420,8 +464,9 @@ def sync_content(
     with sessions() as session:
         known = _known(session)
         stale = _stale_media(session, config, stats)
-    changed = _read_changed(by_slug, known, stats, stale)
+    schedules = load_schedules(config.schedules_dir, config)
+    changed = _read_changed(by_slug, known, stats, stale, schedules)
     judged = _validate_changed(config, sessions, now, changed, known, by_slug)
     with sessions.begin() as session:
-        _write(session, config, judged, by_slug, now, report)
+        _write(session, config, judged, by_slug, now, report, schedules)
     return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.db import open_database
+from publisher.queue.pauses import Span
 from publisher.queue.states import OPEN_STATES, Action, DeliveryState, PostSource, PostState, ReviewState
 from publisher.workdays import working_days_between
 
@@ -54,6 +55,9 @@ class PostRecord:
     review_overdue: bool = False
     held_codes: list[str] = field(default_factory=list)
     per_account: dict[str, dict[str, Any]] = field(default_factory=dict)
+    commit: str | None = None  # provenance: who published this, and who checked the Welsh
+    author: str | None = None
+    reviewer: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -109,6 +113,7 @@ def _review(config: Config, record: PostRecord, review: m.ReviewItem | None, now
     if review is None:
         return
     record.review_state = review.state.value
+    record.reviewer = record.reviewer or review.reviewer
     record.review_delay_working_days = working_days_between(config, review.created_at, review.resolved_at or now)
     record.review_overdue = review.state == ReviewState.OPEN and now > review.due_at
 
@@ -124,6 +129,9 @@ def _record(config: Config, post: m.StoredPost, review: m.ReviewItem | None, now
         scheduled_at=post.scheduled_at,
         translation_source=post.translation_source.value,
         held_codes=list(post.held_codes or []),
+        commit=post.commit_id,
+        author=post.commit_author,
+        reviewer=post.reviewer,
     )
     for target in record.accounts:
         record.per_account[target] = _per_account(config, target, [d for d in current if d.target == target])
@@ -148,6 +156,33 @@ def load_records(config: Config, now: datetime) -> list[PostRecord]:
     """Every post's record, from the configured database."""
     with open_database(config) as db, db.sessions() as session:
         return load_posts(config, session, now)
+
+
+def paused_time(
+    config: Config, spans: list[Span], start: date | None, end: date | None, now: datetime
+) -> list[dict[str, Any]]:
+    """The pauses that overlap the period (local days, inclusive), each with how many hours of it they took."""
+    tz = config.timezone
+    low = datetime.combine(start, time(0), tz) if start else datetime.min.replace(tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=1), time(0), tz) if end else now
+    rows = []
+    for span in spans:
+        if not span.overlaps(low, high) or span.started_at > now:
+            continue
+        until = min(span.ended_at or now, high, now)
+        hours = max(0.0, (until - max(span.started_at, low)).total_seconds() / 3600)
+        rows.append(
+            {
+                "account": span.account,
+                "reason": span.reason,
+                "source": span.source,
+                "from": span.started_at.isoformat(),
+                "to": span.ended_at.isoformat() if span.ended_at else None,
+                "by": span.started_by,
+                "hours": round(hours, 2),
+            }
+        )
+    return rows
 
 
 @dataclass

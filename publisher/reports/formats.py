@@ -29,6 +29,9 @@ COMPLIANCE_COLUMNS = [
     "review_state",
     "review_delay_working_days",
     "review_overdue",
+    "commit",
+    "author",
+    "reviewer",
 ]
 
 
@@ -90,6 +93,7 @@ def compliance_json(report: ComplianceReport) -> str:
         "to": report.last.isoformat() if report.last else None,
         "totals": asdict(report.totals),
         "posts": [p.as_json() for p in report.posts],
+        "pauses": report.pauses,
         "inbox": report.inbox.as_json(),
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -59,6 +59,7 @@ def render_html(config: Config, report: ComplianceReport, now: datetime) -> str:
         totals=totals,
         months=months,
         posts=rows,
+        pauses=report.pauses,
         inbox=report.inbox,
         inbox_rows=inbox_rows(report.inbox),
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from publisher.config import Config
 from publisher.queue.db import open_database
+from publisher.queue.pauses import all_spans
 from publisher.reports.costs import CostRow, monthly_costs
 from publisher.reports.data import (
     CadenceRow,
@@ -16,6 +18,7 @@ from publisher.reports.data import (
     compliance,
     load_posts,
     load_records,
+    paused_time,
 )
 from publisher.reports.inbox import InboxSection, inbox_section
 
@@ -35,6 +38,7 @@ class ComplianceReport:
     posts: list[PostRecord]
     totals: ComplianceTotals
     inbox: InboxSection
+    pauses: list[dict[str, Any]] = field(default_factory=list)  # paused time in the period
 
 
 def compliance_report(config: Config, now: datetime, first: date | None, last: date | None) -> ComplianceReport:
@@ -42,8 +46,12 @@ def compliance_report(config: Config, now: datetime, first: date | None, last: d
     with open_database(config) as db, db.sessions() as session:
         records = load_posts(config, session, now)
         inbox = inbox_section(config, session, now, first, last)
+        spans = all_spans(session, config)
     posts, totals = compliance(config, records, first, last)
-    return ComplianceReport(first=first, last=last, records=records, posts=posts, totals=totals, inbox=inbox)
+    pauses = paused_time(config, spans, first, last, now)
+    return ComplianceReport(
+        first=first, last=last, records=records, posts=posts, totals=totals, inbox=inbox, pauses=pauses
+    )
 
 
 def costs_report(config: Config, now: datetime, months: int) -> list[CostRow]:

@@ -16,10 +16,13 @@ from publisher.findings import Finding
 from publisher.rules import (
     accessibility,
     account_unknown,
+    accounts_differ,
     alt_missing,
     bidi_control,
     consent_invalid,
     consent_missing,
+    credentials_missing,
+    file_misnamed,
     front_matter_invalid,
     image_text_language,
     image_unfit,
@@ -34,6 +37,7 @@ from publisher.rules import (
     rights_missing,
     schedule_empty,
     schedule_invalid,
+    schedule_late,
     too_long,
     translation_unreviewed,
     welsh_parity,
@@ -58,15 +62,19 @@ ALL: tuple[ModuleType, ...] = (
     translation_unreviewed,
     too_long,
     schedule_invalid,
+    schedule_late,
     account_unknown,
+    accounts_differ,
     welsh_parity,
     personal_data,
     link_language,
     accessibility,
 )
 
-# Checked elsewhere than per post: schedules across posts, answers in the inbox.
-BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, schedule_empty, reply_language)}
+# Checked elsewhere than per post: schedules and stray files across posts, credentials
+# per account, answers in the inbox.
+CROSS_CHECKS: tuple[ModuleType, ...] = (schedule_empty, file_misnamed, credentials_missing, reply_language)
+BY_CODE: dict[str, Rule] = {module.RULE.code: module.RULE for module in (*ALL, *CROSS_CHECKS)}
 
 
 def run(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from publisher.config import Config
 from publisher.content.consent import ConsentForm, load_register
-from publisher.content.schedules import schedule_names
+from publisher.content.schedules import load_schedules, schedule_names
 from publisher.content.wordbank import WordBank, load_wordbank
 from publisher.text.image_text import ImageTextReader
 
@@ -27,14 +27,26 @@ class Context:
     wordbank: WordBank | None = None
     schedules: frozenset[str] = frozenset()
     published: frozenset[str] = frozenset()  # post ids already published (not "late")
+    # Slugs of the posts new or changed (docs/commands.md "check"): only they are held to the time rules.
+    # None: every post is (nothing tells new from old); empty: none is (the daemon expires late posts itself).
+    fresh: frozenset[str] | None = None
+    schedule_accounts: dict[str, list[str]] = field(default_factory=dict)  # what a post naming a schedule takes
     image_text: ImageTextReader = field(default_factory=lambda: ImageTextReader(None))  # OCR, cached by hash
+
+    def is_fresh(self, slug: str) -> bool:
+        return self.fresh is None or slug in self.fresh
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.config.timezone).date()
 
 
-def build_context(config: Config, now: datetime | None = None, published: Iterable[str] = ()) -> Context:
+def build_context(
+    config: Config,
+    now: datetime | None = None,
+    published: Iterable[str] = (),
+    fresh: Iterable[str] | None = None,
+) -> Context:
     """The context rules consult: consent register, word bank, schedules, the time, what is already published."""
     return Context(
         config=config,
@@ -43,5 +55,11 @@ def build_context(config: Config, now: datetime | None = None, published: Iterab
         wordbank=load_wordbank(config.wordbank, config.root),
         schedules=schedule_names(config.schedules_dir),
         published=frozenset(published),
+        fresh=None if fresh is None else frozenset(fresh),
+        schedule_accounts={
+            name: list(schedule.accounts)
+            for name, schedule in load_schedules(config.schedules_dir, config).items()
+            if schedule.accounts
+        },
         image_text=ImageTextReader(config.cache_dir),
     )

@@ -51,12 +51,18 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             yield RULE.at(
                 post, post_file, post_file.body_line, "the body is empty: write the post text after the closing '---'"
             )
-    if not post.complete:
-        return
+    if post.complete:
+        yield from _required(post)
+
+
+def _required(post: Post) -> Iterator[Finding]:
+    """The keys a post cannot do without: accounts (or a schedule's), and a time or a schedule."""
     first = post.cy or post.en
     assert first is not None
-    if post.shared("accounts") is None and not any("accounts" in f.meta.present for f in post.files()):
-        yield RULE.at(post, first, 2, "missing required key 'accounts': add e.g. 'accounts: [powys-x]'")
+    named = post.shared("accounts") is not None or any("accounts" in f.meta.present for f in post.files())
+    if not named and not post.schedule_accounts:
+        hint = " (or name a schedule that has accounts)" if post.shared("schedule") else ""
+        yield RULE.at(post, first, 2, f"missing required key 'accounts': add e.g. 'accounts: [powys-x]'{hint}")
     has_time = any("publish_at" in f.meta.present for f in post.files())
     has_schedule = any("schedule" in f.meta.present for f in post.files())
     if not has_time and not has_schedule:

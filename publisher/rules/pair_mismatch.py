@@ -14,6 +14,21 @@ from publisher.rules.images import carries_own_language, language_images
 RULE = Rule("pair-mismatch", "error", "make the shared key equal in both files, or keep it in one file only")
 
 
+def _thread_parts(post: Post, cy: PostFile, en: PostFile) -> Iterator[Finding]:
+    """A thread goes out part by part, each Welsh part with its English one: the counts must match."""
+    if not post.thread:
+        return
+    welsh, english = len(cy.body_parts_markdown(True)), len(en.body_parts_markdown(True))
+    if welsh != english:
+        yield RULE.at(
+            post,
+            cy,
+            cy.body_line,
+            f"thread: {welsh} Welsh part(s) here but {english} English part(s) in {en.display}; "
+            "split both texts at the same '---' lines, so each Welsh part has its English",
+        )
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     cy, en = post.cy, post.en
     if cy is None or en is None or not (cy.readable and en.readable):
@@ -27,6 +42,7 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 f"'{key}' is {cy.meta.values[key]!r} here but {en.meta.values[key]!r} "
                 f"in {en.display}:{en.key_line(key)}; make them equal",
             )
+    yield from _thread_parts(post, cy, en)
     yield from _media(post, ctx, cy, en)
 
 

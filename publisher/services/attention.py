@@ -18,8 +18,9 @@ from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.accounts import latest
 from publisher.queue.db import open_database
+from publisher.queue.pauses import active, all_spans
 from publisher.queue.states import DeliveryState, PostState, ReviewState
-from publisher.services.status import _account
+from publisher.services.status import _account, _pause
 from publisher.workdays import working_days_between
 
 LIMIT = 500  # rows per section: more than that is a problem to solve, not to scroll through
@@ -109,11 +110,12 @@ def _reviews(config: Config, session: Session, now: datetime) -> list[dict[str, 
 
 
 def needs_a_person(config: Config, now: datetime) -> dict[str, Any]:
-    """Failed and unknown deliveries, held posts, open reviews (overdue first) and accounts with problems."""
+    """Failed and unknown deliveries, held posts, open reviews (overdue first), accounts with problems, pauses."""
     with open_database(config) as db, db.sessions() as session:
         return {
             "deliveries": _deliveries(session),
             "held": _held(session),
             "reviews": _reviews(config, session, now),
             "accounts": [a for a in (_account(row) for row in latest(session)) if a["needs_person"]],
+            "pauses": [_pause(span, now) for span in active(all_spans(session, config), now)],
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.db import open_database
+from publisher.queue.pauses import Span, active, all_spans
 from publisher.queue.states import Action, DeliveryState, PostSource, PostState
 from publisher.services.status import _delivery, _post
 from publisher.text.length import measure
@@ -34,7 +35,18 @@ _URGENT = (
     (DeliveryState.CANCELLED, "cancelled"),
 )
 _POST_STATES = {PostState.HELD: "held", PostState.CANCELLED: "cancelled", PostState.EXPIRED: "expired"}
-STATES = ("scheduled", "published", "held", "failed", "unknown", "retrying", "publishing", "cancelled", "expired")
+STATES = (
+    "scheduled",
+    "paused",
+    "published",
+    "held",
+    "failed",
+    "unknown",
+    "retrying",
+    "publishing",
+    "cancelled",
+    "expired",
+)
 
 
 @dataclass(frozen=True)
@@ -47,18 +59,20 @@ class CalendarFilter:
     state: str | None = None
 
 
-def account_state(post_state: PostState, deliveries: list[Any]) -> str:
-    """One word for how a post stands on one account."""
+def account_state(post_state: PostState, deliveries: list[Any], paused: bool = False) -> str:
+    """One word for how a post stands on one account; ``paused``: a pause holds what is still to go there."""
     if post_state in _POST_STATES:
         return _POST_STATES[post_state]
     states = {d.state for d in deliveries}
     for state, word in _URGENT:
         if state in states:
-            return word
-    return "published" if states else "scheduled"
+            return "paused" if paused and word in ("scheduled", "retrying") else word
+    if states:
+        return "published"
+    return "paused" if paused else "scheduled"
 
 
-def _accounts(post: Any, deliveries: list[Any]) -> list[dict[str, Any]]:
+def _accounts(post: Any, deliveries: list[Any], paused: list[Span]) -> list[dict[str, Any]]:
     """Each account the post names (or has deliveries on), with its state and live links.
 
     ``post`` and ``deliveries`` are rows or ORM objects: only their columns are read, so the
@@ -71,7 +85,7 @@ def _accounts(post: Any, deliveries: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "account": name,
-            "state": account_state(post.state, current.get(name, [])),
+            "state": account_state(post.state, current.get(name, []), _held_by(paused, post, name, current)),
             "links": [
                 {"language": d.language, "url": d.remote_url}
                 for d in current.get(name, [])
@@ -82,7 +96,15 @@ def _accounts(post: Any, deliveries: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(config: Config, post: Any, deliveries: list[Any]) -> dict[str, Any]:
+def _held_by(paused: list[Span], post: Any, name: str, current: dict[str, list[Any]]) -> bool:
+    """Whether a pause in force holds this account's part of the post (emergency posts are never paused)."""
+    if not paused or post.source is PostSource.EMERGENCY:
+        return False
+    names = {name, *(d.account for d in current.get(name, []))}
+    return any(span.applies_to(names) for span in paused)
+
+
+def _summary(config: Config, post: Any, deliveries: list[Any], paused: list[Span]) -> dict[str, Any]:
     local = post.scheduled_at.astimezone(config.timezone) if post.scheduled_at else None
     return {
         "id": post.id,
@@ -91,7 +113,7 @@ def _summary(config: Config, post: Any, deliveries: list[Any]) -> dict[str, Any]
         "day": local.date().isoformat() if local else None,
         "time": f"{local:%H:%M}" if local else None,
         "held_codes": list(post.held_codes or []),
-        "accounts": _accounts(post, deliveries),
+        "accounts": _accounts(post, deliveries, paused),
     }
 
 
@@ -120,6 +142,7 @@ _POST_COLUMNS = (
 )
 _DELIVERY_COLUMNS = (
     m.Delivery.post_id,
+    m.Delivery.account,
     m.Delivery.target,
     m.Delivery.state,
     m.Delivery.language,
@@ -151,8 +174,9 @@ def calendar(config: Config, chosen: CalendarFilter) -> dict[str, Any]:
         )
         for delivery in session.execute(_in_range(current, start, end)):
             by_post[delivery.post_id].append(delivery)
+        paused = _paused(session, config)
     for post in posts:
-        summary = _summary(config, post, by_post.get(post.id, []))
+        summary = _summary(config, post, by_post.get(post.id, []), paused)
         if _wanted(summary, chosen):
             days[summary["day"]].append(summary)
     return {
@@ -168,10 +192,15 @@ class NoSuchPost(LookupError):
     """No post in the database has this id."""
 
 
-def _measured(delivery: m.Delivery, by_id: dict[int, m.Delivery]) -> dict[str, Any]:
+def _paused(session: Session, config: Config) -> list[Span]:
+    """The pauses in force now (``publisher pause`` and the configured quiet periods)."""
+    return active(all_spans(session, config), datetime.now(UTC))
+
+
+def _measured(delivery: m.Delivery, by_id: dict[int, m.Delivery], paused: list[Span]) -> dict[str, Any]:
     length = measure(delivery.platform, delivery.text)
     return {
-        **_delivery(delivery, by_id),
+        **_delivery(delivery, by_id, paused),
         "action": delivery.action.value,
         "text": delivery.text,
         "length": length.length,
@@ -194,10 +223,11 @@ def post_detail(config: Config, post_id: str) -> dict[str, Any]:
         if post is None or post.source is PostSource.INBOX:
             raise NoSuchPost(post_id)
         by_id = {d.id: d for d in post.deliveries}
-        data = _post(post)
-        data["deliveries"] = [_measured(d, by_id) for d in post.deliveries if d.revision == post.revision]
+        paused = _paused(session, config)
+        data = _post(post, None, paused)
+        data["deliveries"] = [_measured(d, by_id, paused) for d in post.deliveries if d.revision == post.revision]
         current = [d for d in post.deliveries if d.revision == post.revision and d.action is Action.PUBLISH]
-        data.update(_summary(config, post, current))
+        data.update(_summary(config, post, current, paused))
         data.update(text_cy=post.text_cy, text_en=post.text_en)
         data["history"] = _history(session, post_id)
         return data

@@ -15,6 +15,7 @@ from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import find_files, pair, read_file
 from publisher.content.post import Post
+from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.text.preview import describe
 
@@ -79,8 +80,10 @@ def _when(config: Config, post: Post) -> dict[str, str] | None:
 def preview(config: Config, post_id: str, account: str | None = None) -> dict[str, Any]:
     """The preview of ``post_id`` (only ``account`` if given) as data; UnknownPost for an unknown post or account."""
     post = find_post(config, post_id)
+    ctx = rules.build_context(config)
+    inherit_accounts(post, ctx.schedule_accounts)
     if account is not None and account not in post.accounts:
         goes_to = ", ".join(post.accounts) or "no account"
         raise UnknownPost(f"post '{post.id}' does not go to '{account}' (it goes to: {goes_to})", "--account")
-    errors = sorted({f.code for f in rules.run(post, rules.build_context(config)) if f.severity == "error"})
+    errors = sorted({f.code for f in rules.run(post, ctx) if f.severity == "error"})
     return describe(config, post, account, errors, _when(config, post))

@@ -1,17 +1,24 @@
-"""``publisher status``: every post's state per account and language, from the queue database (docs/commands.md).
+"""``publisher status``: each post's state per account and language, from the daemon's database (docs/commands.md).
 
-With them, each account's latest accounts check (run by the daemon at start
-and daily, or by ``publisher accounts check``), so an expiring token or a bio
-that needs a person shows where people look. JSON shape::
+It never creates a database: on an editor's laptop there is none, and one
+made there would only mislead (and tempt someone to ``run --once`` from a
+laptop). Where none exists, :class:`NoDatabase` says where the daemon's is
+expected and how to point at it. With the posts: each account's latest
+accounts check, the repository the daemon follows (and whether fetching
+it works), the pauses, and each post's provenance (commit, author, Welsh
+reviewer). Filters narrow it to a post, an account, a state or a period,
+or to what needs a person. JSON shape::
 
     {"posts": [{"id", "slug", "state", "source", "scheduled_at", "local_time", "timezone",
-                "schedule", "translation_source", "held_codes", "note",
+                "schedule", "translation_source", "held_codes", "note", "commit", "author", "reviewer",
                 "deliveries": [{"id", "account", "target", "platform", "language", "part",
                                 "state", "attempts", "next_attempt_at", "published_at",
                                 "remote_id", "remote_url", "last_error", "waiting_for",
                                 "needs_attention"}]}],
      "accounts": [{"account", "platform", "checked_at", "identity", "token_expires_at",
                    "needs_person", "problems", "notes"}],
+     "repository": {"url", "branch", "commit", "fetched_at", "failing_since", "error"} | null,
+     "pauses": [{"account", "reason", "source", "from", "to", "by", "active", "ahead"}],
      "inbox": {"open", "welsh_open", "ack_overdue", "answer_overdue", "welsh_overdue",
                "hidden": [{"message", "account", "platform", "author", "by", "reason", "hidden_at"}]}}
 
@@ -22,7 +29,9 @@ told of them, policy 12; docs/inbox.md).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -31,22 +40,55 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.accounts import latest
-from publisher.queue.db import open_database
+from publisher.queue.db import describe_location, open_existing
 from publisher.queue.inbox_clock import clocks
-from publisher.queue.states import WAITING_STATES, DeliveryState, MessageLanguage, PostSource, ResponseKind
+from publisher.queue.pauses import Span, active, all_spans
+from publisher.queue.states import (
+    WAITING_STATES,
+    DeliveryState,
+    MessageLanguage,
+    PostSource,
+    PostState,
+    ResponseKind,
+)
 
 _LABELS = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
 HIDDEN_SHOWN_FOR = timedelta(days=30)
+STATES = sorted({s.value for s in PostState} | {s.value for s in DeliveryState})
+
+
+class NoDatabase(LookupError):
+    """There is no database to show: the message says where the daemon's is expected and how to point at it."""
+
+
+class UnknownPost(LookupError):
+    """The post asked for is not in the database; the message suggests one."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What ``status`` is narrowed to (all optional)."""
+
+    post_id: str | None = None
+    account: str | None = None
+    state: str | None = None
+    start: date | None = None  # local days, inclusive
+    end: date | None = None
+    failed: bool = False  # only what needs a person
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _waiting_for(delivery: m.Delivery, by_id: dict[int, m.Delivery]) -> str | None:
-    """Why a queued delivery is not going out yet (Welsh first: the one before it)."""
+def _waiting_for(delivery: m.Delivery, by_id: dict[int, m.Delivery], paused: list[Span]) -> str | None:
+    """Why a queued delivery is not going out yet: a pause, or (Welsh first) the one before it."""
     if delivery.state not in WAITING_STATES:
         return None
+    for span in paused:
+        if span.applies_to({delivery.account, delivery.target}):
+            until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else ""
+            return f"paused{until}: {span.reason}"
     for other_id in (delivery.depends_on_id, delivery.reply_to_id):
         other = by_id.get(other_id) if other_id is not None else None
         if other is not None and other.state != DeliveryState.PUBLISHED:
@@ -55,7 +97,7 @@ def _waiting_for(delivery: m.Delivery, by_id: dict[int, m.Delivery]) -> str | No
     return None
 
 
-def _delivery(d: m.Delivery, by_id: dict[int, m.Delivery]) -> dict[str, Any]:
+def _delivery(d: m.Delivery, by_id: dict[int, m.Delivery], paused: list[Span]) -> dict[str, Any]:
     return {
         "id": d.id,
         "account": d.account,
@@ -70,13 +112,15 @@ def _delivery(d: m.Delivery, by_id: dict[int, m.Delivery]) -> dict[str, Any]:
         "remote_id": d.remote_id,
         "remote_url": d.remote_url,
         "last_error": d.last_error,
-        "waiting_for": _waiting_for(d, by_id),
+        "waiting_for": _waiting_for(d, by_id, paused),
         "needs_attention": bool(d.needs_attention),
     }
 
 
-def _post(post: m.StoredPost) -> dict[str, Any]:
+def _post(post: m.StoredPost, account: str | None, paused: list[Span]) -> dict[str, Any]:
     current = [d for d in post.deliveries if d.revision == post.revision]
+    if account is not None:
+        current = [d for d in current if account in (d.account, d.target)]
     by_id = {d.id: d for d in post.deliveries}
     return {
         "id": post.id,
@@ -90,7 +134,10 @@ def _post(post: m.StoredPost) -> dict[str, Any]:
         "translation_source": post.translation_source.value,
         "held_codes": list(post.held_codes or []),
         "note": post.note,
-        "deliveries": [_delivery(d, by_id) for d in current],
+        "commit": post.commit_id,
+        "author": post.commit_author,
+        "reviewer": post.reviewer,
+        "deliveries": [_delivery(d, by_id, paused) for d in current],
     }
 
 
@@ -107,14 +154,78 @@ def _account(row: m.AccountCheck) -> dict[str, Any]:
     }
 
 
-def _posts(session: Session) -> list[dict[str, Any]]:
-    posts = session.scalars(
+def _repository(session: Session) -> dict[str, Any] | None:
+    row = session.get(m.RepositoryState, "content")
+    if row is None:
+        return None
+    return {
+        "url": row.url,
+        "branch": row.branch,
+        "commit": row.commit_id,
+        "fetched_at": _iso(row.fetched_at),
+        "failing_since": _iso(row.failing_since),
+        "error": row.error,
+    }
+
+
+def _pause(span: Span, now: datetime) -> dict[str, Any]:
+    return {
+        "account": span.account,
+        "reason": span.reason,
+        "source": span.source,
+        "from": _iso(span.started_at),
+        "to": _iso(span.ended_at),
+        "by": span.started_by,
+        "active": span in active([span], now),
+        "ahead": span.started_at > now,
+    }
+
+
+def _needs_a_person(post: m.StoredPost) -> bool:
+    current = [d for d in post.deliveries if d.revision == post.revision]
+    return post.state == PostState.HELD or any(d.state == DeliveryState.FAILED or d.needs_attention for d in current)
+
+
+def _matches(config: Config, post: m.StoredPost, filters: Filters) -> bool:
+    current = [d for d in post.deliveries if d.revision == post.revision]
+    if filters.account is not None and not (
+        filters.account in (post.accounts or []) or any(filters.account in (d.account, d.target) for d in current)
+    ):
+        return False
+    if filters.state is not None and post.state != filters.state and all(d.state != filters.state for d in current):
+        return False
+    if filters.failed and not _needs_a_person(post):
+        return False
+    return _in_period(config, post.scheduled_at, filters)
+
+
+def _in_period(config: Config, when: datetime | None, filters: Filters) -> bool:
+    if filters.start is None and filters.end is None:
+        return True
+    if when is None:
+        return False
+    tz = config.timezone
+    if filters.start is not None and when < datetime.combine(filters.start, time(0), tz):
+        return False
+    return filters.end is None or when < datetime.combine(filters.end + timedelta(days=1), time(0), tz)
+
+
+def _posts(session: Session, config: Config, filters: Filters, paused: list[Span]) -> list[dict[str, Any]]:
+    query = (
         select(m.StoredPost)
         .where(m.StoredPost.source != PostSource.INBOX)
         .options(selectinload(m.StoredPost.deliveries))
-        .order_by(m.StoredPost.scheduled_at, m.StoredPost.id)
-    ).all()
-    return [_post(post) for post in posts]
+    )
+    if filters.post_id is not None:
+        query = query.where(m.StoredPost.id == filters.post_id)
+    posts = session.scalars(query.order_by(m.StoredPost.scheduled_at, m.StoredPost.id)).all()
+    if filters.post_id is not None and not posts:
+        known = list(session.scalars(select(m.StoredPost.id)))
+        match = difflib.get_close_matches(filters.post_id, known, n=1)
+        raise UnknownPost(
+            f"no post '{filters.post_id}' in the database" + (f" (did you mean '{match[0]}'?)" if match else "")
+        )
+    return [_post(post, filters.account, paused) for post in posts if _matches(config, post, filters)]
 
 
 def _hidden(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -163,11 +274,33 @@ def _inbox(session: Session, now: datetime) -> dict[str, Any]:
     }
 
 
-def overview(config: Config, now: datetime | None = None) -> dict[str, Any]:
-    """``publisher status``: every post with its deliveries, the accounts' latest checks, and how the inbox stands."""
-    with open_database(config) as db, db.sessions() as session:
-        return {
-            "posts": _posts(session),
-            "accounts": [_account(row) for row in latest(session)],
-            "inbox": _inbox(session, now or datetime.now(UTC)),
-        }
+def no_database_message(config: Config) -> str:
+    """Where the daemon's database is expected, and how to point at it."""
+    return (
+        f"no database at {describe_location(config)} ('database' in {config.path}). "
+        "status reads the daemon's database and never creates one: run it on the daemon's host, "
+        "or point at the daemon's database with PUBLISHER_DATABASE_URL or --config"
+    )
+
+
+def collect(config: Config, filters: Filters | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The posts (filtered), the accounts' latest checks, the followed repository, the pauses and the inbox."""
+    filters = filters or Filters()
+    now = now or datetime.now(UTC)
+    with open_existing(config, upgrade=True) as db:
+        if db is None:
+            raise NoDatabase(no_database_message(config))
+        with db.sessions() as session:
+            spans = all_spans(session, config)
+            paused = active(spans, now)
+            return {
+                "posts": _posts(session, config, filters, paused),
+                "accounts": [_account(row) for row in latest(session)],
+                "repository": _repository(session),
+                "pauses": [
+                    _pause(span, now)
+                    for span in spans
+                    if span.ended_at is None or span.ended_at > now - timedelta(days=30)
+                ],
+                "inbox": _inbox(session, now),
+            }

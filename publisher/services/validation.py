@@ -5,6 +5,12 @@ and each post's verdict is cached by content hash
 (:mod:`publisher.services.verdict_cache`), so CI and pre-commit runs on an
 unchanged tree are near-instant. A cold check of thousands of posts is
 judged on every core.
+
+Only new and changed posts are held to the time rules: those that differ
+from ``--changed-since REF`` (or, without it, from the last commit), and
+the files named on the command line (what pre-commit passes). The content
+repository is also the archive, and a post that went out last week must
+not turn its CI red.
 """
 
 from __future__ import annotations
@@ -12,19 +18,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from publisher import rules
 from publisher.config import Config
-from publisher.content.discovery import FoundFile, display_path, find_files, pair, read_file
+from publisher.content.discovery import SUFFIXES, FoundFile, display_path, find_files, find_strays, pair, read_file
+from publisher.content.history import changed_since
 from publisher.content.post import LANGUAGES, MAX_FILE_BYTES, Post
+from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import MIB, UnreadableFile, read_bounded
 from publisher.findings import Finding
 from publisher.rules.context import Context
+from publisher.rules.credentials_missing import check_accounts
+from publisher.rules.file_misnamed import check_strays
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 from publisher.rules.image_text_language import UNAVAILABLE
 from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
@@ -159,6 +169,7 @@ def _verdict(pending: Pending, ctx: Context) -> tuple[str, Entry]:
     key, slug, items, raw = pending
     files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
     post = pair(files, {item.path: slug for item in items.values()})[0]
+    inherit_accounts(post, ctx.schedule_accounts)
     return key, Entry(
         findings=[f.as_json() for f in rules.run(post, ctx)],
         ref=ref(post).__dict__,
@@ -248,6 +259,11 @@ class _Run:
         if self.cache:
             self.cache.put(key, entry)
 
+    def key(self, slug: str, raw: dict[str, bytes | None]) -> str:
+        """A post's cache key: its files, and whether it is held to the time rules."""
+        name = slug if self.ctx.is_fresh(slug) else f"{slug}\0archived"
+        return post_key(self.environment, name, raw.get("cy"), raw.get("en"))
+
 
 def _template_findings(run: _Run) -> list[Finding]:
     """The word bank's templates, checked once per word bank content (cached like a post)."""
@@ -299,7 +315,7 @@ def _post_findings(
     for slug in sorted(by_slug):
         items = by_slug[slug]
         raw = {lang: _read_raw(item) for lang, item in items.items()}
-        key = post_key(run.environment, slug, raw.get("cy"), raw.get("en"))
+        key = run.key(slug, raw)
         entry = run.cached(key)
         if entry is None:
             pending.append((key, slug, items, raw))
@@ -313,27 +329,104 @@ def _post_findings(
     return findings, refs
 
 
+def _slug_of(path: Path, content_dir: Path) -> str | None:
+    """The slug a post file names (``2027/01/gritting`` for ``.../2027/01/gritting.cy.md``), if it is one."""
+    try:
+        relative = path.absolute().relative_to(content_dir.absolute()).as_posix()
+    except ValueError:
+        return None
+    for suffix in SUFFIXES:
+        if relative.endswith(suffix):
+            return relative[: -len(suffix)]
+    return None
+
+
+def fresh_slugs(config: Config, targets: Sequence[Path], since: str | None) -> frozenset[str] | None:
+    """Slugs of the posts held to the time rules: changed since ``since`` (else since the last commit), or named.
+
+    None when nothing can tell new from old (the content is in no git
+    repository, or one without a commit): then every post is held to them.
+    Raises GitError for a ``since`` git does not know.
+    """
+    changed = changed_since(config.content_dir, since)
+    if changed is None:
+        return None
+    slugs = {_slug_of(path, config.content_dir) for path in changed}
+    slugs |= {_slug_of(path, config.content_dir) for path in targets if path.is_file()}
+    return frozenset(slug for slug in slugs if slug is not None)
+
+
+def _split_targets(config: Config, targets: Sequence[Path]) -> tuple[Path, ...]:
+    """The post files and folders to check; () for the whole content.
+
+    Any other file (the configuration, a schedule, a register, an image:
+    what pre-commit passes when one of them changes) may affect every post,
+    so it means the whole content.
+    """
+    content = config.content_dir.absolute()
+    for target in targets:
+        inside = target.absolute().is_relative_to(content)
+        if not inside or not (target.is_dir() or _slug_of(target, config.content_dir) is not None):
+            return ()
+    return tuple(targets)
+
+
+def _light_ref(slug: str, items: dict[str, FoundFile], raw: dict[str, bytes | None]) -> PostRef:
+    files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
+    return ref(pair(files, {item.path: slug for item in items.values()})[0])
+
+
+def _all_refs(run: _Run, checked: set[str]) -> list[PostRef]:
+    """Where every post not checked this time waits (for the schedule gaps): from the cache, else its front matter.
+
+    So ``check PATH`` on one file counts a schedule's posts as a full check does.
+    """
+    refs = []
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in find_files(run.config.content_dir):
+        if item.slug not in checked:
+            by_slug.setdefault(item.slug, {})[item.language] = item
+    for slug, items in sorted(by_slug.items()):
+        raw = {lang: _read_raw(item) for lang, item in items.items()}
+        entry = run.cached(run.key(slug, raw))
+        refs.append(PostRef(**entry.ref) if entry is not None else _light_ref(slug, items, raw))
+    return refs
+
+
 def check_content(
     config: Config,
     targets: Sequence[Path] = (),
     now: datetime | None = None,
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    *,
+    since: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Check the content root (or only ``targets``) and return every finding.
 
-    ``progress`` is called with (judged, to judge) as posts the cache could not answer are judged.
+    ``progress`` is called with (judged, to judge) as posts the cache could
+    not answer are judged. ``since``: hold the posts changed since this git
+    reference to the time rules (GitError if git does not know it). ``env``:
+    also report accounts whose credentials it lacks.
     """
-    ctx = rules.build_context(config, now, published=published_post_ids(config))
+    fresh = fresh_slugs(config, targets, since)
+    ctx = rules.build_context(config, now, published=published_post_ids(config), fresh=fresh)
+    posts_to_check = _split_targets(config, targets)
     by_slug: dict[str, dict[str, FoundFile]] = {}
-    for item in find_files(config.content_dir, targets):
+    for item in find_files(config.content_dir, posts_to_check):
         by_slug.setdefault(item.slug, {})[item.language] = item
     cache = CheckCache(config.root / CACHE_DIR) if use_cache else None
     run = _Run(config=config, ctx=ctx, cache=cache, environment=_environment(config, ctx))
     findings, refs = _post_findings(run, by_slug, progress)
     findings.extend(duplicate_ids(refs))
     findings.extend(_template_findings(run))
+    if posts_to_check and ctx.schedules:
+        refs = refs + _all_refs(run, set(by_slug))
     findings.extend(_schedule_findings(run, refs))
+    findings.extend(check_strays(find_strays(config.content_dir, posts_to_check)))
+    if env is not None:
+        findings.extend(check_accounts(config, env))
     if cache:
         cache.save(run.used_keys)
     findings = _once(findings, UNAVAILABLE)

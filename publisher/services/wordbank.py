@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from publisher.config import Config
 from publisher.content.post import normalise
@@ -15,10 +16,13 @@ class Matches:
 
     phrases: list[Phrase]
     templates: list[Template]
+    missing: Path | None = None  # the word bank file, when there is none to search
 
 
 def search(config: Config, text: str) -> Matches:
     """Phrases and templates containing ``text`` in Welsh or English (names and descriptions too)."""
+    if not config.wordbank.exists():
+        return Matches(phrases=[], templates=[], missing=config.wordbank)
     bank = load_wordbank(config.wordbank, config.root)
     needle = normalise(text).casefold()
     phrases = [p for p in bank.phrases if needle in p.en.casefold() or needle in p.cy.casefold()]

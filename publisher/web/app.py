@@ -82,9 +82,9 @@ def _install_templates(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from publisher.web import audit, auth, inbox, pages, reports, review, users
+    from publisher.web import actions, audit, auth, inbox, pages, reports, review, users
 
-    for module in (auth, pages, review, inbox, reports, users, audit):
+    for module in (auth, pages, actions, review, inbox, reports, users, audit):
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/healthz", "health", lambda: ("ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
 

@@ -115,4 +115,5 @@ def post(post_id: str) -> Any:
 def queue() -> Any:
     """Failed and unknown deliveries, held posts, reviews (overdue first), accounts that need a person."""
     data = needs_a_person(config(), now())
-    return render_template("queue.html", data=data, can_act=g.user.may("queue"))
+    accounts = sorted(config().accounts)
+    return render_template("queue.html", data=data, can_act=g.user.may("queue"), accounts=accounts)

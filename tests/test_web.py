@@ -193,10 +193,17 @@ def test_users_commands_add_list_remove(project: Project) -> None:
     assert json.loads(runner.invoke(cli, ["users", "list", "--format", "json"]).output) == {"users": []}
 
 
-def test_the_cli_speaks_welsh_with_lang(project: Project) -> None:
+def test_the_cli_speaks_welsh_with_lang(project: Project, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
     result = CliRunner().invoke(cli, ["--lang", "cy", "users", "list"])
     assert result.exit_code == 0
     assert "Dim defnyddwyr" in result.output
+    assert "No users yet" in CliRunner().invoke(cli, ["users", "list"]).output, "the choice ends with the command"
+    monkeypatch.setenv("LANG", "cy_GB.UTF-8")
+    assert "Dim defnyddwyr" in CliRunner().invoke(cli, ["users", "list"]).output, "LANG chooses too"
 
 
 def test_the_cli_roles_are_the_services_roles() -> None:
@@ -309,3 +316,21 @@ def test_retry_and_pause_are_audited_with_the_web_user(web: Any, project: Projec
     client.post("/queue/resume", data={"account": "local", "csrf_token": token})
     events = _events(project)
     assert {("Siân", "retried"), ("Siân", "paused"), ("Siân", "resumed")} <= set(events)
+
+
+def test_publisher_web_needs_its_secret_key_and_a_good_address(
+    project: Project, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from publisher.cli import main
+
+    monkeypatch.delenv("PUBLISHER_WEB_SECRET_KEY", raising=False)
+    for args, words in (
+        (["web"], "set the environment variable PUBLISHER_WEB_SECRET_KEY"),
+        (["web", "--bind", "localhost"], "HOST:PORT"),
+        (["--lang", "cy", "web", "--bind", "localhost:99999"], "GWESTEIWR:PORTH"),
+    ):
+        monkeypatch.setattr("sys.argv", ["publisher", *args])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        assert ended.value.code == 2, args
+        assert words in capsys.readouterr().err, args

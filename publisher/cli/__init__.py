@@ -16,7 +16,7 @@ import click
 
 from publisher import __version__
 from publisher.errors import ConfigError
-from publisher.i18n import LANGUAGES, set_language
+from publisher.i18n import LANGUAGES, reset_language, set_language
 
 # command name -> (module, attribute, one-line help shown by --help without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -86,7 +86,8 @@ def cli(ctx: click.Context, config_path: Path | None, lang: str | None) -> None:
     configuration error.
     """
     if lang:
-        set_language(lang)  # for the rest of this command (one command, one context)
+        token = set_language(lang)  # for this command only: reset when it ends
+        ctx.call_on_close(lambda: reset_language(token))
     ctx.obj = {"config_path": config_path}
 
 

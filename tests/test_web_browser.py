@@ -180,6 +180,7 @@ def test_refuse_an_english_correction_accept_a_welsh_one_and_approve(browser: An
     assert problem.is_visible(), "the English given as Welsh is refused on the page"
     assert "language-mismatch" in problem.inner_text()
     _shot(page, "review-refused-en")
+    assert _axe(page) == [], "the refusal is accessible too"
     page.locator(f"#{first_id} textarea").fill(WELSH)
     page.locator(f"#{first_id} form.stack button[type=submit]").click()
     assert page.locator(".notice").inner_text().count("corrected") == 1

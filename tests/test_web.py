@@ -334,3 +334,24 @@ def test_publisher_web_needs_its_secret_key_and_a_good_address(
             main()
         assert ended.value.code == 2, args
         assert words in capsys.readouterr().err, args
+
+
+def test_users_sessions_and_failed_logins_live_in_postgresql_too(
+    project: Project, postgres_server: Any, monkeypatch: Any
+) -> None:
+    """Several servers on one PostgreSQL share the users, the sessions and the count of failed logins."""
+    from publisher.services.users import authenticate, close_session, open_session, session_user
+
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", postgres_server.create_database())
+    config = project.config()
+    now = datetime.now(UTC)
+    user, _uri = add_user(config, "Gwen", "translator", PASSWORD, False, "test", now)
+    for _attempt in range(5):
+        assert authenticate(config, "Gwen", "wrong password", "", "10.0.0.1", now).refusal == "bad"
+    assert authenticate(config, "Gwen", PASSWORD, "", "10.0.0.2", now).refusal == "locked"
+    later = now + timedelta(minutes=16)
+    assert authenticate(config, "Gwen", PASSWORD, "", "10.0.0.2", later).user == user
+    token = open_session(config, user, "10.0.0.2", "password", later)
+    assert session_user(config, token, later) == user
+    close_session(config, token, later)
+    assert session_user(config, token, later) is None

@@ -355,3 +355,15 @@ def test_users_sessions_and_failed_logins_live_in_postgresql_too(
     assert session_user(config, token, later) == user
     close_session(config, token, later)
     assert session_user(config, token, later) is None
+
+
+def test_the_queue_shows_the_first_rows_and_says_how_many_there_are(
+    web: Any, project: Project, monkeypatch: Any
+) -> None:
+    seed_posts(project.config(), datetime.now(UTC) - timedelta(days=2), 40)
+    monkeypatch.setattr("publisher.services.attention.LIMIT", 3)
+    client = _client(web, "en")
+    login(client, "viewer")
+    page = client.get("/queue").get_data(as_text=True)
+    assert "The most recent 3 of 10;" in page and "The first 3 of 4;" in page
+    assert "Retry" not in page, "a viewer has no retry button"

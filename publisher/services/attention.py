@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
@@ -23,11 +23,27 @@ from publisher.queue.states import DeliveryState, PostState, ReviewState
 from publisher.services.status import _account, _pause
 from publisher.workdays import working_days_between
 
-LIMIT = 500  # rows per section: more than that is a problem to solve, not to scroll through
+LIMIT = 200  # rows per section: more than that is a problem to solve, not to scroll through (the total is shown)
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _failing() -> Any:
+    d = m.Delivery
+    return or_(d.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)), d.needs_attention == 1)
+
+
+def _totals(session: Session) -> dict[str, int]:
+    """How many rows each section has in all, when the page shows only the first LIMIT."""
+    current = m.Delivery.revision == m.StoredPost.revision
+    failing = select(func.count()).select_from(m.Delivery).join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
+    held = select(func.count()).select_from(m.StoredPost).where(m.StoredPost.state == PostState.HELD)
+    return {
+        "deliveries": int(session.scalar(failing.where(_failing(), current)) or 0),
+        "held": int(session.scalar(held) or 0),
+    }
 
 
 def _deliveries(session: Session) -> list[dict[str, Any]]:
@@ -49,7 +65,7 @@ def _deliveries(session: Session) -> list[dict[str, Any]]:
         )
         .join(m.StoredPost, m.StoredPost.id == d.post_id)
         .where(
-            or_(d.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)), d.needs_attention == 1),
+            _failing(),
             d.revision == m.StoredPost.revision,
         )
         .order_by(d.updated_at.desc())
@@ -118,4 +134,6 @@ def needs_a_person(config: Config, now: datetime) -> dict[str, Any]:
             "reviews": _reviews(config, session, now),
             "accounts": [a for a in (_account(row) for row in latest(session)) if a["needs_person"]],
             "pauses": [_pause(span, now) for span in active(all_spans(session, config), now)],
+            "totals": _totals(session),
+            "limit": LIMIT,
         }

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.mail import Mail, MailError, send
-from publisher.queue.states import DeliveryState, PostState, ResponseKind, ReviewState
+from publisher.queue.queries import hidden_since
+from publisher.queue.states import DeliveryState, PostState, ReviewState
 from publisher.workdays import working_days_between
 
 log = logging.getLogger("publisher.notify")
@@ -200,17 +201,7 @@ class Notifier:
 
     def _hidden_comments(self, session: Session, now: datetime) -> list[Notice]:
         """One mail about the comments hidden since the last (policy 12: the Communications Team is told)."""
-        rows = session.execute(
-            select(m.InboxMessage, m.InboxResponse, m.Delivery)
-            .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
-            .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
-            .where(
-                m.InboxResponse.kind == ResponseKind.HIDE,
-                m.Delivery.state == DeliveryState.PUBLISHED,
-                m.Delivery.published_at >= now - HIDDEN_MAILED_FOR,
-            )
-            .order_by(m.Delivery.published_at)
-        ).all()
+        rows = hidden_since(session, now - HIDDEN_MAILED_FOR)
         sent = set(session.scalars(select(m.Notification.key).where(m.Notification.key.like("hidden:%"))))
         new = [(msg, response, d) for msg, response, d in rows if f"hidden:{msg.id}" not in sent]
         if not new:

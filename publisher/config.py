@@ -75,6 +75,7 @@ _TOP_KEYS = {
     "accessibility",
     "links",
     "inbox",
+    "web",
 }
 # Keys every account may have; each platform adds its own options (specs.py).
 _COMMON_ACCOUNT_KEYS = (
@@ -115,6 +116,17 @@ _INBOX_KEYS = {
     "communications_team",
     "accounts",
     "daily_reads",
+}
+
+_WEB_KEYS = {
+    "host",
+    "port",
+    "secret_key_env",
+    "secure_cookies",
+    "session_lifetime",
+    "trusted_header",
+    "trusted_proxies",
+    "threads",
 }
 
 # A key that names a credential. Keys ending in ``_env`` name an environment
@@ -240,6 +252,20 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the web workspace (docs/web.md). The secret key comes from the environment only."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key_env: str = "PUBLISHER_WEB_SECRET_KEY"  # signs session cookies, derives second-factor secrets
+    secure_cookies: bool = True  # false only to try it over plain http on one's own machine
+    session_lifetime: timedelta = timedelta(hours=8)
+    trusted_header: str = ""  # single sign-on: the user name, set by the identity proxy
+    trusted_proxies: tuple[str, ...] = ()  # the addresses the header (and X-Forwarded-For) is believed from
+    threads: int = 8
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration, with every path made absolute."""
 
@@ -269,6 +295,7 @@ class Config:
     accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
     links: LinkSettings = field(default_factory=LinkSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     def platform_accounts(self, name: str) -> list[tuple[str, Account]]:
         """The concrete accounts behind ``name``, in publishing order.
@@ -791,6 +818,48 @@ def _parse_links(raw: dict[str, Any], path: Path) -> LinkSettings:
     )
 
 
+def _addresses(raw: Any, path: Path) -> tuple[str, ...]:
+    import ipaddress
+
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: 'web.trusted_proxies' must be a list of addresses, e.g. [\"127.0.0.1\"]")
+    for item in raw:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            raise ConfigError(f"{path}: 'web.trusted_proxies': {item!r} is not an IP address or network") from None
+    return tuple(str(item) for item in raw)
+
+
+def _parse_web(raw: dict[str, Any], path: Path) -> WebSettings:
+    table = _table(raw, "web", path)
+    _check_keys(table, _WEB_KEYS, "web.", path)
+    port = _whole_number(table.get("port", 8080), "web.port", path, 1)
+    if port > 65535:
+        raise ConfigError(f"{path}: 'web.port' must be a port number, 1 to 65535")
+    secure = table.get("secure_cookies", True)
+    if not isinstance(secure, bool):
+        raise ConfigError(f"{path}: 'web.secure_cookies' must be true or false")
+    try:
+        lifetime = parse_duration(_str(table, "session_lifetime", "8h", "web.", path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: 'web.session_lifetime': {exc}") from None
+    header = _str(table, "trusted_header", "", "web.", path).strip()
+    proxies = _addresses(table.get("trusted_proxies", []), path)
+    if header and not proxies:
+        raise ConfigError(f"{path}: 'web.trusted_header' needs 'web.trusted_proxies': the proxies it is believed from")
+    return WebSettings(
+        host=_str(table, "host", "127.0.0.1", "web.", path),
+        port=port,
+        secret_key_env=_str(table, "secret_key_env", "PUBLISHER_WEB_SECRET_KEY", "web.", path),
+        secure_cookies=secure,
+        session_lifetime=lifetime,
+        trusted_header=header,
+        trusted_proxies=proxies,
+        threads=_whole_number(table.get("threads", 8), "web.threads", path, 1),
+    )
+
+
 def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
     tz_name = _str(raw, "timezone", "Europe/London", "", path)
     try:
@@ -874,4 +943,5 @@ def load_config(path: Path | None = None) -> Config:
         accessibility=_parse_accessibility(raw, path),
         links=_parse_links(raw, path),
         inbox=_parse_inbox(raw, accounts, path),
+        web=_parse_web(raw, path),
     )

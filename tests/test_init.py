@@ -84,7 +84,7 @@ def test_the_starter_config_names_every_key_and_the_starter_word_bank_is_the_pro
     tomllib.loads(text)  # valid as written
     named = _keys_in(text)
     tables = {"translation_team", "machine_translation", "accounts", "emergency", "daemon", "costs", "accounts_check"}
-    tables |= {"content", "notifications", "quiet_periods", "media", "accessibility", "links", "inbox"}
+    tables |= {"content", "notifications", "quiet_periods", "media", "accessibility", "links", "inbox", "web"}
     expected = {key for key in config_module._TOP_KEYS if key not in tables}
     expected |= {f"translation_team.{k}" for k in config_module._TEAM_KEYS}
     expected |= {f"machine_translation.{k}" for k in config_module._MT_KEYS}
@@ -96,6 +96,7 @@ def test_the_starter_config_names_every_key_and_the_starter_word_bank_is_the_pro
     expected |= {f"accessibility.{k}" for k in config_module._ACCESSIBILITY_KEYS}
     expected |= {f"links.{k}" for k in config_module._LINK_KEYS}
     expected |= {f"inbox.{k}" for k in config_module._INBOX_KEYS}
+    expected |= {f"web.{k}" for k in config_module._WEB_KEYS}
     expected |= {f"content.{k}" for k in operations.CONTENT_KEYS}
     expected |= {f"notifications.{k}" for k in operations.NOTIFICATION_KEYS}
     expected |= {f"quiet_periods.{k}" for k in operations.QUIET_KEYS}

@@ -243,6 +243,40 @@ def test_held_posts_are_mailed_once_a_day_after_the_digest_time(queue: Any, smtp
     assert "held: translation-unreviewed" in smtp_server.inbox.received[0][1].get_content()
 
 
+def _account_check(db: Any, problems: list[str], expires: datetime | None) -> None:
+    with db.sessions.begin() as session:
+        session.merge(
+            m.AccountCheck(
+                account="fake-x",
+                platform="x",
+                checked_at=T0,
+                identity="@cyngor",
+                token_expires_at=expires,
+                problems=problems,
+                notes=[],
+            )
+        )
+
+
+def test_an_account_problem_is_mailed_once_until_it_changes(queue: Any, smtp_server: SmtpServer) -> None:
+    project, clock, db = queue
+    notifier = _notifier(project, db, clock, smtp_server)
+    expires = T0 + timedelta(days=9)
+    _account_check(db, [f"the token expires on {expires:%Y-%m-%d %H:%M} UTC, in 9 day(s): renew it"], expires)
+    assert notifier.run() == 1
+    assert notifier.run() == 0, "the same problem mailed twice"
+    _account_check(db, [f"the token expires on {expires:%Y-%m-%d %H:%M} UTC, in 8 day(s): renew it"], expires)
+    assert notifier.run() == 0, "a countdown is the same problem, not a new one each day"
+    _account_check(db, [], expires + timedelta(days=60))
+    assert notifier.run() == 0, "nothing wrong, nothing mailed"
+    _account_check(db, ["bio: the bio is in English only (policy 9.6)"], expires + timedelta(days=60))
+    assert notifier.run() == 1
+    [first, second] = smtp_server.inbox.received
+    assert first[1]["Subject"] == "[publisher] account fake-x needs a person"
+    assert "in 9 day(s): renew it" in first[1].get_content() and "accounts check" in first[1].get_content()
+    assert "English only" in second[1].get_content()
+
+
 def test_a_failing_smtp_server_is_logged_once_each_way_and_the_mail_sent_later(
     queue: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

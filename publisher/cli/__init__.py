@@ -16,6 +16,7 @@ import click
 
 from publisher import __version__
 from publisher.errors import ConfigError
+from publisher.i18n import LANGUAGES, reset_language, set_language
 
 # command name -> (module, attribute, one-line help shown by --help without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -38,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "resume": ("publisher.cli.pause", "resume", "Let paused scheduled posts go again, in order."),
     "init": ("publisher.cli.init", "init", "Write a new content repository that works from the start."),
     "inbox": ("publisher.cli.inbox", "inbox", "Replies, comments and mentions: answer in the right language, hide."),
+    "web": ("publisher.cli.web", "web", "The web workspace, in Welsh and English (production server)."),
+    "users": ("publisher.cli.users", "users", "Who may log in to the web workspace, with which role."),
 }
 
 
@@ -68,14 +71,23 @@ class LazyGroup(click.Group):
     default=None,
     help="Config file (default: config/publisher.toml in the current folder).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the messages: cy (Cymraeg) or en (English); default from LANG.",
+)
 @click.version_option(__version__, prog_name="publisher")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, lang: str | None) -> None:
     """Bilingual Welsh-first social-media publishing for Welsh public bodies.
 
     Exit codes: 0 success, 1 the command found a problem, 2 usage or
     configuration error.
     """
+    if lang:
+        token = set_language(lang)  # for this command only: reset when it ends
+        ctx.call_on_close(lambda: reset_language(token))
     ctx.obj = {"config_path": config_path}
 
 

@@ -16,17 +16,6 @@ from publisher.cli.context import FORMAT_TEXT_JSON, config_from
 from publisher.redaction import printable
 
 
-def _span(span: Any) -> dict[str, Any]:
-    return {
-        "account": span.account,
-        "reason": span.reason,
-        "source": span.source,
-        "from": span.started_at.isoformat(),
-        "to": span.ended_at.isoformat() if span.ended_at else None,
-        "by": span.started_by,
-    }
-
-
 def _describe(span: Any) -> str:
     whom = span.account or "every account"
     until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else ""
@@ -35,7 +24,10 @@ def _describe(span: Any) -> str:
 
 def _show(ctx: click.Context, outcome: Any, fmt: str, verb: str) -> None:
     if fmt == "json":
-        data = {verb: [_span(s) for s in outcome.changed], "still_paused": [_span(s) for s in outcome.still_paused]}
+        data = {
+            verb: [span.as_dict() for span in outcome.changed],
+            "still_paused": [span.as_dict() for span in outcome.still_paused],
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for span in outcome.changed:

@@ -66,8 +66,30 @@ class ReviewOutcome:
         }
 
 
+def _sent(session: Session, post_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Who sent each emergency post and why, from its audit event."""
+    events = session.scalars(
+        select(m.AuditEvent).where(m.AuditEvent.post_id.in_(post_ids), m.AuditEvent.action == "emergency_post")
+    ).all()
+    return {str(e.post_id): {"by": e.actor, "reason": (e.detail or {}).get("reason")} for e in events}
+
+
+def _links(session: Session, post_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The live posts: each published delivery's account, language and address."""
+    links: dict[str, list[dict[str, str]]] = {post_id: [] for post_id in post_ids}
+    for delivery in session.scalars(
+        select(m.Delivery)
+        .where(m.Delivery.post_id.in_(post_ids), m.Delivery.remote_url.is_not(None))
+        .where(m.Delivery.action == Action.PUBLISH, m.Delivery.state == DeliveryState.PUBLISHED)
+        .order_by(m.Delivery.seq)
+    ):
+        link = {"account": delivery.account, "language": delivery.language, "url": str(delivery.remote_url)}
+        links[delivery.post_id].append(link)
+    return links
+
+
 def open_items(config: Config, now: datetime) -> list[dict[str, Any]]:
-    """Open review items, oldest first, with how many working days each is overdue."""
+    """Open review items, oldest first, with how many working days each is overdue, who sent it, why, and where."""
     with open_database(config) as db, db.sessions() as session:
         rows = session.execute(
             select(m.ReviewItem, m.StoredPost)
@@ -75,6 +97,8 @@ def open_items(config: Config, now: datetime) -> list[dict[str, Any]]:
             .where(m.ReviewItem.state == ReviewState.OPEN)
             .order_by(m.ReviewItem.created_at)
         ).all()
+        post_ids = [post.id for _item, post in rows]
+        sent, links = _sent(session, post_ids), _links(session, post_ids)
         return [
             {
                 "id": item.id,
@@ -83,8 +107,12 @@ def open_items(config: Config, now: datetime) -> list[dict[str, Any]]:
                 "created_at": item.created_at.isoformat(),
                 "due_at": item.due_at.isoformat(),
                 "overdue_working_days": working_days_between(config, item.due_at, now) if now > item.due_at else 0,
+                "overdue": now > item.due_at,
                 "cy": post.text_cy,
                 "en": post.text_en,
+                "by": sent.get(post.id, {}).get("by"),
+                "reason": sent.get(post.id, {}).get("reason"),
+                "links": links[post.id],
             }
             for item, post in rows
         ]

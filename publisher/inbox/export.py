@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from publisher.config import Config
-from publisher.inbox.views import responses
+from publisher.inbox.views import identity, responses
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.db import open_database
@@ -23,17 +23,7 @@ from publisher.queue.db import open_database
 
 def _message(session: Any, message: m.InboxMessage) -> dict[str, Any]:
     return {
-        "id": message.id,
-        "account": message.account,
-        "platform": message.platform,
-        "kind": message.kind.value,
-        "author": message.author_handle,
-        "author_id": message.author_id,
-        "author_name": message.author_name,
-        "received_at": message.received_at.isoformat(),
-        "text": message.text,
-        "url": message.url,
-        "language": message.language.value,
+        **identity(message),
         "assigned_to": message.assigned_to,
         "closed_reason": message.closed_reason,
         "responses": responses(session, message),

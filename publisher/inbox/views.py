@@ -41,22 +41,30 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def describe(
-    config: Config, message: m.InboxMessage, clock: Clock, now: datetime, thread: m.Delivery | None
-) -> dict[str, Any]:
-    """One message with its clock, as list and show print it."""
-    waiting_until = clock.answered_at or clock.closed_at or now
+def identity(message: m.InboxMessage) -> dict[str, Any]:
+    """Who wrote a message, where, when and what: the part that list, show and a subject access export share."""
     return {
         "id": message.id,
         "account": message.account,
         "platform": message.platform,
         "kind": message.kind.value,
         "author": message.author_handle,
+        "author_id": message.author_id,
         "author_name": message.author_name,
         "received_at": _iso(message.received_at),
         "text": message.text,
         "url": message.url,
         "language": message.language.value,
+    }
+
+
+def describe(
+    config: Config, message: m.InboxMessage, clock: Clock, now: datetime, thread: m.Delivery | None
+) -> dict[str, Any]:
+    """One message with its clock, as list and show print it."""
+    waiting_until = clock.answered_at or clock.closed_at or now
+    return {
+        **identity(message),
         "language_basis": message.language_basis,
         "needs": needs(message.language),
         "thread": {"delivery": thread.id, "language": thread.language, "url": thread.remote_url} if thread else None,

@@ -227,9 +227,38 @@ def _migrated(config: Config) -> Database:
             ) from None
 
 
+# Databases a long-running front-end keeps open (the web workspace, docs/web.md): migrated once, one pool.
+_KEPT: dict[tuple[str, Path], Database] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def keep_open(config: Config) -> None:
+    """From now on in this process, :func:`open_database` reuses one engine for ``config``'s database.
+
+    A web server opens the database on every request; creating an engine and
+    checking the migrations each time would cost more than the page itself.
+    """
+    key = (config.database, config.root)
+    with _KEPT_LOCK:
+        if key not in _KEPT:
+            _KEPT[key] = _migrated(config)
+
+
+def close_kept() -> None:
+    """Close every kept database (a server stopping, a test finishing)."""
+    with _KEPT_LOCK:
+        for database in _KEPT.values():
+            database.engine.dispose()
+        _KEPT.clear()
+
+
 @contextmanager
 def open_database(config: Config) -> Iterator[Database]:
-    """The configured database, created and migrated if need be; closed on leaving."""
+    """The configured database, created and migrated if need be; closed on leaving (unless kept open)."""
+    kept = _KEPT.get((config.database, config.root))
+    if kept is not None:
+        yield kept
+        return
     database = _migrated(config)
     try:
         yield database

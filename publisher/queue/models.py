@@ -351,3 +351,50 @@ class InboxCursor(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     reads_day: Mapped[str | None] = mapped_column(String(10), nullable=True)  # the UTC day the reads count
     reads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """A person who may log in to the web workspace, and what their role lets them do (docs/web.md).
+
+    The password is kept only as an Argon2 hash. With a second factor, the
+    row holds a salt, not the TOTP secret: the secret is derived from it and
+    the web's secret key, which comes from the environment only.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # viewer | editor | translator | comms | admin
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)  # None: single sign-on only
+    totp_salt: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a code is accepted once
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A logged-in browser: the cookie carries a random token, the table its hash, so logging out ends it."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class LoginAttempt(Base):
+    """A failed login, per name and per address: counted to slow down guessing across every worker."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_name_at", "name", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    name: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(String(64))

@@ -5,7 +5,9 @@ The account's administrator (``administrator_email``) and the comms team
 person; the comms team and the Translation Team's addresses when a review
 of an emergency post's Welsh is overdue; the comms team (and ``[inbox]
 communications_team``, when it is an address) when a comment was hidden from
-public view (policy 12); and once a day, the comms team and the
+public view (policy 12); the administrator and the comms team when ``accounts
+check`` finds a problem (a token about to expire, credentials that fail, a
+bio that breaks policy 9.6), once per problem; and once a day, the comms team and the
 administrators concerned, about posts held by validation. Each mail is
 sent once: what was sent is recorded in the database before the restart
 that would otherwise send it again, and a mail that could not be sent is
@@ -15,8 +17,10 @@ failing and once when it works again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +32,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from publisher.config import Config
 from publisher.queue import models as m
 from publisher.queue.mail import Mail, MailError, send
-from publisher.queue.states import DeliveryState, PostState, ResponseKind, ReviewState
+from publisher.queue.queries import hidden_since
+from publisher.queue.states import DeliveryState, PostState, ReviewState
 from publisher.workdays import working_days_between
 
 log = logging.getLogger("publisher.notify")
@@ -42,6 +47,14 @@ _LANGUAGES = {"cy": "Welsh", "en": "English", "cy+en": "Welsh and English"}
 def attention_key(delivery_id: int) -> str:
     """The record of the mail about one delivery's failure (``retry`` removes it, so a new failure mails again)."""
     return f"attention:{delivery_id}"
+
+
+def _problems_digest(row: m.AccountCheck) -> str:
+    """What identifies a set of account problems: a countdown ("in 9 day(s)") is the same problem each day, a
+    renewed token with a new expiry is a new one."""
+    steady = [re.sub(r"in \d+ day\(s\)", "", problem) for problem in row.problems]
+    expires = row.token_expires_at.isoformat() if row.token_expires_at else ""
+    return hashlib.sha256("\n".join([expires, *steady]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -200,17 +213,7 @@ class Notifier:
 
     def _hidden_comments(self, session: Session, now: datetime) -> list[Notice]:
         """One mail about the comments hidden since the last (policy 12: the Communications Team is told)."""
-        rows = session.execute(
-            select(m.InboxMessage, m.InboxResponse, m.Delivery)
-            .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
-            .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
-            .where(
-                m.InboxResponse.kind == ResponseKind.HIDE,
-                m.Delivery.state == DeliveryState.PUBLISHED,
-                m.Delivery.published_at >= now - HIDDEN_MAILED_FOR,
-            )
-            .order_by(m.Delivery.published_at)
-        ).all()
+        rows = hidden_since(session, now - HIDDEN_MAILED_FOR)
         sent = set(session.scalars(select(m.Notification.key).where(m.Notification.key.like("hidden:%"))))
         new = [(msg, response, d) for msg, response, d in rows if f"hidden:{msg.id}" not in sent]
         if not new:
@@ -236,6 +239,30 @@ class Notifier:
         return [
             Notice(tuple(f"hidden:{msg.id}" for msg, _, _ in new), "comment_hidden", Mail(to, subject, body + "\n"))
         ]
+
+    def _account_problems(self, session: Session) -> list[Notice]:
+        """One mail per account whose latest ``accounts check`` found something new that needs a person."""
+        notices = []
+        for row in session.scalars(select(m.AccountCheck).order_by(m.AccountCheck.account)):
+            if not row.problems:
+                continue
+            key = f"account:{row.account}:{_problems_digest(row)}"
+            if session.get(m.Notification, key) is not None:
+                continue
+            body = "\n".join(
+                [
+                    f"The account {row.account} ({row.platform}) needs a person (accounts check at "
+                    f"{row.checked_at.astimezone(self.config.timezone):%Y-%m-%d %H:%M}):",
+                    "",
+                    *(f"- {problem}" for problem in row.problems),
+                    "",
+                    "To check again: publisher accounts check",
+                ]
+            )
+            to = self._to(self.settings.comms_team, self._administrators([row.account]))
+            subject = f"[publisher] account {row.account} needs a person"
+            notices.append(Notice((key,), "account_problem", Mail(to, subject, body + "\n")))
+        return notices
 
     # -- once -----------------------------------------------------------------
 
@@ -304,6 +331,7 @@ class Notifier:
                 *self._overdue_reviews(session, now),
                 *self._held_digest(session, now),
                 *self._hidden_comments(session, now),
+                *self._account_problems(session),
             ]
         sent = 0
         for notice in notices:

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -65,6 +66,17 @@ class Span:
 
     def applies_to(self, accounts: Iterable[str]) -> bool:
         return self.account is None or self.account in set(accounts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The span as ``pause``/``resume --format json`` and the reports print it."""
+        return {
+            "account": self.account,
+            "reason": self.reason,
+            "source": self.source,
+            "from": self.started_at.isoformat(),
+            "to": self.ended_at.isoformat() if self.ended_at else None,
+            "by": self.started_by,
+        }
 
 
 def span(row: m.Pause) -> Span:

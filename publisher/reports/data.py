@@ -171,17 +171,7 @@ def paused_time(
             continue
         until = min(span.ended_at or now, high, now)
         hours = max(0.0, (until - max(span.started_at, low)).total_seconds() / 3600)
-        rows.append(
-            {
-                "account": span.account,
-                "reason": span.reason,
-                "source": span.source,
-                "from": span.started_at.isoformat(),
-                "to": span.ended_at.isoformat() if span.ended_at else None,
-                "by": span.started_by,
-                "hours": round(hours, 2),
-            }
-        )
+        rows.append({**span.as_dict(), "hours": round(hours, 2)})
     return rows
 
 

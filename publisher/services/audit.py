@@ -102,3 +102,22 @@ def verify(config: Config) -> AuditReport:
     hashes = _verify_database(config, report)
     _verify_log(config.audit_log, hashes, report)
     return report
+
+
+def recent_events(config: Config, limit: int = 200, actor: str | None = None) -> list[dict[str, Any]]:
+    """The latest audit events, newest first (optionally one person's): the web's audit page."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    with open_database(config) as db, db.sessions() as session:
+        return [
+            {
+                "id": row.id,
+                "at": row.at.isoformat(),
+                "actor": row.actor,
+                "action": row.action,
+                "post": row.post_id,
+                "detail": json.dumps(row.detail or {}, ensure_ascii=False, sort_keys=True),
+            }
+            for row in session.scalars(query)
+        ]

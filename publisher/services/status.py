@@ -43,13 +43,13 @@ from publisher.queue.accounts import latest
 from publisher.queue.db import describe_location, open_existing
 from publisher.queue.inbox_clock import clocks
 from publisher.queue.pauses import Span, active, all_spans
+from publisher.queue.queries import hidden_since
 from publisher.queue.states import (
     WAITING_STATES,
     DeliveryState,
     MessageLanguage,
     PostSource,
     PostState,
-    ResponseKind,
 )
 
 _LABELS = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
@@ -229,17 +229,7 @@ def _posts(session: Session, config: Config, filters: Filters, paused: list[Span
 
 
 def _hidden(session: Session, now: datetime) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(m.InboxMessage, m.InboxResponse, m.Delivery)
-        .join(m.InboxResponse, m.InboxResponse.message_id == m.InboxMessage.id)
-        .join(m.Delivery, m.Delivery.id == m.InboxResponse.delivery_id)
-        .where(
-            m.InboxResponse.kind == ResponseKind.HIDE,
-            m.Delivery.state == DeliveryState.PUBLISHED,
-            m.Delivery.published_at >= now - HIDDEN_SHOWN_FOR,
-        )
-        .order_by(m.Delivery.published_at)
-    ).all()
+    rows = hidden_since(session, now - HIDDEN_SHOWN_FOR)
     return [
         {
             "message": message.id,

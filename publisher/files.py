@@ -53,8 +53,13 @@ def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
             inside = False
         if not inside:
             raise UnreadableFile("it leads outside the project (a symlink?); put the real file in its folder")
+    return read_regular(path, limit)[0]
+
+
+def read_regular(location: str | Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file at ``location`` (at most ``limit``), and its stat as it was read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -65,12 +70,17 @@ def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
             raise UnreadableFile("is not a regular file (a FIFO, a device or a folder); replace it with a text file")
         if info.st_size > limit:
             raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(limit + 1)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
     except OSError as exc:
         raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if len(data) > limit:
+    if total > limit:
         raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
-    return data
+    return b"".join(chunks), info

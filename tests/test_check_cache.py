@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
 
 import publisher.services.validation as check_module
+from publisher.services import verdict_cache
 from publisher.services.validation import check_content
+from publisher.services.verdict_cache import CACHE_FILE
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
 from pictures import plain
@@ -106,7 +109,7 @@ def test_duplicate_id_in_another_post_is_seen_with_a_cached_first_post(project: 
 def test_cache_is_safe_to_delete_or_corrupt(project: Project) -> None:
     project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
     expected = cached(project).findings
-    cache_file = project.root / ".publisher-cache" / "check-v1.json"
+    cache_file = project.root / ".publisher-cache" / CACHE_FILE
     assert cache_file.exists()
     cache_file.write_text("{not json")
     assert cached(project).findings == expected
@@ -116,13 +119,47 @@ def test_cache_is_safe_to_delete_or_corrupt(project: Project) -> None:
     assert cached(project).findings == expected
 
 
-def test_parallel_cold_run_matches_the_serial_one(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reading", ["here", "in the workers"])
+def test_parallel_cold_run_matches_the_serial_one(
+    project: Project, monkeypatch: pytest.MonkeyPatch, reading: str
+) -> None:
     for index in range(12):
         project.post(f"p{index}", cy_front=CY_FRONT.replace("[local]", "[nope]") if index % 3 == 0 else CY_FRONT)
     serial = check_content(project.config(), now=NOW, use_cache=False)
     monkeypatch.setattr(check_module, "PARALLEL_FROM", 2)
-    parallel = check_content(project.config(), now=NOW, use_cache=False)
+    if reading == "in the workers":
+        monkeypatch.setattr(check_module, "READ_IN_WORKERS_FROM", 2)
+    parallel = check_content(project.config(), now=NOW, use_cache=True)
     assert parallel.findings == serial.findings and len(serial.findings) == 4
+    again = check_content(project.config(), now=NOW, use_cache=True)
+    assert again.findings == serial.findings
+
+
+def test_a_settled_unchanged_file_is_not_read_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose stamp is the one remembered with its digest is not even opened (like git's index)."""
+    monkeypatch.setattr(verdict_cache, "SETTLED_NS", 0)
+    project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
+    project.post("b")
+    first = cached(project)
+
+    def refuse(location, limit):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{location} was read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(check_module, "read_regular", refuse)
+        assert cached(project).findings == first.findings
+    time.sleep(0.05)  # past the clock tick of the first write
+    cy = project.content / "b.cy.md"
+    cy.write_text(cy.read_text().replace("[local]", "[nop2]"))  # same size, new content
+    assert {f.post for f in cached(project).findings} == {"a", "b"}
+
+
+def test_a_file_written_just_before_the_check_is_read_again_next_time(project: Project) -> None:
+    """A write in the same clock tick could leave the stamp as it was, so a fresh file's stamp is not trusted."""
+    project.post("a")
+    cached(project)
+    remembered = verdict_cache.CheckCache(project.root / verdict_cache.CACHE_DIR).files
+    assert not any(location.endswith("a.cy.md") for location in remembered)
 
 
 @pytest.mark.parametrize("parallel_from", [10**6, 2], ids=["serial", "parallel"])

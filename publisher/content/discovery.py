@@ -20,9 +20,12 @@ from publisher.content.schema import Problem
 SUFFIXES: dict[str, Language] = {".cy.md": "cy", ".en.md": "en"}
 
 
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what changes when a file does
+
+
 @dataclass(frozen=True)
 class FoundFile:
-    """A post file on disk: where it is, its slug and its language.
+    """A post file on disk: where it is, its slug and its language, and its stamp when found.
 
     The location is kept as a string: building 20,000 Path objects is a
     measurable share of a cached check.
@@ -32,10 +35,22 @@ class FoundFile:
     slug: str
     language: Language
     inside_root: bool
+    stamp: Stamp | None = None
 
     @property
     def path(self) -> Path:
         return Path(self.location)
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _stamp(entry: os.DirEntry[str] | str) -> Stamp | None:
+    try:
+        return stamp_of(entry.stat() if isinstance(entry, os.DirEntry) else os.stat(entry))
+    except OSError:
+        return None
 
 
 def display_path(path: Path) -> str:
@@ -46,21 +61,27 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _classify(location: str, relative: str, real_root: Path, is_link: bool) -> FoundFile | None:
-    for suffix, language in SUFFIXES.items():
-        if relative.endswith(suffix) and not relative.endswith("/" + suffix) and len(relative) > len(suffix):
-            inside = True
-            if is_link:  # folders are never followed, so only the file itself can lead out
-                try:
-                    inside = Path(location).resolve().is_relative_to(real_root)
-                except (OSError, RuntimeError):  # symlink loop
-                    inside = False
-            return FoundFile(location=location, slug=relative[: -len(suffix)], language=language, inside_root=inside)
-    return None
+def display_location(location: str) -> str:
+    """:func:`display_path` of a found file's location (absolute and normalised), without building Path objects."""
+    cwd = os.getcwd().rstrip("/") + "/"
+    return location[len(cwd) :] if location.startswith(cwd) and len(location) > len(cwd) else location
 
 
-def _walk(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]:
-    """(path, path relative to the root, is_symlink) for every file, without following symlinked folders."""
+def _classify(location: str, relative: str, real_root: Path, is_link: bool, stamp: Stamp | None) -> FoundFile | None:
+    language = SUFFIXES.get(relative[-6:])
+    if language is None or len(relative) <= 6 or relative[-7] == "/":
+        return None
+    inside = True
+    if is_link:  # folders are never followed, so only the file itself can lead out
+        try:
+            inside = Path(location).resolve().is_relative_to(real_root)
+        except (OSError, RuntimeError):  # symlink loop
+            inside = False
+    return FoundFile(location=location, slug=relative[:-6], language=language, inside_root=inside, stamp=stamp)
+
+
+def _walk(folder: str, prefix: str) -> Iterator[tuple[str, str, bool, Stamp | None]]:
+    """(path, path relative to the root, is_symlink, stamp) for every file, without following symlinked folders."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -70,7 +91,7 @@ def _walk(folder: str, prefix: str) -> Iterator[tuple[str, str, bool]]:
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path, relative + "/")
         elif entry.name.endswith(".md"):
-            yield entry.path, relative, entry.is_symlink()
+            yield entry.path, relative, entry.is_symlink(), _stamp(entry)
 
 
 def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
@@ -87,11 +108,13 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
             continue
         relative = target.relative_to(root).as_posix()
         if target.is_dir() and not target.is_symlink():
-            candidates: Iterable[tuple[str, str, bool]] = _walk(str(target), "" if relative == "." else relative + "/")
+            candidates: Iterable[tuple[str, str, bool, Stamp | None]] = _walk(
+                str(target), "" if relative == "." else relative + "/"
+            )
         else:
-            candidates = [(str(target), relative, target.is_symlink())]
-        for location, rel, is_link in candidates:
-            item = _classify(location, rel, real_root, is_link)
+            candidates = [(str(target), relative, target.is_symlink(), _stamp(str(target)))]
+        for location, rel, is_link, stamp in candidates:
+            item = _classify(location, rel, real_root, is_link, stamp)
             if item is not None:
                 found[location] = item
     if targets:
@@ -104,7 +127,9 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
                     and str(partner) not in found
                     and (partner.exists() or partner.is_symlink())
                 ):
-                    partner_item = _classify(str(partner), f"{item.slug}{suffix}", real_root, partner.is_symlink())
+                    partner_item = _classify(
+                        str(partner), f"{item.slug}{suffix}", real_root, partner.is_symlink(), _stamp(str(partner))
+                    )
                     if partner_item is not None:
                         found[str(partner)] = partner_item
     return sorted(found.values(), key=lambda f: (f.slug, f.language != "cy"))
@@ -112,7 +137,7 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
 
 def read_file(item: FoundFile, raw: bytes | None = None) -> PostFile:
     """Read one found file, refusing to follow a symlink out of the content root."""
-    display = display_path(item.path)
+    display = display_location(item.location)
     if not item.inside_root:
         post_file = PostFile(path=item.path, display=display, language=item.language)
         post_file.meta.problems.append(
@@ -124,6 +149,14 @@ def read_file(item: FoundFile, raw: bytes | None = None) -> PostFile:
         )
         return post_file
     return PostFile.read(item.path, display, item.language, raw=raw)
+
+
+def post_of(slug: str, files: Iterable[PostFile]) -> Post:
+    """The post ``slug`` made of ``files`` (one per language)."""
+    post = Post(slug=slug)
+    for post_file in files:
+        setattr(post, post_file.language, post_file)
+    return post
 
 
 def pair(files: Iterable[PostFile], slugs: dict[Path, str]) -> list[Post]:
@@ -186,4 +219,15 @@ def find_strays(root: Path, targets: Iterable[Path] = ()) -> list[Stray]:
     return sorted(found.values(), key=lambda s: s.path)
 
 
-__all__ = ["LANGUAGES", "FoundFile", "Stray", "display_path", "find_files", "find_strays", "pair", "read_file"]
+__all__ = [
+    "LANGUAGES",
+    "FoundFile",
+    "Stray",
+    "display_location",
+    "display_path",
+    "find_files",
+    "find_strays",
+    "pair",
+    "post_of",
+    "read_file",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -23,8 +24,9 @@ class PublishTime:
     zone: str
 
 
+@lru_cache(maxsize=4096)
 def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
-    """Return the UTC instant for ``text`` (ISO 8601) in zone ``tz``."""
+    """Return the UTC instant for ``text`` (ISO 8601) in zone ``tz`` (remembered: rules and the cache ask often)."""
     cleaned = text.strip()
     try:
         value = datetime.fromisoformat(cleaned)

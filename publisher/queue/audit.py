@@ -19,9 +19,10 @@ import socket
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import event, select, text
+from sqlalchemy import Connection, Table, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from publisher.queue.models import AuditEvent
@@ -102,6 +103,44 @@ def record(
     if log_file is not None:
         _after_commit(session, log_file, event_row)
     return event_row
+
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_ADD = insert(_EVENTS)
+_SEAL = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(hash=bindparam("b_hash"))
+
+
+def record_on(
+    connection: Connection,
+    actor: str,
+    action: str,
+    *,
+    post_id: str | None,
+    delivery_id: int | None,
+    detail: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    """:func:`record` on a plain connection (the dispatcher's hot path): the same event and the same chain."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    previous = connection.execute(_LAST_HASH).scalar() or GENESIS
+    os_user, host = who_runs_this()
+    fields = {
+        "at": at or datetime.now(UTC),
+        "actor": actor,
+        "action": action,
+        "post_id": post_id,
+        "delivery_id": delivery_id,
+        "detail": detail,
+        "os_user": os_user,
+        "host": host,
+    }
+    added = connection.execute(_ADD, {**fields, "prev_hash": previous})
+    assert added.inserted_primary_key is not None  # an INSERT always has one
+    event_id = added.inserted_primary_key[0]
+    chained = chain_hash(previous, event_fields(cast(AuditEvent, SimpleNamespace(id=event_id, **fields))))
+    connection.execute(_SEAL, {"b_id": event_id, "b_hash": chained})
 
 
 def _after_commit(session: Session, log_file: Path, event_row: AuditEvent) -> None:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -58,8 +58,9 @@ from publisher.platforms.base import (
     TransientError,
 )
 from publisher.platforms.registry import make_adapter
+from publisher.queue import fenced
 from publisher.queue import models as m
-from publisher.queue.audit import record
+from publisher.queue.audit import record, record_on
 from publisher.queue.pauses import sendable
 from publisher.queue.states import REPEATABLE_ACTIONS, Action, AttemptKind, DeliveryState, PostState
 from publisher.redaction import KNOWN
@@ -171,7 +172,9 @@ class Dispatcher:
         self._adapters: dict[str, Platform] = {}
         self.stopping = False
         self.observer = observer
-        self._claim_queries: dict[tuple[int, bool], Select[m.Delivery]] = {}
+        self._claim_queries: dict[tuple[int, bool], Any] = {}
+        # The hot path (claim, attempt row, completion) runs Core statements on the sessions' engine.
+        self._engine: Engine = sessions.kw["bind"]
 
     # -- adapters ---------------------------------------------------------
 
@@ -260,14 +263,14 @@ class Dispatcher:
         to_reconcile = and_(m.Delivery.state == DeliveryState.UNKNOWN, *due, unleased)
         return and_(or_(ready, to_reconcile), m.StoredPost.state == PostState.ACTIVE)
 
-    def _claim_query(self, limit: int, one_post: bool) -> Select[m.Delivery]:
+    def _claim_query(self, limit: int, one_post: bool) -> Any:
         """The claim statement, built once per shape: building it costs more CPU than running it."""
         key = (limit, one_post)
         if key not in self._claim_queries:
             now = bindparam("now", type_=m.UTCDateTime())
             one = [m.Delivery.post_id == bindparam("post_id")] if one_post else []
             query = (
-                select(m.Delivery)
+                select(m.Delivery.id, m.Delivery.state, m.Delivery.lease_version)
                 .join(m.StoredPost, m.StoredPost.id == m.Delivery.post_id)
                 .where(self._claimable(now), *one)
                 .order_by(m.Delivery.next_attempt_at, m.Delivery.post_id, m.Delivery.seq)
@@ -283,19 +286,17 @@ class Dispatcher:
         now = self.clock()
         query = self._claim_query(limit, post_id is not None)
         params: dict[str, Any] = {"now": now, **({"post_id": post_id} if post_id is not None else {})}
-        claims: list[Claim] = []
-        with self.sessions.begin() as session:
-            for delivery in session.scalars(query, params).all():
-                kind = AttemptKind.RECONCILE if delivery.state == DeliveryState.UNKNOWN else AttemptKind.PUBLISH
-                delivery.lease_owner = self.owner
-                delivery.lease_until = now + self.settings.lease
-                delivery.lease_version += 1
-                delivery.updated_at = now
-                if kind is AttemptKind.PUBLISH:
-                    delivery.state = DeliveryState.PUBLISHING
-                    delivery.attempts += 1
-                claims.append(Claim(delivery.id, delivery.lease_version, kind))
-        return claims
+        with self._engine.begin() as connection:
+            rows = connection.execute(query, params).all()
+            fenced.take(connection, rows, self.owner, now + self.settings.lease, now)
+        return [
+            Claim(
+                row.id,
+                row.lease_version + 1,
+                AttemptKind.RECONCILE if row.state == DeliveryState.UNKNOWN else AttemptKind.PUBLISH,
+            )
+            for row in rows
+        ]
 
     def release_unsent(self) -> int:
         """On shutdown: give back claims whose platform call never started."""
@@ -327,7 +328,7 @@ class Dispatcher:
 
     # -- one delivery -------------------------------------------------------
 
-    def _media(self, delivery: m.Delivery) -> tuple[MediaFile, ...]:
+    def _media(self, media: list[Any]) -> tuple[MediaFile, ...]:
         """The delivery's images; each adapter uploads them prepared (no EXIF/GPS, see platforms/media.py)."""
         max_pixels = self.config.media.max_pixels
         return tuple(
@@ -338,105 +339,74 @@ class Dispatcher:
                 root=self.config.content_dir,
                 sha256=item.get("sha256"),
             )
-            for item in delivery.media
+            for item in media or []
         )
 
     @staticmethod
-    def _remote_of(session: Session, delivery_id: int | None) -> RemotePost | None:
+    def _remote_of(connection: Connection, delivery_id: int | None) -> RemotePost | None:
         """The platform post an earlier delivery made, if it made one."""
-        other = session.get(m.Delivery, delivery_id) if delivery_id is not None else None
+        other = fenced.remote_of(connection, delivery_id) if delivery_id is not None else None
         if other is None or not other.remote_id:
             return None
         return RemotePost(id=other.remote_id, url=other.remote_url, extra=dict(other.remote_extra or {}))
 
-    def _request(self, session: Session, delivery: m.Delivery) -> PublishRequest:
+    def _request(self, connection: Connection, delivery: fenced.Columns) -> PublishRequest:
         target = delivery.target_remote  # a post that is not ours: the message an inbox reply answers
         return PublishRequest(
             text=delivery.text,
             language=delivery.language,
             idempotency_key=delivery.idempotency_key,
-            media=self._media(delivery),
-            reply_to=RemotePost(**target) if target else self._remote_of(session, delivery.reply_to_id),
+            media=self._media(delivery.media),
+            reply_to=RemotePost(**target) if target else self._remote_of(connection, delivery.reply_to_id),
             post=delivery.post_id,
         )
 
     def _start(self, claim: Claim) -> Started | None:
-        """Write the attempt row (fenced on the lease); None if the lease was lost."""
+        """Write the attempt row (fenced on the lease); None if the lease was lost.
+
+        The call gets a full lease from here: a claim may have waited in the pool, and a
+        lease expiring mid-call would let another daemon reconcile before the call lands.
+        The renewal is the fence: on PostgreSQL its ``UPDATE`` locks the row and reads the
+        newest committed version, so another daemon's recover() a moment ago is seen.
+        """
         now = self.clock()
-        with self.sessions.begin() as session:
-            # Locked (on PostgreSQL) so the fence below reads the newest committed row: another
-            # daemon's recover() may have released this lease a moment ago.
-            delivery = session.get(m.Delivery, claim.delivery_id, with_for_update=True)
-            if delivery is None or delivery.lease_version != claim.lease_version or delivery.lease_owner != self.owner:
+        with self._engine.begin() as connection:
+            until = now + self.settings.lease
+            delivery = fenced.start(
+                connection, claim.delivery_id, claim.lease_version, claim.kind, self.owner, now, until
+            )
+            if delivery is None:
                 return None
-            # The call gets a full lease from here: a claim may have waited in the pool, and a
-            # lease expiring mid-call would let another daemon reconcile before the call lands.
-            delivery.lease_until = now + self.settings.lease
-            session.add(
-                m.Attempt(
-                    delivery_id=delivery.id,
-                    lease_version=claim.lease_version,
-                    kind=claim.kind,
-                    owner=self.owner,
-                    started_at=now,
-                )
-            )
-            first, last = session.execute(
-                select(func.min(m.Attempt.started_at), func.max(m.Attempt.started_at)).where(
-                    m.Attempt.delivery_id == delivery.id, m.Attempt.kind == AttemptKind.PUBLISH
-                )
-            ).one()
-            reconciles = session.scalar(
-                select(func.count())
-                .select_from(m.Attempt)
-                .where(m.Attempt.delivery_id == delivery.id, m.Attempt.kind == AttemptKind.RECONCILE)
-            )
-            scheduled = session.scalar(select(m.StoredPost.scheduled_at).where(m.StoredPost.id == delivery.post_id))
             return Started(
-                request=self._request(session, delivery),
+                request=self._request(connection, delivery),
                 account=delivery.account,
                 post_id=delivery.post_id,
                 platform=delivery.platform,
-                scheduled_at=scheduled,
+                scheduled_at=delivery.scheduled_at,
                 action=delivery.action,
-                edit_of=self._remote_of(session, delivery.edit_of_id),
-                first_attempt=first,
-                last_attempt=last,
-                reconciles=int(reconciles or 0),
+                edit_of=self._remote_of(connection, delivery.edit_of_id),
+                first_attempt=delivery.first_attempt,
+                last_attempt=delivery.last_attempt,
+                reconciles=int(delivery.reconciles or 0),
                 last_error=delivery.last_error,
             )
 
     def _record(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
         """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
         now = self.clock()
-        with self.sessions.begin() as session:
-            result = session.execute(
-                update(m.Delivery)
-                .where(
-                    m.Delivery.id == claim.delivery_id,
-                    m.Delivery.lease_version == claim.lease_version,
-                    m.Delivery.lease_owner == self.owner,
-                )
-                .values(lease_owner=None, lease_until=None, updated_at=now, **values)
+        with self._engine.begin() as connection:
+            owned = fenced.complete(
+                connection, claim.delivery_id, claim.lease_version, self.owner, now, outcome, error, values
             )
-            session.execute(
-                update(m.Attempt)
-                .where(
-                    m.Attempt.delivery_id == claim.delivery_id,
-                    m.Attempt.lease_version == claim.lease_version,
-                    m.Attempt.finished_at.is_(None),
-                )
-                .values(finished_at=now, outcome=outcome, error=error)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not owned:
                 log.warning(
                     "delivery %s: lease lost before recording %s; the new owner will reconcile",
                     claim.delivery_id,
                     outcome,
                 )
                 return False
-            delivery = session.get(m.Delivery, claim.delivery_id)
-            if delivery is not None and outcome in _AUDITED:
+            if outcome in _AUDITED:
+                delivery = fenced.audited_fields(connection, claim.delivery_id)
                 detail = {
                     "account": delivery.account,
                     "language": delivery.language,
@@ -444,7 +414,14 @@ class Dispatcher:
                     "remote_url": delivery.remote_url,
                     "error": error,
                 }
-                record(session, self.owner, outcome, post_id=delivery.post_id, delivery_id=delivery.id, detail=detail)
+                record_on(
+                    connection,
+                    self.owner,
+                    outcome,
+                    post_id=delivery.post_id,
+                    delivery_id=claim.delivery_id,
+                    detail=detail,
+                )
             return True
 
     def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
@@ -684,8 +661,8 @@ class Dispatcher:
             result.add("published")
 
     def _attempts(self, claim: Claim) -> int:
-        with self.sessions() as session:
-            return int(session.scalar(select(m.Delivery.attempts).where(m.Delivery.id == claim.delivery_id)) or 0)
+        with self._engine.connect() as connection:
+            return fenced.attempts_so_far(connection, claim.delivery_id)
 
     # -- cycles -------------------------------------------------------------
 

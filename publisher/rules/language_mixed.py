@@ -1,4 +1,9 @@
-"""``language-mixed``: a run of 4+ English words inside Welsh text, or Welsh inside English."""
+"""``language-mixed``: a run of 4+ English words inside Welsh text, or Welsh inside English.
+
+The runs are the other-language sentences of a file and what lingua's
+multi-language scan finds inside the rest (:func:`publisher.text.language.judge`).
+A file mostly in the other language is ``language-mismatch`` instead.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
-from publisher.text.language import detect, foreign_runs
+from publisher.text.language import judge
 
 RULE = Rule("language-mixed", "warning", "translate the run, or add a proper name to the word bank's 'names'")
 _NAMES = {"cy": "Welsh", "en": "English"}
@@ -21,10 +26,7 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         if post_file is None or not post_file.readable:
             continue
         other = "en" if lang == "cy" else "cy"
-        text = post.text(lang)
-        if detect(text).language == other:
-            continue  # the whole text is in the other language: that is language-mismatch
-        for run in foreign_runs(text, lang, names):
+        for run in judge(post.text(lang), lang, names).runs:
             first_word = run.split()[0]
             yield RULE.at(
                 post,

@@ -57,14 +57,21 @@ ROLE_MAILBOXES = {
 }
 
 
+_POSTCODE = re.compile(rf"\b{POSTCODE}\b")
+
+
 def _found(text: str) -> Iterator[tuple[str, str]]:
-    for match in MOBILE.finditer(text):
-        yield match.group(0), "a mobile phone number"
-    for match in EMAIL.finditer(text):
-        if match.group(1).lower() not in ROLE_MAILBOXES:
-            yield match.group(0), "a personal e-mail address"
-    for match in HOME_ADDRESS.finditer(text):
-        yield match.group(0), "a house number with a postcode (a home address)"
+    # Each search only where what it looks for can be: most posts have no mobile prefix, no '@', no postcode.
+    if "07" in text or "+44" in text:
+        for match in MOBILE.finditer(text):
+            yield match.group(0), "a mobile phone number"
+    if "@" in text:
+        for match in EMAIL.finditer(text):
+            if match.group(1).lower() not in ROLE_MAILBOXES:
+                yield match.group(0), "a personal e-mail address"
+    if _POSTCODE.search(text):
+        for match in HOME_ADDRESS.finditer(text):
+            yield match.group(0), "a house number with a postcode (a home address)"
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:

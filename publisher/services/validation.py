@@ -18,26 +18,41 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from publisher import rules
 from publisher.config import Config
-from publisher.content.discovery import SUFFIXES, FoundFile, display_path, find_files, find_strays, pair, read_file
+from publisher.content.discovery import (
+    SUFFIXES,
+    FoundFile,
+    Stamp,
+    display_path,
+    find_files,
+    find_strays,
+    post_of,
+    read_file,
+    stamp_of,
+)
 from publisher.content.history import changed_since
 from publisher.content.post import LANGUAGES, MAX_FILE_BYTES, Post
 from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
-from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.files import MIB, UnreadableFile, read_bounded, read_regular
 from publisher.findings import Finding
 from publisher.rules.context import Context
 from publisher.rules.credentials_missing import check_accounts
 from publisher.rules.file_misnamed import check_strays
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 from publisher.rules.image_text_language import UNAVAILABLE
-from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, media_stat, post_key
+from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, file_digest, media_stat, post_key
 from publisher.text.image_text import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -118,8 +133,12 @@ def _environment(config: Config, ctx: Context) -> str:
 
 
 def _next_midnight(ctx: Context) -> float:
-    tz = ctx.config.timezone
-    return datetime.combine(ctx.now.astimezone(tz).date() + timedelta(days=1), time(0), tz).timestamp()
+    return _midnight_after(ctx.now, ctx.config.timezone)
+
+
+@lru_cache(maxsize=8)
+def _midnight_after(now: datetime, tz: ZoneInfo) -> float:
+    return datetime.combine(now.astimezone(tz).date() + timedelta(days=1), day_time(0), tz).timestamp()
 
 
 def _valid_until(post: Post, ctx: Context) -> float:
@@ -148,29 +167,32 @@ def _media_used(post: Post) -> list[tuple[str, int, int]]:
     return list(used.values())
 
 
-def _read_raw(item: FoundFile) -> bytes | None:
-    """Raw bytes for hashing; None when the file must not (or cannot) be read (reading it again says why)."""
+def _read_raw(item: FoundFile) -> tuple[bytes | None, Stamp | None]:
+    """Raw bytes and the stamp they were read with; None when the file must not (or cannot) be read.
+
+    Reading it again in :func:`read_file` says why.
+    """
     if not item.inside_root:
-        return None
+        return None, None
     try:
-        return read_bounded(item.path, MAX_FILE_BYTES)
+        raw, info = read_regular(item.location, MAX_FILE_BYTES)
     except (UnreadableFile, OSError):
-        return None
+        return None, None
+    return raw, stamp_of(info)
 
 
-Pending = tuple[str, str, dict[str, FoundFile], dict[str, bytes | None]]
+Raw = dict[str, bytes | None]  # language -> bytes of its file
+Pending = tuple[str, str, dict[str, FoundFile], Raw]  # cache key, slug, files, their bytes
 ProgressCallback = Callable[[int, int], None]  # (posts judged so far, posts to judge)
 PARALLEL_FROM = 400  # below this many unchecked posts, starting workers costs more than it saves
-_worker_ctx: Context | None = None
+READ_IN_WORKERS_FROM = 2000  # from this many posts to read, the workers read and hash them as well as judge
 
 
-def _verdict(pending: Pending, ctx: Context) -> tuple[str, Entry]:
+def _verdict(slug: str, items: dict[str, FoundFile], raw: Raw, ctx: Context) -> Entry:
     """Read, pair and run every rule on one post; the result is what the cache stores."""
-    key, slug, items, raw = pending
-    files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-    post = pair(files, {item.path: slug for item in items.values()})[0]
+    post = post_of(slug, [read_file(item, raw=raw[lang]) for lang, item in items.items()])
     inherit_accounts(post, ctx.schedule_accounts)
-    return key, Entry(
+    return Entry(
         findings=[f.as_json() for f in rules.run(post, ctx)],
         ref=ref(post).__dict__,
         media=_media_used(post),
@@ -178,91 +200,155 @@ def _verdict(pending: Pending, ctx: Context) -> tuple[str, Entry]:
     )
 
 
-def _verdict_chunk(chunk: list[Pending]) -> list[tuple[str, Entry]]:
-    assert _worker_ctx is not None
-    return [_verdict(item, _worker_ctx) for item in chunk]
+@dataclass
+class _Read:
+    """A post read and hashed: its key, each file's location, digest and stamp when read, and the bytes."""
+
+    slug: str
+    key: str
+    raw: Raw
+    files: list[tuple[str, str, Stamp | None]]  # location, digest, stamp
+    read_at_ns: int
 
 
-def _preload() -> None:
-    """Load lingua's Welsh and English models and twitter-text once, before forking.
+def _read_post(run: _Run, slug: str, items: dict[str, FoundFile]) -> _Read:
+    read_at_ns = time.time_ns()
+    raw: Raw = {}
+    digests: dict[str, str] = {}
+    files = []
+    for lang, item in items.items():
+        raw[lang], stamp = _read_raw(item)
+        digests[lang] = file_digest(raw[lang])
+        files.append((item.location, digests[lang], stamp))
+    key = post_key(run.environment, run.key_name(slug), digests.get("cy"), digests.get("en"))
+    return _Read(slug=slug, key=key, raw=raw, files=files, read_at_ns=read_at_ns)
 
-    Each forked worker would otherwise spend about half a second loading them itself.
+
+# What forked workers inherit instead of receiving it pickled (the bytes of thousands of posts).
+_worker_run: _Run | None = None
+_worker_posts: list[tuple[str, dict[str, FoundFile]]] = []
+_worker_pending: list[Pending] = []
+
+
+Chunk = tuple[int, int]  # a slice of the inherited list, start and stop
+
+
+def _verdict_chunk(chunk: Chunk) -> list[tuple[str, Entry]]:
+    assert _worker_run is not None
+    ctx = _worker_run.ctx
+    return [(key, _verdict(slug, items, raw, ctx)) for key, slug, items, raw in _worker_pending[chunk[0] : chunk[1]]]
+
+
+Worked = tuple[_Read, Entry | None]  # a post read by a worker, and its new verdict (None: the cache had it)
+
+
+def _read_and_judge_chunk(chunk: Chunk) -> list[Worked]:
+    assert _worker_run is not None
+    out: list[Worked] = []
+    for slug, items in _worker_posts[chunk[0] : chunk[1]]:
+        read = _read_post(_worker_run, slug, items)
+        entry = None
+        if _worker_run.lookup(read.key) is None:
+            entry = _verdict(slug, items, read.raw, _worker_run.ctx)
+        read.raw = {}  # the parent needs the digests, not the bytes
+        out.append((read, entry))
+    return out
+
+
+def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: ProgressCallback, workers: int) -> list[Any]:
+    """Run ``task`` over ``range(total)`` in chunks, on forked workers that inherit the module's state.
+
+    lingua's Welsh and English models are loaded here first, once: loading them takes a third of a
+    second of one core and 60 MB, which the forked workers then share instead of each paying it again.
     """
-    import twitter_text.extract_urls  # noqa: F401 - imported for its side effect of being loaded
-
-    from publisher.text.language import foreign_runs
-
-    foreign_runs("Bydd y llyfrgell ar gau ddydd Llun. The library is closed on Monday.", "cy")
-    engine()  # asked once here rather than once per worker
-
-
-def _verdicts_in_parallel(
-    pending: list[Pending], ctx: Context, report: ProgressCallback, workers: int
-) -> list[tuple[str, Entry]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _preload()
-    global _worker_ctx
-    _worker_ctx = ctx  # inherited by the forked workers
-    total = len(pending)
+    from publisher.text.language import preload
+
+    preload()
+    engine()  # asked once here rather than once per worker
+
     # Small enough chunks that progress moves in steps of about 2 %, large enough that pickling stays cheap.
     size = max(50, total // (workers * 25))
-    chunks = [pending[i : i + size] for i in range(0, total, size)]
-    results: list[tuple[str, Entry]] = []
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for chunk in pool.map(_verdict_chunk, chunks):
-                results.extend(chunk)
-                report(len(results), total)
-        return results
-    finally:
-        _worker_ctx = None
+    chunks = [(i, min(total, i + size)) for i in range(0, total, size)]
+    results: list[Any] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for chunk in pool.map(task, chunks):
+            results.extend(chunk)
+            report(len(results), total)
+    return results
 
 
-def _verdicts(
-    pending: list[Pending], ctx: Context, progress: ProgressCallback | None = None
-) -> list[tuple[str, Entry]]:
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
+def _verdicts(pending: list[Pending], run: _Run, progress: ProgressCallback | None = None) -> list[tuple[str, Entry]]:
     """Judge ``pending`` posts, on every core when there are many (a cold cache in CI).
 
     ``progress`` hears how far judging has gone, so a person at a terminal
     sees a cold check of thousands of posts move instead of a silent wait.
     """
+    global _worker_run, _worker_pending
     report = progress or (lambda done, total: None)
     total = len(pending)
     report(0, total)
-    workers = min(os.cpu_count() or 1, 8)
-    if total >= PARALLEL_FROM and workers >= 2:
-        return _verdicts_in_parallel(pending, ctx, report, workers)
+    if total >= PARALLEL_FROM and _workers() >= 2:
+        _worker_run, _worker_pending = run, pending
+        try:
+            return _in_workers(_verdict_chunk, total, report, _workers())
+        finally:
+            _worker_run, _worker_pending = None, []
     results: list[tuple[str, Entry]] = []
-    for item in pending:
-        results.append(_verdict(item, ctx))
+    for key, slug, items, raw in pending:
+        results.append((key, _verdict(slug, items, raw, run.ctx)))
         report(len(results), total)
     return results
 
 
 @dataclass
 class _Run:
-    """One check's shared state: the cache, its environment key, the keys still in use."""
+    """One check's shared state: the cache, its environment key, the keys and files still in use."""
 
     config: Config
     ctx: Context
     cache: CheckCache | None
     environment: str
     used_keys: set[str] = field(default_factory=set)
+    locations: set[str] = field(default_factory=set)
+
+    def lookup(self, key: str) -> Entry | None:
+        return self.cache.get(key, self.ctx.now.timestamp()) if self.cache else None
 
     def cached(self, key: str) -> Entry | None:
         self.used_keys.add(key)
-        return self.cache.get(key, self.ctx.now.timestamp()) if self.cache else None
+        return self.lookup(key)
 
     def store(self, key: str, entry: Entry) -> None:
+        self.used_keys.add(key)
         if self.cache:
             self.cache.put(key, entry)
 
-    def key(self, slug: str, raw: dict[str, bytes | None]) -> str:
-        """A post's cache key: its files, and whether it is held to the time rules."""
-        name = slug if self.ctx.is_fresh(slug) else f"{slug}\0archived"
-        return post_key(self.environment, name, raw.get("cy"), raw.get("en"))
+    def key_name(self, slug: str) -> str:
+        """A post's name in its cache key: whether it is held to the time rules is part of its verdict."""
+        return slug if self.ctx.is_fresh(slug) else f"{slug}\0archived"
+
+    def known_key(self, slug: str, items: dict[str, FoundFile]) -> str | None:
+        """The post's key from the digests remembered for its unchanged files; None if any must be read."""
+        digests: dict[str, str | None] = {}
+        for lang, item in items.items():
+            self.locations.add(item.location)
+            digests[lang] = self.cache.digest(item.location, item.stamp) if self.cache and item.inside_root else None
+        if None in digests.values():
+            return None
+        return post_key(self.environment, self.key_name(slug), digests.get("cy"), digests.get("en"))
+
+    def remember(self, read: _Read) -> None:
+        if self.cache:
+            for location, digest, stamp in read.files:
+                if stamp is not None:
+                    self.cache.remember(location, stamp, digest, read.read_at_ns)
 
 
 def _template_findings(run: _Run) -> list[Finding]:
@@ -305,28 +391,88 @@ def _schedule_findings(run: _Run, refs: list[PostRef]) -> list[Finding]:
     return [Finding(**f) for f in entry.findings]
 
 
+class _Findings:
+    """Findings and id references gathered post by post."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.refs: list[PostRef] = []
+
+    def add(self, entry: Entry) -> None:
+        self.findings.extend(Finding(**f) for f in entry.findings)
+        self.refs.append(PostRef(**entry.ref))
+
+
+def _read_and_judge(
+    run: _Run, unread: list[tuple[str, dict[str, FoundFile]]], report: ProgressCallback
+) -> dict[str, Entry]:
+    """Many posts to read (a cold cache): the workers read, hash and judge them; progress counts posts read."""
+    global _worker_run, _worker_posts
+    report(0, len(unread))
+    _worker_run, _worker_posts = run, unread
+    try:
+        worked: list[Worked] = _in_workers(_read_and_judge_chunk, len(unread), report, _workers())
+    finally:
+        _worker_run, _worker_posts = None, []
+    entries: dict[str, Entry] = {}
+    for read, entry in worked:
+        run.remember(read)
+        if entry is None:
+            entry = run.cached(read.key)
+            assert entry is not None, "the worker found it in the same cache"
+        else:
+            run.store(read.key, entry)
+        entries[read.slug] = entry
+    return entries
+
+
+def _read_then_judge(
+    run: _Run, unread: list[tuple[str, dict[str, FoundFile]]], progress: ProgressCallback | None
+) -> dict[str, Entry]:
+    """Read and hash the posts here, then judge those the cache cannot answer (on every core if many)."""
+    entries: dict[str, Entry] = {}
+    pending: list[Pending] = []
+    for slug, items in unread:
+        read = _read_post(run, slug, items)
+        run.remember(read)
+        entry = run.cached(read.key)
+        if entry is None:
+            pending.append((read.key, slug, items, read.raw))
+        else:
+            entries[slug] = entry
+    judged = dict(_verdicts(pending, run, progress))
+    for key, slug, _, _ in pending:
+        run.store(key, judged[key])
+        entries[slug] = judged[key]
+    return entries
+
+
 def _post_findings(
     run: _Run, by_slug: dict[str, dict[str, FoundFile]], progress: ProgressCallback | None
 ) -> tuple[list[Finding], list[PostRef]]:
-    """Every post's findings, from the cache where its files are unchanged, judged otherwise."""
-    findings: list[Finding] = []
-    refs: list[PostRef] = []
-    pending: list[Pending] = []
+    """Every post's findings, from the cache where its files are unchanged, judged otherwise.
+
+    A file whose stamp is the one remembered with its digest is not read; the others are read and
+    hashed, and only posts the cache cannot answer are judged. Progress counts those, except on a
+    large cold check, where the workers read as well as judge and progress counts posts read.
+    """
+    entries: dict[str, Entry] = {}
+    unread: list[tuple[str, dict[str, FoundFile]]] = []
     for slug in sorted(by_slug):
-        items = by_slug[slug]
-        raw = {lang: _read_raw(item) for lang, item in items.items()}
-        key = run.key(slug, raw)
-        entry = run.cached(key)
-        if entry is None:
-            pending.append((key, slug, items, raw))
+        key = run.known_key(slug, by_slug[slug])
+        entry = run.cached(key) if key is not None else None
+        if entry is not None:
+            entries[slug] = entry
         else:
-            findings.extend(Finding(**f) for f in entry.findings)
-            refs.append(PostRef(**entry.ref))
-    for key, entry in _verdicts(pending, run.ctx, progress):
-        run.store(key, entry)
-        findings.extend(Finding(**f) for f in entry.findings)
-        refs.append(PostRef(**entry.ref))
-    return findings, refs
+            unread.append((slug, by_slug[slug]))
+    if len(unread) >= READ_IN_WORKERS_FROM and _workers() >= 2:
+        entries.update(_read_and_judge(run, unread, progress or (lambda done, total: None)))
+    else:
+        entries.update(_read_then_judge(run, unread, progress))
+    gathered = _Findings()
+    for slug in sorted(by_slug):
+        gathered.add(entries[slug])
+    return gathered.findings, gathered.refs
 
 
 def _slug_of(path: Path, content_dir: Path) -> str | None:
@@ -371,9 +517,8 @@ def _split_targets(config: Config, targets: Sequence[Path]) -> tuple[Path, ...]:
     return tuple(targets)
 
 
-def _light_ref(slug: str, items: dict[str, FoundFile], raw: dict[str, bytes | None]) -> PostRef:
-    files = [read_file(item, raw=raw[lang]) for lang, item in items.items()]
-    return ref(pair(files, {item.path: slug for item in items.values()})[0])
+def _light_ref(slug: str, items: dict[str, FoundFile], raw: Raw) -> PostRef:
+    return ref(post_of(slug, [read_file(item, raw=raw[lang]) for lang, item in items.items()]))
 
 
 def _all_refs(run: _Run, checked: set[str]) -> list[PostRef]:
@@ -387,9 +532,16 @@ def _all_refs(run: _Run, checked: set[str]) -> list[PostRef]:
         if item.slug not in checked:
             by_slug.setdefault(item.slug, {})[item.language] = item
     for slug, items in sorted(by_slug.items()):
-        raw = {lang: _read_raw(item) for lang, item in items.items()}
-        entry = run.cached(run.key(slug, raw))
-        refs.append(PostRef(**entry.ref) if entry is not None else _light_ref(slug, items, raw))
+        key = run.known_key(slug, items)
+        entry = run.cached(key) if key is not None else None
+        if entry is None:
+            read = _read_post(run, slug, items)
+            run.remember(read)
+            entry = run.cached(read.key)
+            if entry is None:
+                refs.append(_light_ref(slug, items, read.raw))
+                continue
+        refs.append(PostRef(**entry.ref))
     return refs
 
 
@@ -428,7 +580,7 @@ def check_content(
     if env is not None:
         findings.extend(check_accounts(config, env))
     if cache:
-        cache.save(run.used_keys)
+        cache.save(run.used_keys, run.locations)
     findings = _once(findings, UNAVAILABLE)
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
     return CheckResult(findings=findings, posts=len(by_slug))

@@ -1,9 +1,14 @@
 """Cache of check results keyed by the content hash of each post pair.
 
-An unchanged content tree re-checks in a fraction of a second: only files
-are read and hashed. Each entry also records what could invalidate it
-without the post files changing: the stat of each media file it used, and
-the moment a time-dependent verdict (lateness, consent expiry) may flip.
+An unchanged content tree re-checks in a fraction of a second. Each entry
+records what could invalidate it without the post files changing: the stat
+of each media file it used, and the moment a time-dependent verdict
+(lateness, consent expiry) may flip. Each post file's digest is remembered
+with its stamp (size, modification and change times, inode), the way git's
+index does, so an unchanged file is not even read again; a stamp is only
+trusted once the file has been left alone for :data:`SETTLED_NS` before it
+was read (a write within the same clock tick would leave the stamp as it
+was, and the kernel stamps change time itself, so it cannot be set back).
 The cache lives in ``.publisher-cache/`` under the project root and is safe
 to delete at any time.
 """
@@ -19,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".publisher-cache"
-CACHE_FILE = "check-v1.json"
+CACHE_FILE = "check-v2.json"
+SETTLED_NS = 2_000_000_000  # a file changed this recently before it was read is read again next time
+
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 
 @dataclass
@@ -55,32 +63,30 @@ def media_stat(path: Path) -> tuple[str, int, int]:
     return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def post_key(environment: str, slug: str, cy: bytes | None, en: bytes | None) -> str:
-    """The cache key: the environment fingerprint plus both files' bytes."""
-    digest = hashlib.sha256(environment.encode())
-    for part in (
-        slug.encode(),
-        b"\0cy\0",
-        cy if cy is not None else b"\0none",
-        b"\0en\0",
-        en if en is not None else b"\0none",
-    ):
-        digest.update(part)
-    return digest.hexdigest()
+def file_digest(raw: bytes | None) -> str:
+    """What a post file holds, for the cache key (None: it could not, or must not, be read)."""
+    return hashlib.sha256(raw).hexdigest() if raw is not None else "unread"
+
+
+def post_key(environment: str, slug: str, cy: str | None, en: str | None) -> str:
+    """The cache key: the environment fingerprint, the slug and both files' digests (None: no such file)."""
+    return hashlib.sha256(f"{environment}\0{slug}\0cy\0{cy or '-'}\0en\0{en or '-'}".encode()).hexdigest()
 
 
 class CheckCache:
-    """A JSON file of entries, loaded whole and written atomically."""
+    """A JSON file of entries and file digests, loaded whole and written atomically."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / CACHE_FILE
         self.entries: dict[str, Entry] = {}
+        self.files: dict[str, list[Any]] = {}  # location -> [size, mtime_ns, ctime_ns, inode, digest]
         self._dirty = False
         try:
             raw = json.loads(self.path.read_text("utf-8"))
-            self.entries = {key: Entry(**value) for key, value in raw.items()}
-        except (OSError, ValueError, TypeError):
-            self.entries = {}
+            self.entries = {key: Entry(**value) for key, value in raw["entries"].items()}
+            self.files = dict(raw["files"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries, self.files = {}, {}
 
     def get(self, key: str, now: float) -> Entry | None:
         entry = self.entries.get(key)
@@ -90,16 +96,34 @@ class CheckCache:
         self.entries[key] = entry
         self._dirty = True
 
-    def save(self, keep: set[str]) -> None:
-        """Write the entries still in use; a failure to write only costs speed."""
-        if not self._dirty and keep == set(self.entries):
+    def digest(self, location: str, stamp: Stamp | None) -> str | None:
+        """The remembered digest of the file at ``location`` if its stamp is the one recorded with it."""
+        record = self.files.get(location)
+        if record is None or stamp is None or tuple(record[:4]) != stamp:
+            return None
+        return str(record[4])
+
+    def remember(self, location: str, stamp: Stamp, digest: str, read_at_ns: int) -> None:
+        """Remember a file's digest with the stamp it had when read, if it had settled by then."""
+        if stamp[2] < read_at_ns - SETTLED_NS and stamp[1] < read_at_ns - SETTLED_NS:
+            record = [*stamp, digest]
+            if self.files.get(location) != record:
+                self.files[location] = record
+                self._dirty = True
+
+    def save(self, keep: set[str], locations: set[str]) -> None:
+        """Write the entries and file digests still in use; a failure to write only costs speed."""
+        if not self._dirty and keep == set(self.entries) and locations == set(self.files):
             return
-        data = {k: v.__dict__ for k, v in self.entries.items() if k in keep}
+        data = {
+            "entries": {k: v.__dict__ for k, v in self.entries.items() if k in keep},
+            "files": {k: v for k, v in self.files.items() if k in locations},
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".check-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                handle.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder; dump is not
             os.replace(tmp, self.path)
         except OSError:
             pass

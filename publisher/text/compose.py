@@ -119,6 +119,7 @@ def compose(post: Post, config: Config, account_name: str) -> list[Message]:
     for languages, account in config.platform_accounts(account_name):
         offset = len(messages)
         for message in _for_account(post, account, languages, config.links):
-            reply_to = None if message.reply_to is None else message.reply_to + offset
-            messages.append(replace(message, reply_to=reply_to))
+            if offset and message.reply_to is not None:
+                message = replace(message, reply_to=message.reply_to + offset)
+            messages.append(message)
     return messages

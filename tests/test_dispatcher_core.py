@@ -1,0 +1,101 @@
+"""The dispatcher's hot path on Core statements (publisher/queue/fenced.py): what it writes reads back right.
+
+The fences themselves are held by tests/test_queue*.py and tests/test_crash.py; these
+tests hold what the Core path writes besides: the audit chain, the attempt rows, the
+lease columns, and the statements being built once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from publisher.platforms.base import TransientError
+from publisher.queue import fenced
+from publisher.queue import models as m
+from publisher.queue.dispatcher import Dispatcher
+from publisher.queue.states import AttemptKind, DeliveryState
+from publisher.queue.sync import sync_content
+from publisher.services.audit import verify
+
+from conftest import Project
+from fakes import FakeRemote
+
+T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
+SEPARATE = """\
+publish_at: 2027-01-12T10:00+00:00
+accounts: [local-separate]
+translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}
+"""
+
+
+def _dispatcher(project: Project, db: Any, remote: FakeRemote, now: datetime) -> Dispatcher:
+    return Dispatcher(
+        project.config(),
+        db.sessions,
+        dialect=db.dialect,
+        owner="a",
+        clock=lambda: now,
+        adapter_factory=remote.factory(),
+    )
+
+
+def test_completions_are_chained_in_the_audit_trail_and_verify(project: Project, open_db: Any) -> None:
+    db = open_db(project.config())
+    project.post(cy_front=SEPARATE)
+    sync_content(project.config(), db.sessions, T0)
+    remote = FakeRemote(faults=[TransientError("HTTP 503")])
+    assert _dispatcher(project, db, remote, T0).run_due().retried == 1
+    assert _dispatcher(project, db, remote, T0 + timedelta(minutes=10)).run_due().published == 2
+    report = verify(project.config())
+    assert report.whole, report.problems
+    with db.sessions() as session:
+        events = session.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "published")).all()
+        attempts = session.scalars(select(m.Attempt).order_by(m.Attempt.id)).all()
+        rows = session.scalars(select(m.Delivery).order_by(m.Delivery.seq)).all()
+    assert [(e.detail["language"], e.detail["account"]) for e in events] == [
+        ("cy", rows[0].account),
+        ("en", rows[1].account),
+    ]
+    assert [(a.kind, a.outcome, a.lease_version) for a in attempts] == [
+        (AttemptKind.PUBLISH, "retry", 1),
+        (AttemptKind.PUBLISH, "published", 2),
+        (AttemptKind.PUBLISH, "published", 1),
+    ]
+    assert all(a.finished_at is not None and a.owner == "a" for a in attempts)
+    assert [(r.state, r.attempts, r.lease_owner, r.lease_until) for r in rows] == [
+        (DeliveryState.PUBLISHED, 2, None, None),
+        (DeliveryState.PUBLISHED, 1, None, None),
+    ]
+
+
+def test_a_claim_leases_and_a_start_renews_only_its_own_lease(project: Project, open_db: Any) -> None:
+    db = open_db(project.config())
+    project.post(cy_front=SEPARATE)
+    sync_content(project.config(), db.sessions, T0)
+    dispatcher = _dispatcher(project, db, FakeRemote(), T0)
+    (claim,) = dispatcher.claim()  # the English waits for the Welsh
+    with db.sessions() as session:
+        row = session.get(m.Delivery, claim.delivery_id)
+        assert row is not None
+        assert (row.state, row.lease_owner, row.lease_version, row.attempts) == (DeliveryState.PUBLISHING, "a", 1, 1)
+    with db.engine.begin() as connection:
+        stale = fenced.start(connection, claim.delivery_id, claim.lease_version, claim.kind, "b", T0, T0)
+        assert stale is None, "another owner's start wrote an attempt row"
+    assert dispatcher._start(claim) is not None
+    with db.sessions() as session:
+        assert session.scalar(select(m.Attempt.owner)) == "a"
+
+
+def test_the_statements_are_built_once(project: Project, open_db: Any) -> None:
+    db = open_db(project.config())
+    project.post(cy_front=SEPARATE)
+    sync_content(project.config(), db.sessions, T0)
+    _dispatcher(project, db, FakeRemote(), T0).run_due()
+    built = dict(fenced._completions)
+    project.post(slug="other", cy_front=SEPARATE)
+    sync_content(project.config(), db.sessions, T0)
+    _dispatcher(project, db, FakeRemote(), T0).run_due()
+    assert fenced._completions == built and all(fenced._completions[k] is v for k, v in built.items())

@@ -3,8 +3,8 @@
     python bench/check_bench.py [--posts 10000]
     python bench/check_bench.py --compare-with /path/to/other/checkout [--posts 10000]
 
-Generates N valid post pairs (varied Welsh/English bodies with URLs and
-hashtags, some with images) in a temp project and prints:
+Generates N valid post pairs (varied Welsh/English bodies, each linking to the page in its own
+language, with hashtags, some with images) in a temp project and prints:
 
 - check: ``publisher check`` on them, first run (empty cache), as a subprocess so start-up counts;
 - floor: reading every file and parsing its front matter with the same YAML loader (libyaml);
@@ -93,8 +93,9 @@ def generate(root: Path, count: int) -> None:
         folder = content / f"{2027 + index // 5000}" / f"{index // 100 % 50:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         picks = rng.sample(range(len(CY_SENTENCES)), 3)
-        cy = " ".join(CY_SENTENCES[i] for i in picks) + f" Rhif {index}: https://www.example.gov.uk/n/{index} #Powys"
-        en = " ".join(EN_SENTENCES[i] for i in picks) + f" Number {index}: https://www.example.gov.uk/n/{index} #Powys"
+        page = f"https://www.example.gov.uk/{{}}/n/{index}"
+        cy = " ".join(CY_SENTENCES[i] for i in picks) + f" Rhif {index}: {page.format('cy')} #Powys"
+        en = " ".join(EN_SENTENCES[i] for i in picks) + f" Number {index}: {page.format('en')} #Powys"
         day = 1 + index % 28
         front = (
             f"publish_at: 2027-02-{day:02d}T10:{index % 60:02d}\naccounts: [{'local' if index % 2 else 'powys-x'}]\n"

@@ -186,11 +186,16 @@ class Stray:
     right_name: str  # the name it should have
 
 
-def _stray(path: Path, relative: str) -> Stray | None:
-    name = path.name
+def _stray_name(name: str) -> re.Match[str] | None:
+    """The parts of a file name that is nearly, but not exactly, a post file's; judged on the name alone so that
+    a walk over a large tree builds no path for the files that are fine."""
     if any(name.endswith(suffix) for suffix in SUFFIXES) and not name.startswith("."):
         return None
-    match = _STRAY.match(name)
+    return _STRAY.match(name)
+
+
+def _stray(path: Path, relative: str) -> Stray | None:
+    match = _stray_name(path.name)
     if match is None:
         return None
     language: Language = "cy" if match.group("tag").lower() in _WELSH_TAGS else "en"
@@ -209,7 +214,7 @@ def find_strays(root: Path, targets: Iterable[Path] = ()) -> list[Stray]:
             continue
         walked: Iterator[Path]
         if target.is_dir() and not target.is_symlink():
-            walked = (Path(d) / f for d, _, files in os.walk(target) for f in files)
+            walked = (Path(d) / f for d, _, files in os.walk(target) for f in files if _stray_name(f) is not None)
         else:
             walked = iter([target])
         for path in walked:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 KIB = 1024
@@ -25,10 +27,11 @@ def _size(limit: int) -> str:
     return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
 
 
-def read_head(path: Path, count: int) -> tuple[bytes, int]:
-    """The first ``count`` bytes of the regular file ``path``, and its size (for a media file's type and limits)."""
+@contextmanager
+def _opened(location: str | Path, advice: str = "") -> Iterator[tuple[int, os.stat_result]]:
+    """The file opened without blocking (a FIFO cannot hang the reader) and known to be regular; closed after."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -36,12 +39,18 @@ def read_head(path: Path, count: int) -> tuple[bytes, int]:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile("is not a regular file (a FIFO, a device or a folder)")
-        return os.read(fd, count), info.st_size
+            raise UnreadableFile(f"is not a regular file (a FIFO, a device or a folder){advice}")
+        yield fd, info
     except OSError as exc:
         raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
+
+
+def read_head(path: Path, count: int) -> tuple[bytes, int]:
+    """The first ``count`` bytes of the regular file ``path``, and its size (for a media file's type and limits)."""
+    with _opened(path) as (fd, info):
+        return os.read(fd, count), info.st_size
 
 
 def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
@@ -58,16 +67,7 @@ def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
 
 def read_regular(location: str | Path, limit: int) -> tuple[bytes, os.stat_result]:
     """The bytes of the regular file at ``location`` (at most ``limit``), and its stat as it was read."""
-    try:
-        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise UnreadableFile(f"cannot be opened: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile("is not a regular file (a FIFO, a device or a folder); replace it with a text file")
+    with _opened(location, "; replace it with a text file") as (fd, info):
         if info.st_size > limit:
             raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
         chunks, total = [], 0
@@ -77,10 +77,6 @@ def read_regular(location: str | Path, limit: int) -> tuple[bytes, os.stat_resul
                 break
             chunks.append(chunk)
             total += len(chunk)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
     if total > limit:
         raise UnreadableFile(f"is larger than {_size(limit)}; split it or remove what does not belong")
     return b"".join(chunks), info

@@ -40,4 +40,4 @@ def hidden_since(session: Session, since: datetime) -> list[tuple[InboxMessage, 
         )
         .order_by(Delivery.published_at)
     )
-    return list(session.execute(statement).tuples().all())
+    return [(message, response, delivery) for message, response, delivery in session.execute(statement)]

@@ -22,7 +22,8 @@ from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.rules.images import language_images, target_platforms
-from publisher.text.compose import Message, compose
+from publisher.rules.messages import account_messages
+from publisher.text.compose import Message
 
 RULE = Rule(
     "image-unfit",
@@ -76,15 +77,10 @@ def _message_problems(message: Message) -> Iterator[str]:
 
 def _messages(post: Post, ctx: Context) -> Iterator[Finding]:
     """Images per post and alt-text length, as each account's messages carry them."""
-    if not post.complete or not post.media_pairs():
+    if not post.media_pairs():
         return
-    for name in post.accounts:
-        if name not in ctx.config.accounts:
-            continue
-        for message in compose(post, ctx.config, name):
-            post_file = post.file("en" if message.language == "en" else "cy")
-            if post_file is None or not message.media:
-                continue
+    for message, post_file in account_messages(post, ctx):
+        if message.media:
             for problem in _message_problems(message):
                 yield RULE.at(post, post_file, post_file.key_line("media"), problem)
 

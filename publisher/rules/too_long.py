@@ -13,7 +13,8 @@ from publisher.findings import Finding
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
-from publisher.text.compose import Message, compose
+from publisher.rules.messages import account_messages
+from publisher.text.compose import Message
 from publisher.text.length import fits, hashtags, urls
 
 RULE = Rule("too-long", "error", "shorten the text, or use an account strategy that sends Welsh and English separately")
@@ -45,17 +46,10 @@ def _caps(message: Message, label: str) -> Iterator[str]:
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
-    if not post.complete:
-        return
-    for name in post.accounts:
-        if name not in ctx.config.accounts:
-            continue
-        for message in compose(post, ctx.config, name):
-            post_file = post.file("en" if message.language == "en" else "cy")
-            assert post_file is not None
-            label = f"{_NAMES[message.language]} text" + (f" part {message.part + 1}" if post.thread else "")
-            strategy = ctx.config.accounts[message.account].strategy
-            problems = [_length(message, label, strategy), *_caps(message, label)]
-            for problem in problems:
-                if problem is not None:
-                    yield RULE.at(post, post_file, post_file.body_line, problem)
+    for message, post_file in account_messages(post, ctx):
+        label = f"{_NAMES[message.language]} text" + (f" part {message.part + 1}" if post.thread else "")
+        strategy = ctx.config.accounts[message.account].strategy
+        problems = [_length(message, label, strategy), *_caps(message, label)]
+        for problem in problems:
+            if problem is not None:
+                yield RULE.at(post, post_file, post_file.body_line, problem)

@@ -162,7 +162,7 @@ def test_the_review_and_inbox_refusals_are_in_welsh(project: Project, open_db: A
     with db.sessions() as session:
         assert _message(lambda: load(session, 41), UnknownMessage) == "dim neges mewnflwch #41"
     assert _message(lambda: subject_access(config, "  ", "A. Jones", TUESDAY_MORNING), ValueError) == (
-        "rhowch ddolen enw'r person: --author HANDLE"
+        "rhowch enw defnyddiwr y person: --author HANDLE"
     )
 
 
@@ -215,3 +215,28 @@ def test_a_refused_retry_is_shown_on_the_queue_page_in_the_page_language(
     assert client.post("/queue/retry", data={"post": "nope", "csrf_token": token}).status_code == 302
     page = client.get("/queue").get_data(as_text=True)
     assert f'<html lang="{language}">' in page and expected in page.replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("language", ["cy", "en"])
+def test_a_welsh_summary_may_be_short_whatever_the_language_of_the_findings(project: Project, language: str) -> None:
+    """The emergency path drops welsh-parity's length warning for a summary by what it is, not by its English words."""
+    from publisher.content.memory import in_memory_post
+    from publisher.emergency.publish import validate
+    from publisher.queue.states import TranslationSource
+
+    config = project.config()
+    english = (
+        "Flood warning: the A470 is closed between Builth Wells and Rhayader because of flooding. "
+        "Please find another way and follow the updates at https://www.example.gov.uk/flood"
+    )
+    post = in_memory_post(
+        "emergency/flood", "Rhybudd llifogydd: mae'r A470 ar gau.", english, ["local"], project.content, "2027-01-12"
+    )
+    token = set_language(language)
+    try:
+        summary = [f.message for f in validate(config, post, TranslationSource.SUMMARY, TUESDAY_MORNING)]
+        template = [f.message for f in validate(config, post, TranslationSource.TEMPLATE, TUESDAY_MORNING)]
+    finally:
+        reset_language(token)
+    assert len(template) == len(summary) + 1, "only the length warning is waived for a summary"
+    assert set(summary) < set(template)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.durations import parse_duration
 from publisher.errors import ConfigError
+from publisher.i18n import _
 
 CONTENT_KEYS = {"repository", "branch", "working_copy", "fetch_timeout"}
 NOTIFICATION_KEYS = {
@@ -81,7 +82,7 @@ class QuietPeriod:
 def _table(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: '[{key}]' must be a table")
+        raise ConfigError(_("%(path)s: '[%(key)s]' must be a table") % {"path": path, "key": key})
     return value
 
 
@@ -91,14 +92,17 @@ def _unknown(table: dict[str, Any], known: set[str], where: str, path: Path) -> 
     for key in table:
         if key not in known:
             match = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f" (did you mean '{match[0]}'?)" if match else ""
-            raise ConfigError(f"{path}: unknown key '{where}{key}'{hint}")
+            values = {"path": path, "key": where + key, "match": match[0] if match else ""}
+            if match:
+                raise ConfigError(_("%(path)s: unknown key '%(key)s' (did you mean '%(match)s'?)") % values)
+            raise ConfigError(_("%(path)s: unknown key '%(key)s'") % values)
 
 
 def _text(table: dict[str, Any], key: str, default: str, where: str, path: Path) -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(f"{path}: '{where}{key}' must be a string, not {type(value).__name__}")
+        message = _("%(path)s: '%(key)s' must be a string, not %(type)s")
+        raise ConfigError(message % {"path": path, "key": where + key, "type": type(value).__name__})
     return value.strip()
 
 
@@ -106,9 +110,11 @@ def _duration(table: dict[str, Any], key: str, default: str, where: str, path: P
     try:
         value = parse_duration(_text(table, key, default, where, path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: '{where}{key}': {exc}") from None
+        raise ConfigError(
+            _("%(path)s: '%(key)s': %(error)s") % {"path": path, "key": where + key, "error": exc}
+        ) from None
     if value.total_seconds() <= 0:
-        raise ConfigError(f"{path}: '{where}{key}' must be longer than zero")
+        raise ConfigError(_("%(path)s: '%(key)s' must be longer than zero") % {"path": path, "key": where + key})
     return value
 
 
@@ -125,10 +131,12 @@ def parse_repository(raw: dict[str, Any], path: Path, root: Path) -> Repository 
     if not url:
         return None
     if url.startswith("-"):
-        raise ConfigError(f"{path}: 'content.repository' = {url!r} is not a repository URL or path")
+        message = _("%(path)s: 'content.repository' = %(value)s is not a repository URL or path")
+        raise ConfigError(message % {"path": path, "value": repr(url)})
     branch = _text(table, "branch", "main", "content.", path)
     if not _BRANCH.fullmatch(branch) or branch.startswith(("-", "/")) or ".." in branch:
-        raise ConfigError(f"{path}: 'content.branch' = {branch!r} is not a branch name such as \"main\"")
+        message = _("%(path)s: 'content.branch' = %(value)s is not a branch name such as \"main\"")
+        raise ConfigError(message % {"path": path, "value": repr(branch)})
     if not _is_remote(url):
         url = str((root / url).resolve())
     return Repository(
@@ -144,7 +152,8 @@ def _addresses(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(a, str) and _EMAIL.fullmatch(a.strip()) for a in value):
-        raise ConfigError(f"{path}: 'notifications.{key}' must be a list of e-mail addresses")
+        message = _("%(path)s: 'notifications.%(key)s' must be a list of e-mail addresses")
+        raise ConfigError(message % {"path": path, "key": key})
     return tuple(a.strip() for a in value)
 
 
@@ -153,7 +162,8 @@ def check_address(value: Any, where: str, path: Path) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _EMAIL.fullmatch(value.strip()):
-        raise ConfigError(f"{path}: '{where}' = {value!r} is not an e-mail address")
+        message = _("%(path)s: '%(key)s' = %(value)s is not an e-mail address")
+        raise ConfigError(message % {"path": path, "key": where, "value": repr(value)})
     return value.strip()
 
 
@@ -164,7 +174,8 @@ def _clock(value: str, where: str, path: Path) -> time:
             raise ValueError
         return time(int(match.group(1)), int(match.group(2)))
     except ValueError:
-        raise ConfigError(f"{path}: '{where}' = {value!r} is not a time like \"08:00\"") from None
+        message = _("%(path)s: '%(key)s' = %(value)s is not a time like \"08:00\"")
+        raise ConfigError(message % {"path": path, "key": where, "value": repr(value)}) from None
 
 
 def parse_notifications(raw: dict[str, Any], path: Path) -> Notifications:
@@ -174,10 +185,10 @@ def parse_notifications(raw: dict[str, Any], path: Path) -> Notifications:
     _unknown(table, NOTIFICATION_KEYS, where, path)
     port = table.get("smtp_port", 587)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ConfigError(f"{path}: 'notifications.smtp_port' must be a port number, e.g. 587")
+        raise ConfigError(_("%(path)s: 'notifications.smtp_port' must be a port number, e.g. 587") % {"path": path})
     starttls = table.get("starttls", True)
     if not isinstance(starttls, bool):
-        raise ConfigError(f"{path}: 'notifications.starttls' must be true or false")
+        raise ConfigError(_("%(path)s: 'notifications.starttls' must be true or false") % {"path": path})
     settings = Notifications(
         smtp_host=_text(table, "smtp_host", "", where, path),
         smtp_port=port,
@@ -191,7 +202,9 @@ def parse_notifications(raw: dict[str, Any], path: Path) -> Notifications:
         timeout=_duration(table, "timeout", "20s", where, path),
     )
     if settings.enabled and not _EMAIL.fullmatch(settings.from_address):
-        raise ConfigError(f"{path}: 'notifications.from_address' must be the address mail comes from")
+        raise ConfigError(
+            _("%(path)s: 'notifications.from_address' must be the address mail comes from") % {"path": path}
+        )
     return settings
 
 
@@ -202,36 +215,45 @@ def _moment(value: Any, end: bool, where: str, path: Path, tz: ZoneInfo) -> date
             value = datetime.fromisoformat(value.strip()) if "T" in value or " " in value.strip() else value
             value = date.fromisoformat(value) if isinstance(value, str) else value
         except ValueError:
-            raise ConfigError(f"{path}: '{where}' = {value!r} is not a date or time like 2027-04-08T00:00:00") from None
+            message = _("%(path)s: '%(key)s' = %(value)s is not a date or time like 2027-04-08T00:00:00")
+            raise ConfigError(message % {"path": path, "key": where, "value": repr(value)}) from None
     if isinstance(value, datetime):
         return (value.replace(tzinfo=tz) if value.tzinfo is None else value).astimezone(UTC)
     if isinstance(value, date):
         day = value + timedelta(days=1) if end else value  # "to" a day: to the end of it
         return datetime.combine(day, time(0), tz).astimezone(UTC)
-    raise ConfigError(f"{path}: '{where}' must be a date or a date and time, e.g. 2027-04-08T00:00:00")
+    message = _("%(path)s: '%(key)s' must be a date or a date and time, e.g. 2027-04-08T00:00:00")
+    raise ConfigError(message % {"path": path, "key": where})
 
 
 def _quiet_period(index: int, entry: Any, path: Path, tz: ZoneInfo, accounts: set[str]) -> QuietPeriod:
     where = f"quiet_periods[{index + 1}]."
     if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: each [[quiet_periods]] must be a table with from, to and reason")
+        raise ConfigError(
+            _("%(path)s: each [[quiet_periods]] must be a table with from, to and reason") % {"path": path}
+        )
     _unknown(entry, QUIET_KEYS, where, path)
     for key in ("from", "to", "reason"):
         if key not in entry:
-            raise ConfigError(f"{path}: '{where}{key}' is missing")
+            raise ConfigError(_("%(path)s: '%(key)s' is missing") % {"path": path, "key": where + key})
     start = _moment(entry["from"], False, where + "from", path, tz)
     end = _moment(entry["to"], True, where + "to", path, tz)
     if end <= start:
-        raise ConfigError(f"{path}: '{where}to' is not after '{where}from'")
+        message = _("%(path)s: '%(end)s' is not after '%(start)s'")
+        raise ConfigError(message % {"path": path, "end": where + "to", "start": where + "from"})
     names = entry.get("accounts", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{path}: '{where}accounts' must be a list of account names")
+        raise ConfigError(
+            _("%(path)s: '%(key)s' must be a list of account names") % {"path": path, "key": where + "accounts"}
+        )
     for name in names:
         if name not in accounts:
-            raise ConfigError(f"{path}: '{where}accounts' names '{name}', which is not an account in the config")
+            message = _("%(path)s: '%(key)s' names '%(account)s', which is not an account in the config")
+            raise ConfigError(message % {"path": path, "key": where + "accounts", "account": name})
     reason = _text(entry, "reason", "", where, path)
     if not reason:
-        raise ConfigError(f"{path}: '{where}reason' must say why the accounts keep quiet")
+        message = _("%(path)s: '%(key)s' must say why the accounts keep quiet")
+        raise ConfigError(message % {"path": path, "key": where + "reason"})
     return QuietPeriod(start=start, end=end, accounts=tuple(names), reason=reason)
 
 
@@ -239,7 +261,7 @@ def parse_quiet_periods(raw: dict[str, Any], path: Path, tz: ZoneInfo, accounts:
     """``[[quiet_periods]]``: times when scheduled posts wait (policy: the team stops posting at once)."""
     entries = raw.get("quiet_periods", [])
     if not isinstance(entries, list):
-        raise ConfigError(f"{path}: 'quiet_periods' must be written as [[quiet_periods]] tables")
+        raise ConfigError(_("%(path)s: 'quiet_periods' must be written as [[quiet_periods]] tables") % {"path": path})
     return tuple(_quiet_period(i, entry, path, tz, accounts) for i, entry in enumerate(entries))
 
 
@@ -247,5 +269,7 @@ def parse_after_pause(raw: dict[str, Any], path: Path) -> str:
     """What happens to posts that fell due during a pause: ``publish`` them when it ends, or ``expire`` them."""
     value = raw.get("after_pause", "publish")
     if value not in AFTER_PAUSE:
-        raise ConfigError(f'{path}: \'after_pause\' = {value!r}: use "publish" or "expire"')
+        raise ConfigError(
+            _('%(path)s: \'after_pause\' = %(value)s: use "publish" or "expire"') % {"path": path, "value": repr(value)}
+        )
     return str(value)

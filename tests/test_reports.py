@@ -231,3 +231,36 @@ def test_html_report_renders_in_headless_chromium(history: Project) -> None:
             timeout=120,
         )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def _at_the_end(*args: str) -> Any:
+    with time_machine.travel(AFTER_THE_PERIOD, tick=False):
+        return CliRunner().invoke(cli, list(args))
+
+
+def test_the_html_report_in_welsh_and_english_and_the_machine_formats_the_same_in_both(history: Project) -> None:
+    period = ["compliance", "--from", "2027-03-01", "--to", "2027-03-31"]
+    pages = {}
+    for language in ("cy", "en"):
+        output = history.root / f"report-{language}.html"
+        result = _at_the_end("--lang", language, "report", *period, "--format", "html", "--output", str(output))
+        assert result.exit_code == 0, result.output
+        pages[language] = output.read_text()
+    welsh, english = pages["cy"], pages["en"]
+    assert welsh.startswith('<!DOCTYPE html>\n<html lang="cy">') and english.startswith(
+        '<!DOCTYPE html>\n<html lang="en">'
+    )
+    for heading in ("<h1>Adroddiad cyhoeddi dwyieithog</h1>", "<h2>Cyfansymiau</h2>", "<h2>Calendr: Mawrth 2027</h2>"):
+        assert heading in welsh
+    assert "<th>Llun</th>" in welsh and "<th>Postiad</th>" in welsh and "Cyfnod: 2027-03-01 i 2027-03-31." in welsh
+    assert "<h2>Postiadau a gyhoeddwyd</h2>" in welsh and "<th>Oriau yn y cyfnod</th>" in welsh
+    assert not any(word in welsh for word in ("Totals", "Calendar", "Published posts", "Period:", "<th>Mon</th>"))
+    for heading in ("<h1>Bilingual publishing report</h1>", "<h2>Totals</h2>", "<h2>Calendar: March 2027</h2>"):
+        assert heading in english
+    assert "<th>Mon</th>" in english and "Period: 2027-03-01 to 2027-03-31." in english
+    assert 'class="entry published"' in welsh and 'data-date="2027-03-29"' in welsh, "the markup is the same"
+    for fmt in ("json", "csv"):
+        cy = _at_the_end("--lang", "cy", "report", *period, "--format", fmt)
+        en = _at_the_end("--lang", "en", "report", *period, "--format", fmt)
+        assert cy.exit_code == en.exit_code == 0 and cy.output == en.output, f"--format {fmt} is for machines"
+    assert en.output.startswith("id,accounts,strategy,welsh_at,english_at,welsh_first,")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from publisher.i18n import reset_language, set_language
 from publisher.queue import models as m
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.mail import Mail, build
@@ -236,9 +237,9 @@ def test_held_posts_are_mailed_once_a_day_after_the_digest_time(queue: Any, smtp
     clock.now += timedelta(days=1)
     assert notifier.run() == 1
     subjects = smtp_server.inbox.subjects
-    assert subjects == [
-        "[publisher] 1 post(s) held by validation (2027-01-13)",
-        "[publisher] 1 post(s) held by validation (2027-01-14)",
+    assert subjects == [  # Welsh first, then English (Standard 58)
+        "[publisher] 1 postiad wedi'i ddal yn ôl gan y dilysu (2027-01-13) / 1 post held by validation (2027-01-13)",
+        "[publisher] 1 postiad wedi'i ddal yn ôl gan y dilysu (2027-01-14) / 1 post held by validation (2027-01-14)",
     ]
     assert "held: translation-unreviewed" in smtp_server.inbox.received[0][1].get_content()
 
@@ -272,7 +273,7 @@ def test_an_account_problem_is_mailed_once_until_it_changes(queue: Any, smtp_ser
     _account_check(db, ["bio: the bio is in English only (policy 9.6)"], expires + timedelta(days=60))
     assert notifier.run() == 1
     [first, second] = smtp_server.inbox.received
-    assert first[1]["Subject"] == "[publisher] account fake-x needs a person"
+    assert first[1]["Subject"] == "[publisher] mae angen person ar y cyfrif fake-x / account fake-x needs a person"
     assert "in 9 day(s): renew it" in first[1].get_content() and "accounts check" in first[1].get_content()
     assert "English only" in second[1].get_content()
 
@@ -322,3 +323,26 @@ def test_retry_speaks_json_and_refuses_an_unknown_post(
     assert data["post"] == "p" and [d["language"] for d in data["requeued"]] == ["cy"]
     unknown = run_cli(project.root, "retry", "nope", env=_env(True))
     assert unknown.returncode == 2 and "no post 'nope'" in unknown.stderr
+
+
+def test_mail_to_staff_is_in_welsh_then_english_whatever_the_language_in_use(
+    queue: Any, smtp_server: SmtpServer
+) -> None:
+    """Standard 58: a public body's mail to its staff is bilingual, Welsh first, even from an English session."""
+    project, clock, db = queue
+    pair(project.content, "held", front("2027-01-13T10:00+00:00", reviewed=False))
+    sync_content(project.config(), db.sessions, clock())
+    clock.now = datetime(2027, 1, 13, 8, 30, tzinfo=UTC)
+    token = set_language("en")
+    try:
+        assert _notifier(project, db, clock, smtp_server).run() == 1
+    finally:
+        reset_language(token)
+    [(_to, message, _raw)] = smtp_server.inbox.received
+    subject, body = str(message["Subject"]), message.get_content()
+    assert subject.index("wedi'i ddal yn ôl") < subject.index("held by validation")
+    welsh = body.index("Mae 1 postiad wedi'i ddal yn ôl gan y dilysu, ac ni fydd yn cael ei gyhoeddi nes ei drwsio:")
+    english = body.index("1 post is held by validation and will not be published until fixed:")
+    assert welsh < body.index("-" * 40) < english
+    assert "Mae 'publisher check' yn dweud, fesul ffeil a llinell, beth i'w drwsio." in body
+    assert body.count("held: translation-unreviewed") == 2, "the post's line in each language's part"

@@ -15,13 +15,14 @@ from publisher import rules
 from publisher.config import Config
 from publisher.content.memory import in_memory_post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.text.length import urls
 
 LINK_RULE = Rule(
     "correction-link",
     "error",
-    "keep the post's own links: a correction fixes the Welsh, it does not add a link",
+    N_("keep the post's own links: a correction fixes the Welsh, it does not add a link"),
 )
 WAIVED = {"translation-unreviewed", "schedule-invalid"}  # the reviewer is reviewing it; it goes out now
 
@@ -36,6 +37,7 @@ def check_correction(
     known = set(urls(original_welsh)) | set(urls(english))
     for link in urls(post.text("cy")):
         if link not in known:
-            message = f"the correction adds the link {link}, which the post did not have; keep the post's own links"
+            message = _("the correction adds the link %(link)s, which the post did not have; keep the post's own links")
+            message %= {"link": link}
             findings.append(LINK_RULE.at(post, f"{post_id} (Welsh)", 1, message))
     return findings

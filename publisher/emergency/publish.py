@@ -28,6 +28,7 @@ from publisher.content.schema import MediaItem
 from publisher.content.wordbank import load_wordbank
 from publisher.emergency.authorisation import Refused, check_allowed
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.queue import models as m
 from publisher.queue.audit import record
 from publisher.queue.db import open_database
@@ -35,7 +36,7 @@ from publisher.queue.deliveries import create_deliveries
 from publisher.queue.dispatcher import Dispatcher
 from publisher.queue.pauses import Span, paused_for
 from publisher.queue.states import PostSource, PostState, TranslationSource
-from publisher.rules import build_context, run
+from publisher.rules import build_context, run, welsh_parity
 from publisher.text.preview import describe
 from publisher.workdays import add_working_days
 
@@ -127,7 +128,7 @@ def _source(request: EmergencyRequest) -> TranslationSource:
     ]
     if len(given) != 1:
         raise InputError(
-            "give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety"
+            _("give exactly one Welsh source: --template NAME, --cy TEXT, or --machine-translate --public-safety")
         )
     return given[0]
 
@@ -137,9 +138,8 @@ def _from_template(config: Config, request: EmergencyRequest) -> tuple[str, str]
 
     bank = load_wordbank(config.wordbank, config.root)
     if request.template not in bank.templates:
-        raise InputError(
-            f"no template '{request.template}' in {config.wordbank.name}; try 'publisher wordbank search'", "--template"
-        )
+        message = _("no template '%(template)s' in %(wordbank)s; try 'publisher wordbank search'")
+        raise InputError(message % {"template": request.template, "wordbank": config.wordbank.name}, "--template")
     try:
         rendered = render(bank.templates[request.template], request.variables)
     except TemplateError as exc:
@@ -154,7 +154,7 @@ def _texts(
     if source is TranslationSource.TEMPLATE:
         return _from_template(config, request)
     if request.english is None:
-        raise InputError("--en is required (only --template supplies its own English)")
+        raise InputError(_("--en is required (only --template supplies its own English)"))
     if source is TranslationSource.MACHINE:
         return translate(config.machine_translation, request.english), request.english
     assert request.welsh is not None
@@ -164,14 +164,17 @@ def _texts(
 def _check_who_and_when(config: Config, request: EmergencyRequest, source: TranslationSource, now: datetime) -> None:
     for name in request.accounts:
         if name not in config.accounts:
-            record_refusal(config, request, f"account '{name}' is not in the config", now)
-            raise InputError(f"account '{name}' is not in the config", "--account")
+            message = _("account '%(account)s' is not in the config") % {"account": name}
+            record_refusal(config, request, message, now)
+            raise InputError(message, "--account")
     try:
         check_allowed(config, request.by, now, request.override_hours)
         if source is TranslationSource.MACHINE and not request.public_safety:
             raise Refused(
-                "machine translation is only for immediate danger to public safety (policy 8.5): "
-                "add --public-safety, or write a Welsh summary with --cy"
+                _(
+                    "machine translation is only for immediate danger to public safety (policy 8.5): "
+                    "add --public-safety, or write a Welsh summary with --cy"
+                )
             )
     except Refused as exc:
         record_refusal(config, request, str(exc), now)
@@ -196,12 +199,23 @@ def build_post(config: Config, request: EmergencyRequest, cy: str, en: str, now:
     )
 
 
+def _without_length_parity(post: Post, findings: list[Finding], config: Config, now: datetime) -> list[Finding]:
+    """The findings less welsh-parity's "under half the length" (its last, when the Welsh is that short).
+
+    Found by what the rule yields rather than by its words, which are in the language in use.
+    """
+    if len(post.text("cy")) * 2 >= len(post.text("en")):
+        return findings
+    short = list(welsh_parity.check(post, build_context(config, now)))[-1:]
+    return [f for f in findings if f not in short]
+
+
 def validate(config: Config, post: Post, source: TranslationSource, now: datetime) -> list[Finding]:
     """The rules as for a repository post, less what the emergency path waives."""
     findings = [f for f in run(post, build_context(config, now)) if f.code not in WAIVED]
     if source in (TranslationSource.SUMMARY, TranslationSource.MACHINE):
         # A summary may be shorter than the English (policy 8.4).
-        findings = [f for f in findings if not (f.code == "welsh-parity" and "under half the length" in f.message)]
+        findings = _without_length_parity(post, findings, config, now)
     return findings
 
 
@@ -224,9 +238,31 @@ def prepare(config: Config, request: EmergencyRequest, now: datetime, translate:
 
 
 def _pause_note(span: Span) -> str:
-    whom = span.account or "every account"
-    until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else " until resumed"
-    return f"scheduled posts to {whom} are paused{until} ({span.reason}); this emergency post goes out anyway"
+    values = {
+        "account": span.account,
+        "reason": span.reason,
+        "until": f"{span.ended_at:%Y-%m-%d %H:%M}" if span.ended_at else "",
+    }
+    if span.account and span.ended_at:
+        message = N_(
+            "scheduled posts to %(account)s are paused until %(until)s UTC (%(reason)s); "
+            "this emergency post goes out anyway"
+        )
+    elif span.account:
+        message = N_(
+            "scheduled posts to %(account)s are paused until resumed (%(reason)s); this emergency post goes out anyway"
+        )
+    elif span.ended_at:
+        message = N_(
+            "scheduled posts to every account are paused until %(until)s UTC (%(reason)s); "
+            "this emergency post goes out anyway"
+        )
+    else:
+        message = N_(
+            "scheduled posts to every account are paused until resumed (%(reason)s); "
+            "this emergency post goes out anyway"
+        )
+    return _(message) % values
 
 
 def _store(session: Any, config: Config, prepared: Prepared, now: datetime) -> int:

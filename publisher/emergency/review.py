@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.emergency.correction_check import check_correction
 from publisher.findings import Finding
+from publisher.i18n import _
 from publisher.platforms.specs import SPECS
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -121,9 +122,9 @@ def open_items(config: Config, now: datetime) -> list[dict[str, Any]]:
 def _item(session: Session, item_id: int) -> m.ReviewItem:
     item = session.get(m.ReviewItem, item_id)
     if item is None:
-        raise ReviewError(f"no review item #{item_id}")
+        raise ReviewError(_("no review item #%(item)d") % {"item": item_id})
     if item.state != ReviewState.OPEN:
-        raise ReviewError(f"review item #{item_id} is already {item.state}")
+        raise ReviewError(_("review item #%(item)d is already %(state)s") % {"item": item_id, "state": item.state})
     return item
 
 
@@ -141,10 +142,12 @@ def _check_member(config: Config, reviewer: str, item_id: int, now: datetime) ->
     """Only the Translation Team members named in the configuration approve or correct (policy 8.5)."""
     members = config.translation_team.members
     if reviewer not in members:
-        named = ", ".join(members) or "nobody yet (add names to [translation_team] members in the config)"
-        raise _refuse(
-            config, reviewer, item_id, f"'{reviewer}' is not a Translation Team member; members: {named}", now
-        )
+        named = ", ".join(members) or _("nobody yet (add names to [translation_team] members in the config)")
+        why = _("'%(person)s' is not a Translation Team member; members: %(names)s") % {
+            "person": reviewer,
+            "names": named,
+        }
+        raise _refuse(config, reviewer, item_id, why, now)
 
 
 def approve(config: Config, item_id: int, reviewer: str, now: datetime) -> ReviewOutcome:
@@ -210,7 +213,7 @@ def _correction(
 def _by_hand(delivery: m.Delivery) -> dict[str, str | None]:
     """A Welsh post the platform lets us neither edit nor answer: a person must correct it there."""
     title = SPECS[delivery.platform].title
-    error = f"{title} can neither edit a post nor reply to one: correct it by hand"
+    error = _("%(platform)s can neither edit a post nor reply to one: correct it by hand") % {"platform": title}
     return {
         "account": delivery.account,
         "how": "by hand",
@@ -312,11 +315,10 @@ def _check_text(config: Config, item_id: int, text: str, reviewer: str, now: dat
         findings = check_correction(config, post.id, text, post.text_en, list(post.accounts), post.text_cy, now)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise _refuse(
-            config, reviewer, item_id, "the correction breaks the rules: fix what the findings say", now, findings
-        )
+        why = _("the correction breaks the rules: fix what the findings say")
+        raise _refuse(config, reviewer, item_id, why, now, findings)
     if findings and not accept_warnings:
-        why = "the correction has warnings: fix them, or accept them (--accept-warnings) if they are right"
+        why = _("the correction has warnings: fix them, or accept them (--accept-warnings) if they are right")
         raise _refuse(config, reviewer, item_id, why, now, findings)
 
 
@@ -348,7 +350,9 @@ def _outcomes(
                 log_file=log_file,
             )
         if delivery_id in replaced:
-            note = f"the edit was refused ({delivery.last_error}); corrected with a Welsh reply instead"
+            note = _("the edit was refused (%(error)s); corrected with a Welsh reply instead") % {
+                "error": delivery.last_error
+            }
             outcomes.append(_outcome(done[replaced[delivery_id]], note))
         else:
             outcomes.append(_outcome(delivery))

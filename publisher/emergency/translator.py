@@ -11,6 +11,7 @@ import os
 import requests
 
 from publisher.config import MachineTranslation
+from publisher.i18n import _
 from publisher.platforms.base import PermanentError, PlatformError, RateLimited, TransientError
 from publisher.platforms.http import send
 from publisher.redaction import KNOWN
@@ -26,7 +27,8 @@ def translate_to_welsh(settings: MachineTranslation, english: str, timeout: floa
     KNOWN.add(key)
     if not key:
         raise TranslationError(
-            f"machine translation needs the Microsoft Translator key in the environment variable {settings.key_env}"
+            _("machine translation needs the Microsoft Translator key in the environment variable %(variable)s")
+            % {"variable": settings.key_env}
         )
     url = f"{settings.endpoint.rstrip('/')}/translate"
     headers = {
@@ -48,18 +50,24 @@ def translate_to_welsh(settings: MachineTranslation, english: str, timeout: floa
         return str(response.json()[0]["translations"][0]["text"])
     except RateLimited:
         raise TranslationError(
-            "Microsoft Translator is rate limiting this key (HTTP "
-            "429); wait a minute, or write a Welsh summary with --cy"
+            _(
+                "Microsoft Translator is rate limiting this key (HTTP 429); wait a minute, "
+                "or write a Welsh summary with --cy"
+            )
         ) from None
     except PermanentError as exc:
         if exc.status == 401:
             raise TranslationError(
-                f"Microsoft Translator refused the key in {settings.key_env} (HTTP 401): check the key and region"
+                _("Microsoft Translator refused the key in %(variable)s (HTTP 401): check the key and region")
+                % {"variable": settings.key_env}
             ) from None
-        raise TranslationError(f"Microsoft Translator refused the request: {exc.message}") from None
+        raise TranslationError(
+            _("Microsoft Translator refused the request: %(error)s") % {"error": exc.message}
+        ) from None
     except (TransientError, PlatformError) as exc:
         raise TranslationError(
-            f"Microsoft Translator is unavailable ({exc.message}); write a Welsh summary with --cy instead"
+            _("Microsoft Translator is unavailable (%(error)s); write a Welsh summary with --cy instead")
+            % {"error": exc.message}
         ) from None
     except (KeyError, IndexError, ValueError):
-        raise TranslationError("Microsoft Translator answered with something other than a translation") from None
+        raise TranslationError(_("Microsoft Translator answered with something other than a translation")) from None

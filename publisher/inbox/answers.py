@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.content.memory import in_memory_post
 from publisher.findings import Finding
+from publisher.i18n import _
 from publisher.platforms.specs import SPECS
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -87,9 +88,11 @@ def post_id(message: m.InboxMessage) -> str:
 def load(session: Session, message_id: int) -> m.InboxMessage:
     message = session.get(m.InboxMessage, message_id)
     if message is None:
-        raise UnknownMessage(f"no inbox message #{message_id}")
+        raise UnknownMessage(_("no inbox message #%(message)d") % {"message": message_id})
     if message.redacted_at is not None:
-        raise InboxError(f"inbox message #{message_id} is past [inbox] keep_for: its details were deleted")
+        raise InboxError(
+            _("inbox message #%(message)d is past [inbox] keep_for: its details were deleted") % {"message": message_id}
+        )
     return message
 
 
@@ -126,8 +129,17 @@ def check(
                     post,
                     where,
                     1,
-                    f"the {piece.language} answer is {size.length} long as {title} counts it; the limit is "
-                    f"{size.limit}: shorten it by {size.length - (size.limit or 0)}",
+                    _(
+                        "the %(language)s answer is %(length)d long as %(platform)s counts it; the limit is "
+                        "%(limit)s: shorten it by %(over)d"
+                    )
+                    % {
+                        "language": piece.language,
+                        "length": size.length,
+                        "platform": title,
+                        "limit": size.limit,
+                        "over": size.length - (size.limit or 0),
+                    },
                 )
             )
     return findings
@@ -242,7 +254,7 @@ def outcomes(db: Database, ids: list[int]) -> list[dict[str, Any]]:
 def needs(language: MessageLanguage) -> str:
     """What answer a message of ``language`` needs, as people say it."""
     if language is MessageLanguage.WELSH:
-        return "a Welsh answer"
+        return _("a Welsh answer")
     if language is MessageLanguage.ENGLISH:
-        return "an answer in English or Welsh (or both)"
-    return "a bilingual answer, Welsh first"
+        return _("an answer in English or Welsh (or both)")
+    return _("a bilingual answer, Welsh first")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.content.post import normalise
+from publisher.i18n import _
 from publisher.inbox.classify import classify
 from publisher.platforms.base import IncomingMessage, Page, Platform, PlatformError, RateLimited, RemotePost
 from publisher.platforms.registry import make_adapter
@@ -210,9 +211,10 @@ def _ready(config: Config, db: Database, account: str, now: datetime) -> tuple[s
         row = _cursor(session, account)
         budget = _budget(config, row, now)
         if row.retry_at is not None and row.retry_at > now:
-            return row.cursor, budget, f"rate limited until {row.retry_at.isoformat(timespec='seconds')}"
+            until = row.retry_at.isoformat(timespec="seconds")
+            return row.cursor, budget, _("rate limited until %(until)s") % {"until": until}
         if budget == 0:
-            return row.cursor, budget, "daily read cap reached"
+            return row.cursor, budget, _("daily read cap reached")
         return row.cursor, budget, None
 
 
@@ -229,7 +231,7 @@ def collect_account(config: Config, db: Database, account: str, adapter: Platfor
     result = AccountFetch(account=account, platform=adapter.name)
     with _exclusive(db, account) as mine:
         if not mine:
-            result.skipped = "another daemon is collecting from this account"
+            result.skipped = _("another daemon is collecting from this account")
             return result
         cursor, budget, skip = _ready(config, db, account, clock())
         if skip:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.inbox.views import identity, responses
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -34,7 +35,7 @@ def subject_access(config: Config, author: str, by: str, now: datetime) -> dict[
     """What the inbox holds about ``author``, for a subject access request."""
     wanted = author.strip().removeprefix("@").lower()
     if not wanted:
-        raise ValueError("give the person's handle: --author HANDLE")
+        raise ValueError(_("give the person's handle: --author HANDLE"))
     with open_database(config) as db, db.sessions.begin() as session:
         messages = session.scalars(
             select(m.InboxMessage)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.i18n import N_, _
 from publisher.inbox.answers import (
     InboxError,
     Outcome,
@@ -42,10 +43,14 @@ def _hideable(message: m.InboxMessage) -> None:
     platform = SPECS[message.platform]
     if not platform.can_hide:
         raise InboxError(
-            f"{platform.title} does not let an account hide comments: mark it no-reply, or report it there"
+            _("%(platform)s does not let an account hide comments: mark it no-reply, or report it there")
+            % {"platform": platform.title}
         )
     if not message.hideable:
-        raise InboxError(f"{platform.title} lets an account hide only replies in its own threads; this is not one")
+        raise InboxError(
+            _("%(platform)s lets an account hide only replies in its own threads; this is not one")
+            % {"platform": platform.title}
+        )
 
 
 def _done(session: Session, message: m.InboxMessage, kind: ResponseKind) -> bool:
@@ -69,7 +74,7 @@ def hide(
 ) -> Outcome:
     """Hide a comment (policy 12), with the removal notice under our post when ``notice``; who and why recorded."""
     if not reason.strip():
-        raise InboxError("say why the comment is hidden (--reason): it is recorded and the Communications Team told")
+        raise InboxError(_("say why the comment is hidden (--reason): it is recorded and the Communications Team told"))
     removal = statement(config, REMOVAL) if notice else None
     with open_database(config) as db:
         with db.sessions.begin() as session:
@@ -79,37 +84,40 @@ def hide(
             if not _done(session, message, ResponseKind.HIDE):
                 ids += queue(session, message, ResponseKind.HIDE, [Piece("", "")], by, now, reason=reason)
             elif not notice:
-                raise InboxError(f"inbox message #{message_id} is already hidden")
+                raise InboxError(_("inbox message #%(message)d is already hidden") % {"message": message_id})
             if removal is not None:
                 if message.notice_target is None:
-                    raise InboxError("this message is not under one of our posts: there is nowhere to post the notice")
+                    raise InboxError(
+                        _("this message is not under one of our posts: there is nowhere to post the notice")
+                    )
                 if _done(session, message, ResponseKind.NOTICE):
-                    raise InboxError(f"the removal notice for inbox message #{message_id} was already posted")
+                    message_text = _("the removal notice for inbox message #%(message)d was already posted")
+                    raise InboxError(message_text % {"message": message_id})
                 warnings = refuse_errors(check(config, message, removal.cy, removal.en, now, language="mixed"))
                 parts = pieces(message, removal.cy, removal.en, mention=False)
                 first = ids[-1] if ids else None  # the notice goes out once the comment is hidden
                 ids += queue(session, message, ResponseKind.NOTICE, parts, by, now, reason=reason, after=first)
         send(config, db, message_id)
-        team = config.inbox.communications_team or "the Communications Team"
+        team = config.inbox.communications_team or _("the Communications Team")
         return Outcome(
             message=message_id,
             action="hide",
             deliveries=outcomes(db, ids),
             warnings=warnings,
-            note=f"{team} is told {_HOW_TOLD[config.notifications.enabled]} (policy 12)",
+            note=_(_HOW_TOLD[config.notifications.enabled]) % {"team": team},
         )
 
 
 _HOW_TOLD = {
-    True: "by e-mail, in the daemon's log and in 'publisher status'",
-    False: "through the daemon's log and 'publisher status'",
+    True: N_("%(team)s is told by e-mail, in the daemon's log and in 'publisher status' (policy 12)"),
+    False: N_("%(team)s is told through the daemon's log and 'publisher status' (policy 12)"),
 }
 
 
 def no_reply(config: Config, message_id: int, reason: str, by: str, now: datetime) -> dict[str, object]:
     """Mark a message as needing no answer: its clock stops, with the reason."""
     if not reason.strip():
-        raise InboxError("say why no answer is needed (--reason): it is what the report shows")
+        raise InboxError(_("say why no answer is needed (--reason): it is what the report shows"))
     with open_database(config) as db, db.sessions.begin() as session:
         message = load(session, message_id)
         message.closed_reason, message.closed_by, message.closed_at = reason.strip(), by, now

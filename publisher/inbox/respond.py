@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.content.post import normalise
+from publisher.i18n import _
 from publisher.inbox.answers import InboxError, Outcome, check, load, outcomes, pieces, queue, refuse_errors, send
 from publisher.inbox.statements import HOLDING, statement
 from publisher.queue import models as m
@@ -32,7 +33,9 @@ def _already_sent(session: Session, message: m.InboxMessage, texts: list[str]) -
         .where(m.InboxResponse.message_id == message.id, m.Delivery.state != DeliveryState.FAILED)
     ).all()
     if any(text in sent for text in texts):
-        raise InboxError(f"inbox message #{message.id} already has this answer; it is not sent twice")
+        raise InboxError(
+            _("inbox message #%(message)d already has this answer; it is not sent twice") % {"message": message.id}
+        )
 
 
 def reply(
@@ -69,8 +72,11 @@ def ack(
             message = load(session, message_id)
             clock = clocks(session, [message])[message.id]
             if clock.acknowledged_at is not None or clock.pending:
-                done = "has an answer on its way" if clock.pending else f"was acknowledged at {clock.acknowledged_at}"
-                raise InboxError(f"inbox message #{message_id} {done}; no second holding statement")
+                if clock.pending:
+                    done = _("inbox message #%(message)d has an answer on its way; no second holding statement")
+                else:
+                    done = _("inbox message #%(message)d was acknowledged at %(when)s; no second holding statement")
+                raise InboxError(done % {"message": message_id, "when": clock.acknowledged_at})
             cy, en = held.cy, ("" if message.language is MessageLanguage.WELSH else held.en)
             warnings = refuse_errors(check(config, message, cy, en, now))
             ids = queue(session, message, ResponseKind.ACK, pieces(message, cy, en), by, now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from publisher.config import Config
 from publisher.content.wordbank import load_wordbank
+from publisher.i18n import _
 from publisher.text.templates import Rendered, TemplateError, render
 
 HOLDING = "inbox-holding"
@@ -44,4 +45,5 @@ def statement(config: Config, name: str) -> Rendered:
     try:
         return render(template, {})
     except TemplateError as exc:
-        raise StatementError(f"{config.wordbank.name}: template '{name}' takes no variables: {exc}") from None
+        message = _("%(wordbank)s: template '%(template)s' takes no variables: %(error)s")
+        raise StatementError(message % {"wordbank": config.wordbank.name, "template": name, "error": exc}) from None

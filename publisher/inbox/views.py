@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.inbox.answers import UnknownMessage, needs, post_id
 from publisher.queue import models as m
 from publisher.queue.db import open_database
@@ -148,7 +149,7 @@ def show_message(config: Config, message_id: int, now: datetime) -> dict[str, An
     with open_database(config) as db, db.sessions() as session:
         message = session.get(m.InboxMessage, message_id)
         if message is None:
-            raise UnknownMessage(f"no inbox message #{message_id}")
+            raise UnknownMessage(_("no inbox message #%(message)d") % {"message": message_id})
         thread = session.get(m.Delivery, message.our_delivery_id) if message.our_delivery_id else None
         data = describe(config, message, clocks(session, [message])[message.id], now, thread)
         data["thread_text"] = thread.text if thread else None

@@ -39,6 +39,7 @@ from sqlalchemy import func, select
 
 from publisher.config import Config
 from publisher.errors import ConfigError
+from publisher.i18n import _
 from publisher.queue import models as m
 from publisher.queue.accounts import AccountReport, check_accounts, record
 from publisher.queue.db import DaemonLock, Database, is_sqlite, open_database, sqlite_path
@@ -112,10 +113,11 @@ class Daemon:
             self.lock = DaemonLock(path)
             if not self.lock.acquire():
                 self._resources.close()
-                raise AlreadyRunning(
-                    f"another 'publisher run' is already using {path} (lock file {self.lock.path}); "
+                message = _(
+                    "another 'publisher run' is already using %(path)s (lock file %(lock)s); "
                     "SQLite allows one daemon per database: stop the other one, or use PostgreSQL to run several"
                 )
+                raise AlreadyRunning(message % {"path": path, "lock": self.lock.path})
         self.heartbeat: Any = None  # called each time the loop turns (the health endpoint's pulse)
         if metrics_at is not None:
             observer = self._serve_metrics(metrics_at)
@@ -144,7 +146,10 @@ class Daemon:
             server = MetricsServer(metrics, address, stale_after).start()
         except OSError as exc:
             self.close()
-            raise ConfigError(f"cannot serve metrics on {address[0]}:{address[1]}: {exc.strerror or exc}") from None
+            message = _("cannot serve metrics on %(host)s:%(port)s: %(error)s")
+            raise ConfigError(
+                message % {"host": address[0], "port": address[1], "error": exc.strerror or exc}
+            ) from None
         self._resources.callback(server.stop)
         self.heartbeat = metrics.cycle
         self.metrics_server = server

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from publisher.config import Config
 from publisher.errors import ConfigError
+from publisher.i18n import _
 from publisher.redaction import KNOWN, masked_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -99,8 +100,8 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
         parsed = make_url(resolved)
         backend = parsed.get_backend_name()
     except Exception:  # any unparseable URL is a config problem
-        example = "e.g. sqlite:///publisher.db"
-        raise ConfigError(f"'database' = {masked_url(url)!r} is not a database URL ({example})") from None
+        message = _("'database' = %(value)s is not a database URL (e.g. sqlite:///publisher.db)")
+        raise ConfigError(message % {"value": repr(masked_url(url))}) from None
     KNOWN.add(parsed.password if isinstance(parsed.password, str) else None)
     if backend == "sqlite":
         engine = create_engine(resolved, connect_args={"timeout": connect_timeout or 30})
@@ -117,8 +118,9 @@ def make_engine(url: str, root: Path, connect_timeout: float | None = None) -> E
             )
             return create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5, **options)
         except ModuleNotFoundError:
-            raise ConfigError("PostgreSQL needs the psycopg driver: pip install 'publisher[postgres]'") from None
-    raise ConfigError(f"database {backend!r} is not supported; use sqlite:/// or postgresql+psycopg://")
+            raise ConfigError(_("PostgreSQL needs the psycopg driver: pip install 'publisher[postgres]'")) from None
+    message = _("database %(backend)s is not supported; use sqlite:/// or postgresql+psycopg://")
+    raise ConfigError(message % {"backend": repr(backend)})
 
 
 MIGRATION_LOCK_KEY = 0x7075626D  # "pubm": the advisory lock serialising migrations on PostgreSQL
@@ -221,10 +223,14 @@ def _migrated(config: Config) -> Database:
             if "database is locked" in str(exc) and time.monotonic() < deadline:
                 time.sleep(0.2)
                 continue
-            where = engine.url.render_as_string(hide_password=True)
-            raise ConfigError(
-                f"cannot open the database {where}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-            ) from None
+            raise ConfigError(_cannot_open(engine, exc)) from None
+
+
+def _cannot_open(engine: Engine, exc: Exception) -> str:
+    """One line: which database (password masked) and why it cannot be opened."""
+    where = engine.url.render_as_string(hide_password=True)
+    message = _("cannot open the database %(where)s: %(error)s")
+    return message % {"where": where, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
 
 
 # Databases a long-running front-end keeps open (the web workspace, docs/web.md): migrated once, one pool.
@@ -319,10 +325,7 @@ def _upgraded(engine: Engine) -> bool:
         if _behind(engine):
             migrate(engine)
     except Exception as exc:  # any connection failure is reported in one line
-        where = engine.url.render_as_string(hide_password=True)
-        raise ConfigError(
-            f"cannot open the database {where}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        ) from None
+        raise ConfigError(_cannot_open(engine, exc)) from None
     return True
 
 

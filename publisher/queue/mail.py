@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from publisher.i18n import _
 from publisher.operations import Notifications
 from publisher.redaction import KNOWN, printable
 
@@ -60,7 +61,10 @@ def send(settings: Notifications, mail: Mail, env: Mapping[str, str]) -> None:
     password = env.get(settings.password_env, "") if settings.smtp_user else ""
     KNOWN.add(password)
     if settings.smtp_user and not password:
-        raise MailError(f"the SMTP password is not set: put it in the environment variable {settings.password_env}")
+        raise MailError(
+            _("the SMTP password is not set: put it in the environment variable %(variable)s")
+            % {"variable": settings.password_env}
+        )
     message = build(settings, mail)
     try:
         with _connect(settings) as smtp:

@@ -24,12 +24,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from publisher.config import Config
+from publisher.i18n import LANGUAGES, N_, _, language, ngettext, reset_language, set_language
 from publisher.queue import models as m
 from publisher.queue.mail import Mail, MailError, send
 from publisher.queue.queries import hidden_since
@@ -41,7 +43,31 @@ log = logging.getLogger("publisher.notify")
 SENDING, SENT = "sending", "sent"
 HIDDEN_MAILED_FOR = timedelta(days=30)  # hides older than this (before mail was set up) are not mailed
 STALE_CLAIM = timedelta(minutes=10)  # a "sending" row older than this was left by a crash: send again
-_LANGUAGES = {"cy": "Welsh", "en": "English", "cy+en": "Welsh and English"}
+_LANGUAGES = {"cy": N_("Welsh"), "en": N_("English"), "cy+en": N_("Welsh and English")}
+SEPARATOR = "-" * 40
+
+
+def bilingual(render: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+    """Subject and body in Welsh, then in English: staff mail is bilingual, Welsh first (Standard 58).
+
+    ``render`` writes (subject, body) in the language in use; it is called once per language.
+    """
+    parts = []
+    for code in LANGUAGES:
+        token = set_language(code)
+        try:
+            parts.append(render())
+        finally:
+            reset_language(token)
+    (cy_subject, cy_body), (en_subject, en_body) = parts
+    return f"[publisher] {cy_subject} / {en_subject}", f"{cy_body}\n\n{SEPARATOR}\n\n{en_body}\n"
+
+
+def _when(moment: datetime, pattern: str) -> str:
+    """A day and time in words in the language in use (Babel's Welsh and English calendars)."""
+    from babel.dates import format_datetime
+
+    return str(format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale="cy" if language() == "cy" else "en_GB"))
 
 
 def attention_key(delivery_id: int) -> str:
@@ -70,15 +96,28 @@ Sender = Callable[[Mail], None]
 
 
 def _line(delivery: m.Delivery) -> str:
-    language = _LANGUAGES.get(delivery.language, delivery.language)
-    part = f" part {delivery.part + 1}" if delivery.part else ""
+    values = {
+        "account": delivery.account,
+        "language": _(_LANGUAGES[delivery.language]) if delivery.language in _LANGUAGES else delivery.language,
+        "part": delivery.part + 1,
+        "state": delivery.state.value,
+        "attempts": delivery.attempts,
+        "error": delivery.last_error or "",
+    }
+    where = _("%(account)s, %(language)s part %(part)d") if delivery.part else _("%(account)s, %(language)s")
     if delivery.state == DeliveryState.FAILED:
-        what = f"failed after {delivery.attempts} attempt(s): {delivery.last_error or 'no reason given'}"
+        if not delivery.last_error:
+            values["error"] = _("no reason given")
+        what = ngettext(
+            "failed after %(attempts)d attempt: %(error)s",
+            "failed after %(attempts)d attempts: %(error)s",
+            delivery.attempts,
+        )
     elif delivery.needs_attention:
-        what = f"{delivery.state.value}, needs a person: {delivery.last_error or ''}"
+        what = _("%(state)s, needs a person: %(error)s")
     else:
-        what = f"{delivery.state.value} (waits for the one before it)"
-    return f"- {delivery.account}, {language}{part}: {what}"
+        what = _("%(state)s (waits for the one before it)")
+    return f"- {where % values}: {what % values}"
 
 
 class Notifier:
@@ -140,22 +179,25 @@ class Notifier:
         post = session.get(m.StoredPost, post_id, options=[selectinload(m.StoredPost.deliveries)])
         current = [d for d in post.deliveries if d.revision == post.revision] if post is not None else new
         accounts = {d.account for d in new} | {d.target for d in new}
-        lines = [_line(d) for d in current if d.state != DeliveryState.PUBLISHED]
         first = new[0]
-        subject = f"[publisher] needs a person: {post_id} on {first.account} ({_LANGUAGES.get(first.language, '')})"
-        body = "\n".join(
-            [
-                f"The post {post_id} did not all go out:",
+
+        def render() -> tuple[str, str]:
+            label = _(_LANGUAGES[first.language]) if first.language in _LANGUAGES else ""
+            values = {"post": post_id, "account": first.account, "language": label}
+            subject = _("needs a person: %(post)s on %(account)s (%(language)s)") % values
+            body = [
+                _("The post %(post)s did not all go out:") % values,
                 "",
-                *lines,
+                *[_line(d) for d in current if d.state != DeliveryState.PUBLISHED],
                 "",
-                "Welsh goes first: nothing more of the post goes to an account until its Welsh is out.",
-                f"Once the cause is fixed: publisher retry {post_id}",
-                f"To see it: publisher status {post_id}",
+                _("Welsh goes first: nothing more of the post goes to an account until its Welsh is out."),
+                _("Once the cause is fixed: publisher retry %(post)s") % values,
+                _("To see it: publisher status %(post)s") % values,
             ]
-        )
+            return subject, "\n".join(body)
+
         to = self._to(self.settings.comms_team, self._administrators(sorted(accounts)))
-        return Notice(tuple(attention_key(d.id) for d in new), "failure", Mail(to, subject, body + "\n"))
+        return Notice(tuple(attention_key(d.id) for d in new), "failure", Mail(to, *bilingual(render)))
 
     def _overdue_reviews(self, session: Session, now: datetime) -> list[Notice]:
         items = session.scalars(
@@ -167,22 +209,36 @@ class Notifier:
         for item in items:
             post = session.get(m.StoredPost, item.post_id)
             late = working_days_between(self.config, item.due_at, now)
-            subject = f"[publisher] Translation Team review #{item.id} overdue: {item.post_id}"
-            body = "\n".join(
-                [
-                    f"The Welsh of emergency post {item.post_id} ({item.translation_source.value}) was due for review "
-                    f"on {item.due_at.astimezone(self.config.timezone):%A %d %B %H:%M}; "
-                    f"it is {late} working day(s) overdue.",
-                    "",
-                    f"Welsh: {post.text_cy if post else ''}",
-                    f"English: {post.text_en if post else ''}",
-                    "",
-                    f"publisher review approve {item.id} --reviewer NAME, or publisher review correct {item.id} ...",
-                ]
-            )
+            mail = bilingual(partial(self._review_text, item, post, late))
             to = self._to(self.settings.comms_team, self.settings.translation_team)
-            notices.append(Notice((f"review-overdue:{item.id}",), "review_overdue", Mail(to, subject, body + "\n")))
+            notices.append(Notice((f"review-overdue:{item.id}",), "review_overdue", Mail(to, *mail)))
         return notices
+
+    def _review_text(self, item: m.ReviewItem, post: m.StoredPost | None, late: int) -> tuple[str, str]:
+        values = {
+            "item": item.id,
+            "post": item.post_id,
+            "source": item.translation_source.value,
+            "due": _when(item.due_at.astimezone(self.config.timezone), "EEEE dd MMMM HH:mm"),
+            "late": late,
+        }
+        subject = _("Translation Team review #%(item)d overdue: %(post)s") % values
+        due = ngettext(
+            "The Welsh of emergency post %(post)s (%(source)s) was due for review on %(due)s; "
+            "it is %(late)d working day overdue.",
+            "The Welsh of emergency post %(post)s (%(source)s) was due for review on %(due)s; "
+            "it is %(late)d working days overdue.",
+            late,
+        )
+        body = [
+            due % values,
+            "",
+            _("Welsh: %(text)s") % {"text": post.text_cy if post else ""},
+            _("English: %(text)s") % {"text": post.text_en if post else ""},
+            "",
+            _("publisher review approve %(item)d --reviewer NAME, or publisher review correct %(item)d ...") % values,
+        ]
+        return subject, "\n".join(body)
 
     def _held_digest(self, session: Session, now: datetime) -> list[Notice]:
         local = now.astimezone(self.config.timezone)
@@ -197,19 +253,23 @@ class Notifier:
         if not held:
             return []
         lines = [f"- {post.id}: {', '.join(post.held_codes or [])}" for post in held]
-        body = "\n".join(
-            [
-                f"{len(held)} post(s) are held by validation and will not be published until fixed:",
-                "",
-                *lines,
-                "",
-                "'publisher check' says, by file and line, what to fix.",
-            ]
-        )
+
+        def render() -> tuple[str, str]:
+            values = {"n": len(held), "day": f"{local:%Y-%m-%d}"}
+            subject = ngettext(
+                "%(n)d post held by validation (%(day)s)", "%(n)d posts held by validation (%(day)s)", len(held)
+            )
+            first = ngettext(
+                "%(n)d post is held by validation and will not be published until fixed:",
+                "%(n)d posts are held by validation and will not be published until fixed:",
+                len(held),
+            )
+            body = [first % values, "", *lines, "", _("'publisher check' says, by file and line, what to fix.")]
+            return subject % values, "\n".join(body)
+
         accounts = sorted({name for post in held for name in post.accounts or []})
         to = self._to(self.settings.comms_team, self._administrators(accounts))
-        subject = f"[publisher] {len(held)} post(s) held by validation ({local:%Y-%m-%d})"
-        return [Notice((key,), "held_digest", Mail(to, subject, body + "\n"))]
+        return [Notice((key,), "held_digest", Mail(to, *bilingual(render)))]
 
     def _hidden_comments(self, session: Session, now: datetime) -> list[Notice]:
         """One mail about the comments hidden since the last (policy 12: the Communications Team is told)."""
@@ -218,27 +278,39 @@ class Notifier:
         new = [(msg, response, d) for msg, response, d in rows if f"hidden:{msg.id}" not in sent]
         if not new:
             return []
-        lines = [
-            f"- #{msg.id} on {msg.account} ({msg.platform}), by {msg.author_handle or '(deleted)'}: hidden by "
-            f"{response.by} at {(d.published_at or now).astimezone(self.config.timezone):%Y-%m-%d %H:%M} "
-            f"({response.reason})"
-            for msg, response, d in new
-        ]
-        body = "\n".join(
-            [
-                f"{len(new)} comment(s) hidden from public view (policy 12):",
-                "",
-                *lines,
-                "",
-                "To see one: publisher inbox show ID",
+        tz = self.config.timezone
+
+        def render() -> tuple[str, str]:
+            line = _(
+                "- #%(message)d on %(account)s (%(platform)s), by %(author)s: hidden by %(by)s at %(at)s (%(reason)s)"
+            )
+            lines = [
+                line
+                % {
+                    "message": msg.id,
+                    "account": msg.account,
+                    "platform": msg.platform,
+                    "author": msg.author_handle or _("(deleted)"),
+                    "by": response.by,
+                    "at": f"{(d.published_at or now).astimezone(tz):%Y-%m-%d %H:%M}",
+                    "reason": response.reason,
+                }
+                for msg, response, d in new
             ]
-        )
+            n = {"n": len(new)}
+            first = ngettext(
+                "%(n)d comment hidden from public view (policy 12):",
+                "%(n)d comments hidden from public view (policy 12):",
+                len(new),
+            )
+            body = [first % n, "", *lines, "", _("To see one: publisher inbox show ID")]
+            subject = ngettext("%(n)d comment hidden (policy 12)", "%(n)d comments hidden (policy 12)", len(new)) % n
+            return subject, "\n".join(body)
+
         team = self.config.inbox.communications_team
         to = self._to(self.settings.comms_team, [team] if "@" in team else [])
-        subject = f"[publisher] {len(new)} comment(s) hidden (policy 12)"
-        return [
-            Notice(tuple(f"hidden:{msg.id}" for msg, _, _ in new), "comment_hidden", Mail(to, subject, body + "\n"))
-        ]
+        keys = tuple(f"hidden:{msg.id}" for msg, _response, _d in new)
+        return [Notice(keys, "comment_hidden", Mail(to, *bilingual(render)))]
 
     def _account_problems(self, session: Session) -> list[Notice]:
         """One mail per account whose latest ``accounts check`` found something new that needs a person."""
@@ -249,20 +321,26 @@ class Notifier:
             key = f"account:{row.account}:{_problems_digest(row)}"
             if session.get(m.Notification, key) is not None:
                 continue
-            body = "\n".join(
-                [
-                    f"The account {row.account} ({row.platform}) needs a person (accounts check at "
-                    f"{row.checked_at.astimezone(self.config.timezone):%Y-%m-%d %H:%M}):",
-                    "",
-                    *(f"- {problem}" for problem in row.problems),
-                    "",
-                    "To check again: publisher accounts check",
-                ]
-            )
+            mail = bilingual(partial(self._account_text, row))
             to = self._to(self.settings.comms_team, self._administrators([row.account]))
-            subject = f"[publisher] account {row.account} needs a person"
-            notices.append(Notice((key,), "account_problem", Mail(to, subject, body + "\n")))
+            notices.append(Notice((key,), "account_problem", Mail(to, *mail)))
         return notices
+
+    def _account_text(self, row: m.AccountCheck) -> tuple[str, str]:
+        """The problems are as ``accounts check`` recorded them (stored, so in English)."""
+        values = {
+            "account": row.account,
+            "platform": row.platform,
+            "at": f"{row.checked_at.astimezone(self.config.timezone):%Y-%m-%d %H:%M}",
+        }
+        body = [
+            _("The account %(account)s (%(platform)s) needs a person (accounts check at %(at)s):") % values,
+            "",
+            *(f"- {problem}" for problem in row.problems),
+            "",
+            _("To check again: publisher accounts check"),
+        ]
+        return _("account %(account)s needs a person") % values, "\n".join(body)
 
     # -- once -----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.operations import QuietPeriod
 from publisher.queue import models as m
 from publisher.queue.audit import record
@@ -177,15 +178,20 @@ class PauseRefused(ValueError):
 def pause(session: Session, config: Config, account: str | None, reason: str, by: str, now: datetime) -> m.Pause:
     """Pause scheduled posts (of one account, or all) until resumed; audited with who and why."""
     if account is not None and account not in config.accounts:
-        raise PauseRefused(f"'{account}' is not an account in the config")
+        raise PauseRefused(_("'%(account)s' is not an account in the config") % {"account": account})
     if not reason.strip():
-        raise PauseRefused("give the reason with --reason: it is recorded and shown in status")
+        raise PauseRefused(_("give the reason with --reason: it is recorded and shown in status"))
     open_rows = session.scalars(
         select(m.Pause).where(m.Pause.source == COMMAND, m.Pause.ended_at.is_(None), _same(account))
     ).all()
     if open_rows:
         row = open_rows[0]
-        raise PauseRefused(f"{_whom(account)} already paused since {row.started_at:%Y-%m-%d %H:%M} UTC: {row.reason}")
+        since = f"{row.started_at:%Y-%m-%d %H:%M}"
+        if account is None:
+            message = _("every account is already paused since %(since)s UTC: %(reason)s")
+        else:
+            message = _("'%(account)s' is already paused since %(since)s UTC: %(reason)s")
+        raise PauseRefused(message % {"account": account, "since": since, "reason": row.reason})
     row = m.Pause(account=account, reason=reason.strip(), source=COMMAND, started_at=now, started_by=by)
     session.add(row)
     session.flush()
@@ -197,7 +203,7 @@ def pause(session: Session, config: Config, account: str | None, reason: str, by
 def resume(session: Session, config: Config, account: str | None, by: str, now: datetime) -> list[m.Pause]:
     """End the pauses ``publisher pause`` made (of one account; without one, every such pause); audited."""
     if account is not None and account not in config.accounts:
-        raise PauseRefused(f"'{account}' is not an account in the config")
+        raise PauseRefused(_("'%(account)s' is not an account in the config") % {"account": account})
     query = select(m.Pause).where(m.Pause.source == COMMAND, m.Pause.ended_at.is_(None))
     if account is not None:
         query = query.where(m.Pause.account == account)
@@ -211,10 +217,6 @@ def resume(session: Session, config: Config, account: str | None, by: str, now: 
 
 def _same(account: str | None) -> ColumnElement[bool]:
     return m.Pause.account.is_(None) if account is None else and_(m.Pause.account == account)
-
-
-def _whom(account: str | None) -> str:
-    return "every account is" if account is None else f"'{account}' is"
 
 
 def paused_for(config: Config, accounts: list[str], now: datetime) -> list[Span]:

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from publisher.i18n import N_, _
 from publisher.reports.costs import CostRow, month_totals
 from publisher.reports.data import MIN_PER_WEEK, CadenceRow
 from publisher.reports.inbox import LANGUAGES, InboxSection
@@ -101,29 +102,29 @@ def compliance_json(report: ComplianceReport) -> str:
 
 # The inbox section's rows, Welsh and English side by side (docs/reports.md "The inbox").
 INBOX_METRICS = (
-    ("messages", "messages received"),
-    ("acknowledged", "acknowledged"),
-    ("answered", "answered"),
-    ("no_answer_needed", "no answer needed (or hidden)"),
-    ("unanswered", "unanswered"),
-    ("breaches", "over the answer limit"),
-    ("answered_in_english", "answered in English only"),
-    ("ack_median_hours", "median hours to acknowledge"),
-    ("ack_p95_hours", "95th percentile hours to acknowledge"),
-    ("answer_median_hours", "median hours to answer"),
-    ("answer_p95_hours", "95th percentile hours to answer"),
-    ("ack_median_working_days", "median working days to acknowledge"),
-    ("ack_p95_working_days", "95th percentile working days to acknowledge"),
-    ("answer_median_working_days", "median working days to answer"),
-    ("answer_p95_working_days", "95th percentile working days to answer"),
+    ("messages", N_("messages received")),
+    ("acknowledged", N_("acknowledged")),
+    ("answered", N_("answered")),
+    ("no_answer_needed", N_("no answer needed (or hidden)")),
+    ("unanswered", N_("unanswered")),
+    ("breaches", N_("over the answer limit")),
+    ("answered_in_english", N_("answered in English only")),
+    ("ack_median_hours", N_("median hours to acknowledge")),
+    ("ack_p95_hours", N_("95th percentile hours to acknowledge")),
+    ("answer_median_hours", N_("median hours to answer")),
+    ("answer_p95_hours", N_("95th percentile hours to answer")),
+    ("ack_median_working_days", N_("median working days to acknowledge")),
+    ("ack_p95_working_days", N_("95th percentile working days to acknowledge")),
+    ("answer_median_working_days", N_("median working days to answer")),
+    ("answer_p95_working_days", N_("95th percentile working days to answer")),
 )
 
 
 def inbox_rows(section: InboxSection) -> list[dict[str, Any]]:
-    """One row per figure, a column per message language (cy, en, mixed, unknown)."""
+    """One row per figure, a column per message language (cy, en, mixed, unknown); the labels in the language in use."""
     by_language = {column.language: asdict(column) for column in section.languages}
     return [
-        {"inbox": label, **{language: by_language[language][key] for language in LANGUAGES}}
+        {"inbox": _(label), **{language: by_language[language][key] for language in LANGUAGES}}
         for key, label in INBOX_METRICS
     ]
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.queue.accounts import check_accounts, record, roles
 from publisher.queue.db import open_database
 
@@ -32,8 +33,11 @@ def check(
     unknown = [name for name in only if name not in known]
     if unknown:
         raise UnknownAccount(
-            f"no platform account '{unknown[0]}' in the config (language pairs are checked through their "
-            f"two accounts); accounts: {', '.join(sorted(known))}"
+            _(
+                "no platform account '%(account)s' in the config (language pairs are checked through their "
+                "two accounts); accounts: %(accounts)s"
+            )
+            % {"account": unknown[0], "accounts": ", ".join(sorted(known))}
         )
     reports = check_accounts(config, now, only=only, env=env)
     with open_database(config) as db:

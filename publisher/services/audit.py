@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from publisher.config import Config
 from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.i18n import _
 from publisher.queue.audit import GENESIS, chain_hash, event_fields
 from publisher.queue.db import open_database
 from publisher.queue.models import AuditEvent
@@ -49,11 +50,16 @@ def _verify_database(config: Config, report: AuditReport) -> dict[int, str]:
             report.events += 1
             if row.prev_hash != previous:
                 report.problems.append(
-                    f"audit event #{row.id} does not follow the one before it: events before it were deleted or changed"
+                    _(
+                        "audit event #%(event)d does not follow the one before it: "
+                        "events before it were deleted or changed"
+                    )
+                    % {"event": row.id}
                 )
             if row.hash != chain_hash(row.prev_hash or GENESIS, event_fields(row)):
                 report.problems.append(
-                    f"audit event #{row.id} ({row.action} by {row.actor}) was changed after it was written"
+                    _("audit event #%(event)d (%(action)s by %(actor)s) was changed after it was written")
+                    % {"event": row.id, "action": row.action, "actor": row.actor}
                 )
             hashes[row.id] = row.hash or ""
             previous = row.hash or ""
@@ -66,7 +72,7 @@ def _log_lines(path: Path, report: AuditReport) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     except (UnreadableFile, UnicodeDecodeError) as exc:
-        report.problems.append(f"the audit log {path} cannot be read: {exc}")
+        report.problems.append(_("the audit log %(path)s cannot be read: %(error)s") % {"path": path, "error": exc})
         return []
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -75,7 +81,8 @@ def _log_lines(path: Path, report: AuditReport) -> list[dict[str, Any]]:
         try:
             lines.append({"_line": number, **json.loads(line)})
         except ValueError:
-            report.problems.append(f"{path}:{number}: not an audit record (the file was edited)")
+            message = _("%(path)s:%(line)d: not an audit record (the file was edited)")
+            report.problems.append(message % {"path": path, "line": number})
     return lines
 
 
@@ -86,14 +93,17 @@ def _verify_log(path: Path, hashes: dict[int, str], report: AuditReport) -> None
         report.lines += 1
         stated = fields.pop("line_hash", None)
         if fields.get("prev_line_hash") != previous or stated != chain_hash(previous, fields):
-            report.problems.append(f"{path}:{number}: the audit log was edited here (its chain is broken)")
+            message = _("%(path)s:%(line)d: the audit log was edited here (its chain is broken)")
+            report.problems.append(message % {"path": path, "line": number})
         previous = stated or ""
         event_id = fields.get("id")
         if hashes.get(int(event_id or 0)) != fields.get("hash"):
-            what = f"{fields.get('action')} by {fields.get('actor')} at {fields.get('at')}"
-            report.problems.append(
-                f"{path}:{number}: event #{event_id} ({what}) is missing or different in the database"
+            message = _(
+                "%(path)s:%(line)d: event #%(event)s (%(action)s by %(actor)s at %(at)s) is missing or different "
+                "in the database"
             )
+            values = {"action": fields.get("action"), "actor": fields.get("actor"), "at": fields.get("at")}
+            report.problems.append(message % {"path": path, "line": number, "event": event_id, **values})
 
 
 def verify(config: Config) -> AuditReport:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.queue import pauses
 from publisher.queue.audit import who_runs_this
 from publisher.queue.db import describe_location, open_existing
@@ -27,8 +28,11 @@ class PauseOutcome:
 
 def _no_database(config: Config) -> PauseRefused:
     return PauseRefused(
-        f"no database at {describe_location(config)}: pause and resume act on the daemon's database; "
-        "run them on the daemon's host, or set PUBLISHER_DATABASE_URL to it"
+        _(
+            "no database at %(where)s: pause and resume act on the daemon's database; "
+            "run them on the daemon's host, or set PUBLISHER_DATABASE_URL to it"
+        )
+        % {"where": describe_location(config)}
     )
 
 

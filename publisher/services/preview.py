@@ -17,6 +17,7 @@ from publisher.content.discovery import find_files, pair, read_file
 from publisher.content.post import Post
 from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
+from publisher.i18n import _
 from publisher.text.preview import describe
 
 
@@ -39,8 +40,11 @@ def find_post(config: Config, post_id: str) -> Post:
         if post.id == post_id or post.slug == post_id:
             return post
     match = difflib.get_close_matches(post_id, sorted({p.id for p in posts}), n=1)
-    hint = f" (did you mean '{match[0]}'?)" if match else ""
-    raise UnknownPost(f"no post with id '{post_id}'{hint}")
+    if match:
+        raise UnknownPost(
+            _("no post with id '%(post)s' (did you mean '%(match)s'?)") % {"post": post_id, "match": match[0]}
+        )
+    raise UnknownPost(_("no post with id '%(post)s'") % {"post": post_id})
 
 
 def assigned_slot(config: Config, post_id: str) -> datetime | None:
@@ -72,7 +76,8 @@ def _when(config: Config, post: Post) -> dict[str, str] | None:
     if post.shared("schedule"):
         slot = assigned_slot(config, post.id)
         if slot is not None:
-            local = f"{slot.astimezone(tz):%Y-%m-%d %H:%M} {tz.key} (slot of '{post.shared('schedule')}')"
+            values = {"when": f"{slot.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}", "schedule": post.shared("schedule")}
+            local = _("%(when)s (slot of '%(schedule)s')") % values
             return {"local": local, "utc": slot.isoformat()}
     return None
 
@@ -83,7 +88,8 @@ def preview(config: Config, post_id: str, account: str | None = None) -> dict[st
     ctx = rules.build_context(config)
     inherit_accounts(post, ctx.schedule_accounts)
     if account is not None and account not in post.accounts:
-        goes_to = ", ".join(post.accounts) or "no account"
-        raise UnknownPost(f"post '{post.id}' does not go to '{account}' (it goes to: {goes_to})", "--account")
+        goes_to = ", ".join(post.accounts) or _("no account")
+        message = _("post '%(post)s' does not go to '%(account)s' (it goes to: %(accounts)s)")
+        raise UnknownPost(message % {"post": post.id, "account": account, "accounts": goes_to}, "--account")
     errors = sorted({f.code for f in rules.run(post, ctx) if f.severity == "error"})
     return describe(config, post, account, errors, _when(config, post))

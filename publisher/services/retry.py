@@ -20,6 +20,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.i18n import N_, _
 from publisher.queue import models as m
 from publisher.queue.audit import record, who_runs_this
 from publisher.queue.db import describe_location, open_existing
@@ -35,6 +36,13 @@ class RetryRefused(LookupError):
         self.param = param
 
 
+def unknown_post_message(post_id: str, match: str | None) -> str:
+    """No post ``post_id`` in the database, suggesting the closest id (``retry`` and ``status`` say the same)."""
+    if match:
+        return _("no post '%(post)s' in the database (did you mean '%(match)s'?)") % {"post": post_id, "match": match}
+    return _("no post '%(post)s' in the database") % {"post": post_id}
+
+
 @dataclass
 class Retried:
     """What was put back in the queue, in publishing order."""
@@ -48,15 +56,20 @@ def _find_post(session: Session, post_id: str) -> m.StoredPost:
     if post is None:
         known = list(session.scalars(select(m.StoredPost.id)))
         match = difflib.get_close_matches(post_id, known, n=1)
-        hint = f" (did you mean '{match[0]}'?)" if match else ""
-        raise RetryRefused(f"no post '{post_id}' in the database{hint}", "POST_ID")
+        raise RetryRefused(unknown_post_message(post_id, match[0] if match else None), "POST_ID")
     if post.state in (PostState.HELD, PostState.CANCELLED, PostState.EXPIRED):
         why = {
-            PostState.HELD: "it is held by validation errors: fix them ('publisher check') and the daemon queues it",
-            PostState.CANCELLED: "it was cancelled (its files were deleted)",
-            PostState.EXPIRED: "it expired (due more than max_lateness ago): give it a new time to publish it",
+            PostState.HELD: N_(
+                "post '%(post)s' cannot be retried: it is held by validation errors: fix them ('publisher check') "
+                "and the daemon queues it"
+            ),
+            PostState.CANCELLED: N_("post '%(post)s' cannot be retried: it was cancelled (its files were deleted)"),
+            PostState.EXPIRED: N_(
+                "post '%(post)s' cannot be retried: it expired (due more than max_lateness ago): "
+                "give it a new time to publish it"
+            ),
         }[post.state]
-        raise RetryRefused(f"post '{post_id}' cannot be retried: {why}")
+        raise RetryRefused(_(why) % {"post": post_id})
     return post
 
 
@@ -93,7 +106,10 @@ def retry(
     by = by or who_runs_this()[0]
     with open_existing(config, upgrade=True) as db:
         if db is None:
-            raise RetryRefused(f"no database at {describe_location(config)}: run retry where the daemon's database is")
+            raise RetryRefused(
+                _("no database at %(where)s: run retry where the daemon's database is")
+                % {"where": describe_location(config)}
+            )
         with db.sessions.begin() as session:
             post = _find_post(session, post_id)
             query = (
@@ -108,10 +124,14 @@ def retry(
             )
             rows = [d for d in session.scalars(query) if account is None or account in (d.account, d.target)]
             if account is not None and account not in {d.account for d in post.deliveries} | set(post.accounts or []):
-                raise RetryRefused(f"post '{post_id}' does not go to '{account}'", "--account")
+                message = _("post '%(post)s' does not go to '%(account)s'")
+                raise RetryRefused(message % {"post": post_id, "account": account}, "--account")
             if not rows:
                 raise RetryRefused(
-                    f"nothing of '{post_id}' has failed{f' on {account}' if account else ''}: nothing to retry"
+                    _("nothing of '%(post)s' has failed on %(account)s: nothing to retry")
+                    % {"post": post_id, "account": account}
+                    if account
+                    else _("nothing of '%(post)s' has failed: nothing to retry") % {"post": post_id}
                 )
             done = Retried(post_id=post.id, deliveries=[_requeue(d, by, now) for d in rows])
             session.execute(delete(m.Notification).where(m.Notification.key.in_([attention_key(d.id) for d in rows])))

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from publisher.config import Config
+from publisher.i18n import N_, _
 from publisher.queue import models as m
 from publisher.queue.accounts import latest
 from publisher.queue.db import describe_location, open_existing
@@ -52,7 +53,12 @@ from publisher.queue.states import (
     PostState,
 )
 
-_LABELS = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
+# Whole sentences per language (Welsh mutates after "y"); the state stays the machine word.
+_WAITS_FOR = {
+    "cy": N_("waits for the Welsh post on %(account)s (%(state)s)"),
+    "en": N_("waits for the English post on %(account)s (%(state)s)"),
+    "cy+en": N_("waits for the combined post on %(account)s (%(state)s)"),
+}
 HIDDEN_SHOWN_FOR = timedelta(days=30)
 STATES = sorted({s.value for s in PostState} | {s.value for s in DeliveryState})
 
@@ -87,13 +93,15 @@ def _waiting_for(delivery: m.Delivery, by_id: dict[int, m.Delivery], paused: lis
         return None
     for span in paused:
         if span.applies_to({delivery.account, delivery.target}):
-            until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else ""
-            return f"paused{until}: {span.reason}"
+            if span.ended_at:
+                until = f"{span.ended_at:%Y-%m-%d %H:%M}"
+                return _("paused until %(until)s UTC: %(reason)s") % {"until": until, "reason": span.reason}
+            return _("paused: %(reason)s") % {"reason": span.reason}
     for other_id in (delivery.depends_on_id, delivery.reply_to_id):
         other = by_id.get(other_id) if other_id is not None else None
         if other is not None and other.state != DeliveryState.PUBLISHED:
-            label = _LABELS.get(other.language, other.language)
-            return f"waits for the {label} post on {other.account} ({other.state})"
+            message = _WAITS_FOR.get(other.language, N_("waits for the %(language)s post on %(account)s (%(state)s)"))
+            return _(message) % {"language": other.language, "account": other.account, "state": other.state}
     return None
 
 
@@ -222,9 +230,10 @@ def _posts(session: Session, config: Config, filters: Filters, paused: list[Span
     if filters.post_id is not None and not posts:
         known = list(session.scalars(select(m.StoredPost.id)))
         match = difflib.get_close_matches(filters.post_id, known, n=1)
-        raise UnknownPost(
-            f"no post '{filters.post_id}' in the database" + (f" (did you mean '{match[0]}'?)" if match else "")
-        )
+        if match:
+            message = _("no post '%(post)s' in the database (did you mean '%(match)s'?)")
+            raise UnknownPost(message % {"post": filters.post_id, "match": match[0]})
+        raise UnknownPost(_("no post '%(post)s' in the database") % {"post": filters.post_id})
     return [_post(post, filters.account, paused) for post in posts if _matches(config, post, filters)]
 
 
@@ -266,11 +275,11 @@ def _inbox(session: Session, now: datetime) -> dict[str, Any]:
 
 def no_database_message(config: Config) -> str:
     """Where the daemon's database is expected, and how to point at it."""
-    return (
-        f"no database at {describe_location(config)} ('database' in {config.path}). "
+    return _(
+        "no database at %(where)s ('database' in %(config)s). "
         "status reads the daemon's database and never creates one: run it on the daemon's host, "
         "or point at the daemon's database with PUBLISHER_DATABASE_URL or --config"
-    )
+    ) % {"where": describe_location(config), "config": config.path}
 
 
 def collect(config: Config, filters: Filters | None = None, now: datetime | None = None) -> dict[str, Any]:

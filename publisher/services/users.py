@@ -83,10 +83,11 @@ def secret_key(config: Config) -> bytes:
     name = config.web.secret_key_env
     value = os.environ.get(name, "")
     if len(value) < MIN_SECRET_KEY:
-        raise ConfigError(
-            f"{config.path}: 'web.secret_key_env': set the environment variable {name} to a random string of at "
-            f"least {MIN_SECRET_KEY} characters (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        message = _(
+            "%(path)s: 'web.secret_key_env': set the environment variable %(variable)s to a random string of at "
+            "least %(num)d characters (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
+        raise ConfigError(message % {"path": config.path, "variable": name, "num": MIN_SECRET_KEY})
     return value.encode()
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from publisher import rules
+from publisher import i18n, rules
 from publisher.config import Config
 from publisher.content.discovery import (
     SUFFIXES,
@@ -588,9 +588,11 @@ def check_content(
 
 def _once(findings: list[Finding], message: str) -> list[Finding]:
     """One finding for a problem of the machine, not of each post (Tesseract missing), counting the posts."""
-    same = [f for f in findings if f.message.startswith(message)]
+    shown = i18n._(message)  # as the rule wrote it, in the language of this check
+    same = [f for f in findings if f.message.startswith(shown)]
     if len(same) <= 1:
         return findings
     first = min(same)
-    rest = [f for f in findings if not f.message.startswith(message)]
-    return [*rest, replace(first, message=first.message.replace(message, f"{message} ({len(same)} posts have images)"))]
+    rest = [f for f in findings if not f.message.startswith(shown)]
+    counted = i18n.ngettext("%(message)s (%(n)d post has images)", "%(message)s (%(n)d posts have images)", len(same))
+    return [*rest, replace(first, message=first.message.replace(shown, counted % {"message": shown, "n": len(same)}))]

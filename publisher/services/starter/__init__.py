@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from string import Template
 
+from publisher.i18n import _
+
 HERE = Path(__file__).resolve().parent
 EXAMPLE_AHEAD = timedelta(days=28)
 EXAMPLE_TIME = "10:00"
@@ -90,7 +92,8 @@ def init_repository(target: Path, today: date) -> Written:
     files = _files(today, package)
     existing = [name for name in files if (target / name).exists()]
     if existing:
-        raise TargetNotEmpty(f"{target} already has {', '.join(existing)}: nothing was written")
+        message = _("%(folder)s already has %(files)s: nothing was written")
+        raise TargetNotEmpty(message % {"folder": target, "files": ", ".join(existing)})
     written = []
     for name, text in files.items():
         path = target / name

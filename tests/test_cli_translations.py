@@ -303,6 +303,8 @@ def test_status_pause_and_resume_in_welsh(project: Project) -> None:
     assert code == 0 and output.startswith("wedi ailddechrau: pob cyfrif (")
     code, output = invoke("--lang", "cy", "resume")
     assert code == 1 and "nid oedd dim wedi'i oedi gyda 'publisher pause'" in output
+    code, output = invoke("--lang", "cy", "retry", "nosuch")
+    assert code == 2 and "Gwall: Gwerth annilys ar gyfer POST_ID: " in output
 
 
 def test_reports_audit_review_and_inbox_in_welsh(project: Project) -> None:
@@ -332,6 +334,13 @@ def test_option_checks_of_emergency_run_and_web_in_welsh() -> None:
     assert code == 2 and "Nid yw 'x' ar ffurf KEY=VALUE" in output
     code, output = invoke("--lang", "cy", "run", "--metrics", "nowhere")
     assert code == 2 and "Nid yw 'nowhere' yn gyfeiriad fel 127.0.0.1:9108" in output
+
+
+def test_web_and_users_in_welsh(project: Project) -> None:
+    code, output = invoke("--lang", "cy", "web", "--bind", "nowhere")
+    assert code == 2 and "Gwall: Gwerth annilys ar gyfer --bind: rhowch GWESTEIWR:PORTH" in output
+    code, output = invoke("--lang", "cy", "users", "add", "x", "--role", "boss")
+    assert code == 2 and "Nid yw 'boss' yn un o 'viewer', 'editor'" in output
 
 
 def test_a_configuration_error_is_welsh(tmp_path: Path) -> None:

@@ -104,10 +104,11 @@ def _language_in(args: Sequence[str]) -> str | None:
     """The language ``--lang`` names among the group's own options (before the subcommand's name), if any."""
     for index, arg in enumerate(args):
         if arg in COMMANDS:
-            return None
-        value = args[index + 1] if arg == "--lang" and index + 1 < len(args) else arg.removeprefix("--lang=")
-        if value != arg or arg == "--lang":
-            return normalise(value)
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            return normalise(args[index + 1])
+        if arg.startswith("--lang="):
+            return normalise(arg.removeprefix("--lang="))
     return None
 
 

@@ -131,7 +131,7 @@ def _confirmed(ctx: click.Context, prepared: Any, now: datetime, as_json: bool, 
 )
 @click.option("--alt-en", default=None, help=N_("The image's English alt text."))
 @click.option("--alt-cy", default=None, help=N_("The image's Welsh alt text."))
-@click.option("--consent", default=None, help=N_("The image's reference in the consent register, or not-required."))
+@click.option("--consent", default=None, help=N_("The image's reference in the consent register (docs/content.md)."))
 @click.option("--rights", default=None, help=N_("Who owns the image and under what licence, e.g. own."))
 @click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @click.option(

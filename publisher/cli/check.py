@@ -11,6 +11,8 @@ import click
 
 from publisher.cli.context import config_from
 from publisher.cli.progress import progress_bar
+from publisher.cli.translated import Command
+from publisher.i18n import N_, _, ngettext
 from publisher.redaction import printable
 from publisher.rules import BY_CODE
 from publisher.services.validation import CheckResult, check_content
@@ -48,13 +50,12 @@ def render_json(result: CheckResult) -> str:
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _summary(result: CheckResult) -> str:
-    errors, warnings = _plural(result.errors, "error"), _plural(result.warnings, "warning")
-    return f"{_plural(result.posts, 'post')} checked: {errors}, {warnings}"
+    """The last line: posts checked, errors and warnings (each count its own plural, as Welsh needs)."""
+    posts = ngettext("%(n)d post", "%(n)d posts", result.posts) % {"n": result.posts}
+    errors = ngettext("%(n)d error", "%(n)d errors", result.errors) % {"n": result.errors}
+    warnings = ngettext("%(n)d warning", "%(n)d warnings", result.warnings) % {"n": result.warnings}
+    return _("%(posts)s checked: %(errors)s, %(warnings)s") % {"posts": posts, "errors": errors, "warnings": warnings}
 
 
 def render_text(result: CheckResult, colour: bool) -> str:
@@ -81,39 +82,40 @@ def render_text(result: CheckResult, colour: bool) -> str:
     return "\n".join(out)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    help=N_(
+        "Validate the content (the whole content folder, or the given files/folders).\n\n"
+        "Only new and changed posts (since REF, else since the last commit, and the files named) are held to "
+        "the time rules: a post already out is history. Exit 1 if any error is found; warnings alone exit 0."
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
-@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@click.option("--no-cache", is_flag=True, help=N_("Ignore and do not update the result cache."))
 @click.option(
     "--changed-since",
     "since",
     metavar="REF",
     default=None,
-    help="Hold only posts changed since this git commit or branch to the time rules (CI).",
+    help=N_("Hold only posts changed since this git commit or branch to the time rules (CI)."),
 )
 @click.option(
-    "--accounts", "accounts", is_flag=True, help="Also report accounts without credentials in the environment."
+    "--accounts", "accounts", is_flag=True, help=N_("Also report accounts without credentials in the environment.")
 )
 @click.pass_context
 def check(
     ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool, since: str | None, accounts: bool
 ) -> None:
-    """Validate the content (the whole content folder, or the given files/folders).
-
-    Only new and changed posts (since REF, else since the last commit, and
-    the files named) are held to the time rules: a post already out is
-    history. Exit 1 if any error is found; warnings alone exit 0.
-    """
     from publisher.content.git import GitError
 
     config = config_from(ctx)
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise click.BadParameter(f"no such file or folder: {path}", param_hint="PATH")
+            raise click.BadParameter(_("no such file or folder: %(path)s") % {"path": path}, param_hint="PATH")
     env = dict(os.environ) if accounts else None
     try:
-        with progress_bar(sys.stderr, "Checking posts") as progress:
+        with progress_bar(sys.stderr, _("Checking posts")) as progress:
             result = check_content(config, paths, use_cache=not no_cache, progress=progress, since=since, env=env)
     except GitError as exc:
         raise click.BadParameter(str(exc), param_hint="--changed-since") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from publisher.config import Config, load_config
+from publisher.i18n import N_, _
 
 
 def config_from(ctx: click.Context) -> Config:
@@ -13,3 +14,10 @@ def config_from(ctx: click.Context) -> Config:
 
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+
+_SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+
+
+def severity(value: str) -> str:
+    """A finding's severity as a word for people, in the language in use (machine formats keep the value)."""
+    return _(_SEVERITIES[value]) if value in _SEVERITIES else value

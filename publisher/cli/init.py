@@ -7,13 +7,19 @@ from pathlib import Path
 
 import click
 
+from publisher.cli.translated import Command
+from publisher.i18n import N_, _
 
-@click.command()
+
+@click.command(
+    cls=Command,
+    help=N_(
+        "Write a content repository into DIRECTORY (default: here): config, registers, word bank, an example "
+        "pair, .gitignore, a pre-commit hook and a CI workflow. Nothing that exists is overwritten (exit 1)."
+    ),
+)
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Write a content repository into DIRECTORY (default: here): config, registers, word bank, an example pair,
-    .gitignore, a pre-commit hook and a CI workflow. Nothing that exists is overwritten (exit 1).
-    """
     from publisher.services.starter import TargetNotEmpty, init_repository
 
     try:
@@ -21,10 +27,11 @@ def init(directory: Path) -> None:
     except TargetNotEmpty as exc:
         raise click.ClickException(str(exc)) from None
     for path in written.files:
-        click.echo(f"wrote {path}")
-    click.echo(f"\nThe example post {written.example} goes to the outbox only, four weeks from today.")
-    click.echo("Next: git init, commit, and 'publisher check'; add accounts in config/publisher.toml.")
+        click.echo(_("wrote %(path)s") % {"path": path})
+    example = _("The example post %(post)s goes to the outbox only, four weeks from today.")
+    click.echo("\n" + example % {"post": written.example})
+    click.echo(_("Next: git init, commit, and 'publisher check'; add accounts in config/publisher.toml."))
     if not written.package_known:
         click.echo(
-            "Edit PUBLISHER_PACKAGE in .github/workflows/publisher-check.yml: where CI installs the publisher from."
+            _("Edit PUBLISHER_PACKAGE in .github/workflows/publisher-check.yml: where CI installs the publisher from.")
         )

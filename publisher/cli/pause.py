@@ -13,13 +13,24 @@ from typing import Any
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.cli.translated import Command
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 
 
 def _describe(span: Any) -> str:
-    whom = span.account or "every account"
-    until = f" until {span.ended_at:%Y-%m-%d %H:%M} UTC" if span.ended_at else ""
-    return printable(f"{whom} ({span.source}, since {span.started_at:%Y-%m-%d %H:%M} UTC{until}): {span.reason}")
+    values = {"whom": span.account or _("every account"), "source": span.source, "reason": span.reason}
+    values |= {
+        "since": f"{span.started_at:%Y-%m-%d %H:%M}",
+        "until": span.ended_at and f"{span.ended_at:%Y-%m-%d %H:%M}",
+    }
+    if span.ended_at:
+        return printable(_("%(whom)s (%(source)s, since %(since)s UTC until %(until)s UTC): %(reason)s") % values)
+    return printable(_("%(whom)s (%(source)s, since %(since)s UTC): %(reason)s") % values)
+
+
+# the JSON key of what was changed (kept), and the text line's label (translated when shown)
+VERBS = {"paused": N_("paused: %(span)s"), "resumed": N_("resumed: %(span)s")}
 
 
 def _show(ctx: click.Context, outcome: Any, fmt: str, verb: str) -> None:
@@ -31,19 +42,21 @@ def _show(ctx: click.Context, outcome: Any, fmt: str, verb: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for span in outcome.changed:
-        click.echo(f"{verb}: {_describe(span)}")
+        click.echo(_(VERBS[verb]) % {"span": _describe(span)})
     for span in outcome.still_paused:
-        click.echo(f"still paused: {_describe(span)}")
+        click.echo(_("still paused: %(span)s") % {"span": _describe(span)})
 
 
-@click.command()
-@click.option("--account", default=None, help="Pause only this account (default: every account).")
-@click.option("--reason", required=True, help="Why (recorded, and shown in status and the reports).")
-@click.option("--by", "by", default=None, help="Who is pausing (default: the logged-in user).")
+@click.command(
+    cls=Command,
+    help=N_("Stop scheduled posts at once (every account, or one); emergency posts still go. Audited."),
+)
+@click.option("--account", default=None, help=N_("Pause only this account (default: every account)."))
+@click.option("--reason", required=True, help=N_("Why (recorded, and shown in status and the reports)."))
+@click.option("--by", "by", default=None, help=N_("Who is pausing (default: the logged-in user)."))
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def pause(ctx: click.Context, account: str | None, reason: str, by: str | None, fmt: str) -> None:
-    """Stop scheduled posts at once (every account, or one); emergency posts still go. Audited."""
     from publisher.services.pausing import PauseRefused
     from publisher.services.pausing import pause as stop
 
@@ -55,13 +68,17 @@ def pause(ctx: click.Context, account: str | None, reason: str, by: str | None, 
     _show(ctx, outcome, fmt, "paused")
 
 
-@click.command()
-@click.option("--account", default=None, help="Resume only this account (default: every pause made with 'pause').")
-@click.option("--by", "by", default=None, help="Who is resuming (default: the logged-in user).")
+@click.command(
+    cls=Command,
+    help=N_(
+        "Let scheduled posts go again; those that fell due go out in order. Audited. Exit 1 if nothing was paused."
+    ),
+)
+@click.option("--account", default=None, help=N_("Resume only this account (default: every pause made with 'pause')."))
+@click.option("--by", "by", default=None, help=N_("Who is resuming (default: the logged-in user)."))
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def resume(ctx: click.Context, account: str | None, by: str | None, fmt: str) -> None:
-    """Let scheduled posts go again; those that fell due go out in order. Audited. Exit 1 if nothing was paused."""
     from publisher.services.pausing import PauseRefused
     from publisher.services.pausing import resume as start
 
@@ -73,5 +90,10 @@ def resume(ctx: click.Context, account: str | None, by: str | None, fmt: str) ->
     _show(ctx, outcome, fmt, "resumed")
     if not outcome.changed:
         if fmt != "json":
-            click.echo("nothing was paused with 'publisher pause'" + (f" for {account}" if account else ""), err=True)
+            if account:
+                click.echo(
+                    _("nothing was paused with 'publisher pause' for %(account)s") % {"account": account}, err=True
+                )
+            else:
+                click.echo(_("nothing was paused with 'publisher pause'"), err=True)
         ctx.exit(1)

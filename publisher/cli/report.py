@@ -23,30 +23,35 @@ from typing import Any
 import click
 
 from publisher.cli.context import config_from
+from publisher.cli.translated import Group
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 
 
-@click.group()
+@click.group(
+    cls=Group, help=N_("Reports: posting cadence (policy 7.2.11), bilingual compliance (8.6) and what posting cost.")
+)
 def report() -> None:
-    """Reports: posting cadence (policy 7.2.11), bilingual compliance (8.6) and what posting cost."""
+    pass
 
 
-@report.command()
+@report.command(
+    help=N_(
+        "Bilingual posts published per account and ISO week; under two a week is flagged.\n\n"
+        "The coming two weeks show what is scheduled, so a gap shows before it happens. Exit 1 if any past "
+        "week of any account is flagged."
+    )
+)
 @click.option(
     "--weeks",
     type=click.IntRange(1, 520),
     default=8,
     show_default=True,
-    help="How many weeks back, this week included.",
+    help=N_("How many weeks back, this week included."),
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.pass_context
 def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
-    """Bilingual posts published per account and ISO week; under two a week is flagged.
-
-    The coming two weeks show what is scheduled, so a gap shows before it happens.
-    Exit 1 if any past week of any account is flagged.
-    """
     from publisher.reports import formats
     from publisher.reports.data import MIN_PER_WEEK
     from publisher.reports.service import cadence_report
@@ -60,13 +65,16 @@ def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
         click.echo(formats.cadence_csv(rows), nl=False)
     else:
         for row in rows:
-            mark = "  UNDER 2" if row.flagged else ""
-            click.echo(
-                f"{row.account:<24} {row.week} (from {row.week_start})  published {row.published}  "
-                f"scheduled {row.scheduled}{mark}"
-            )
+            mark = _("  UNDER 2") if row.flagged else ""
+            figures = _("%(week)s (from %(start)s)  published %(published)d  scheduled %(scheduled)d") % {
+                "week": row.week,
+                "start": row.week_start,
+                "published": row.published,
+                "scheduled": row.scheduled,
+            }
+            click.echo(f"{row.account:<24} {figures}{mark}")
         if rows:
-            click.echo(f"Policy 7.2.11: at least {MIN_PER_WEEK} bilingual posts a week per account.")
+            click.echo(_("Policy 7.2.11: at least %(n)d bilingual posts a week per account.") % {"n": MIN_PER_WEEK})
     today = now.astimezone(config.timezone).date()
     ctx.exit(1 if any(r.flagged and date.fromisoformat(r.week_start) <= today for r in rows) else 0)
 
@@ -74,28 +82,45 @@ def cadence(ctx: click.Context, weeks: int, fmt: str) -> None:
 def _text(report: Any) -> str:
     lines = []
     for post in report.posts:
-        order = "-" if post.welsh_first is None else ("Welsh first" if post.welsh_first else "ENGLISH FIRST")
+        order = "-" if post.welsh_first is None else (_("Welsh first") if post.welsh_first else _("ENGLISH FIRST"))
         welsh = post.welsh_at and post.welsh_at.isoformat(timespec="minutes")
         english = post.english_at and post.english_at.isoformat(timespec="minutes")
-        review = f"; review {post.review_state}" if post.review_state else ""
         line = f"{post.id}: {', '.join(post.accounts)} [{post.strategy}] cy {welsh} en {english} {order}; "
-        lines.append(printable(line + f"Welsh: {post.translation_source}{review}"))
-        commit = f"commit {post.commit[:12]} by {post.author}" if post.commit else "not from a commit"
-        lines.append(printable(f"    {commit}; Welsh reviewed by {post.reviewer or '-'}"))
+        values = {"source": post.translation_source, "review": post.review_state}
+        source = _("Welsh: %(source)s; review %(review)s") if post.review_state else _("Welsh: %(source)s")
+        lines.append(printable(line + source % values))
+        values = {"commit": (post.commit or "")[:12], "author": post.author, "reviewer": post.reviewer or "-"}
+        if post.commit:
+            provenance = _("commit %(commit)s by %(author)s; Welsh reviewed by %(reviewer)s") % values
+        else:
+            provenance = _("not from a commit; Welsh reviewed by %(reviewer)s") % values
+        lines.append(printable("    " + provenance))
     for pause in report.pauses:
-        whom = pause["account"] or "every account"
-        lines.append(
-            printable(
-                f"paused: {whom} from {pause['from']} to {pause['to'] or 'now'} ({pause['hours']} h): {pause['reason']}"
-            )
-        )
+        values = {**pause, "whom": pause["account"] or _("every account"), "to": pause["to"] or _("now")}
+        lines.append(printable(_("paused: %(whom)s from %(from)s to %(to)s (%(hours)s h): %(reason)s") % values))
     totals = report.totals
     reasons = ", ".join(f"{c}: {n}" for c, n in totals.held_reasons.items())
-    lines.append(
-        f"{totals.posts} published: {totals.fully_bilingual} fully bilingual ({totals.fully_bilingual_share:.0%}), "
-        f"{totals.emergency} emergency ({totals.emergency_share:.0%}); {totals.overdue_reviews} overdue review(s); "
-        f"{totals.held} held back" + (f" ({reasons})" if reasons else "")
-    )
+    values = {
+        "posts": totals.posts,
+        "bilingual": totals.fully_bilingual,
+        "bilingual_share": f"{totals.fully_bilingual_share:.0%}",
+        "emergency": totals.emergency,
+        "emergency_share": f"{totals.emergency_share:.0%}",
+        "overdue": totals.overdue_reviews,
+        "held": totals.held,
+        "reasons": reasons,
+    }
+    if reasons:
+        summary = _(
+            "%(posts)d published: %(bilingual)d fully bilingual (%(bilingual_share)s), %(emergency)d emergency "
+            "(%(emergency_share)s); %(overdue)d overdue review(s); %(held)d held back (%(reasons)s)"
+        )
+    else:
+        summary = _(
+            "%(posts)d published: %(bilingual)d fully bilingual (%(bilingual_share)s), %(emergency)d emergency "
+            "(%(emergency_share)s); %(overdue)d overdue review(s); %(held)d held back"
+        )
+    lines.append(summary % values)
     if report.inbox.shown:
         lines.extend(_inbox_text(report.inbox))
     return "\n".join(lines)
@@ -105,35 +130,47 @@ def _inbox_text(section: Any) -> list[str]:
     """The inbox section: a figure per line, Welsh and English side by side."""
     from publisher.reports.formats import inbox_rows
 
-    lines = ["", f"Inbox (Standard 59; policy 11.2: answered within {section.answer_within_working_days} working days)"]
-    lines.append(f"{'':<44}{'Welsh':>10}{'English':>10}{'mixed':>10}{'unknown':>10}")
+    days = {"days": section.answer_within_working_days}
+    lines = ["", _("Inbox (Standard 59; policy 11.2: answered within %(days)d working days)") % days]
+    headers = "".join(f"{_(label):>10}" for label in (N_("Welsh"), N_("English"), N_("mixed"), N_("unknown")))
+    lines.append(f"{'':<44}{headers}")
     for row in inbox_rows(section):
         cells = "".join(f"{'-' if row[lang] is None else row[lang]:>10}" for lang in ("cy", "en", "mixed", "unknown"))
         lines.append(f"{row['inbox']:<44}{cells}")
-    waits = section.welsh_waits_longer
+    values = {
+        "in_english": section.welsh_answered_in_english,
+        "unanswered": len(section.welsh_unanswered),
+        "breaches": section.breaches,
+        "longer": _("YES") if any(section.welsh_waits_longer.values()) else _("no"),
+    }
     lines.append(
-        f"Welsh messages answered in English: {section.welsh_answered_in_english} (must be 0); "
-        f"Welsh messages unanswered: {len(section.welsh_unanswered)}; over the limit: {section.breaches}; "
-        f"Welsh waits longer than English: {'YES' if any(waits.values()) else 'no'}"
+        _(
+            "Welsh messages answered in English: %(in_english)d (must be 0); Welsh messages unanswered: "
+            "%(unanswered)d; over the limit: %(breaches)d; Welsh waits longer than English: %(longer)s"
+        )
+        % values
     )
     return lines
 
 
-@report.command()
-@click.option(
-    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (local), e.g. 2027-01-01."
+@report.command(
+    help=N_(
+        "Per published post: Welsh and English times and order, strategy, delay, Welsh source, review; with totals."
+    )
 )
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (local), inclusive.")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help=N_("First day (local), e.g. 2027-01-01.")
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help=N_("Last day (local), inclusive."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="File for --format html (default compliance-report.html).",
+    help=N_("File for --format html (default compliance-report.html)."),
 )
 @click.pass_context
 def compliance(ctx: click.Context, start: datetime | None, end: datetime | None, fmt: str, output: Path | None) -> None:
-    """Per published post: Welsh and English times and order, strategy, delay, Welsh source, review; with totals."""
     from publisher.reports import formats
     from publisher.reports.service import compliance_report
 
@@ -141,7 +178,7 @@ def compliance(ctx: click.Context, start: datetime | None, end: datetime | None,
     now = datetime.now(UTC)
     first, last = (start.date() if start else None), (end.date() if end else None)
     if first and last and last < first:
-        raise click.BadParameter("--to is before --from", param_hint="--to")
+        raise click.BadParameter(_("--to is before --from"), param_hint="--to")
     report = compliance_report(config, now, first, last)
     if fmt == "json":
         click.echo(formats.compliance_json(report))
@@ -152,23 +189,26 @@ def compliance(ctx: click.Context, start: datetime | None, end: datetime | None,
 
         target = output or Path("compliance-report.html")
         target.write_text(render_html(config, report, now), encoding="utf-8")
-        click.echo(f"wrote {target}")
+        click.echo(_("wrote %(path)s") % {"path": target})
     else:
         click.echo(_text(report))
 
 
-@report.command()
+@report.command(
+    help=N_(
+        "Per month and account: posts on platforms that charge per post, and what they cost (the config's price table)."
+    )
+)
 @click.option(
     "--months",
     type=click.IntRange(1, 120),
     default=12,
     show_default=True,
-    help="How many months back, this one included.",
+    help=N_("How many months back, this one included."),
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.pass_context
 def costs(ctx: click.Context, months: int, fmt: str) -> None:
-    """Per month and account: posts on platforms that charge per post, and what they cost (the config's price table)."""
     from publisher.reports import formats
     from publisher.reports.costs import month_totals
     from publisher.reports.service import costs_report
@@ -180,15 +220,19 @@ def costs(ctx: click.Context, months: int, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(formats.costs_csv(rows), nl=False)
     elif not config.costs:
-        click.echo("No price table in the config: add [costs.x] (docs/configuration.md) to see what posting costs.")
+        click.echo(_("No price table in the config: add [costs.x] (docs/configuration.md) to see what posting costs."))
     else:
         for row in rows:
-            click.echo(
-                f"{row.month}  {row.account:<24} {row.posts} post(s), {row.with_link} with a link: "
-                f"{row.amount:.2f} {row.currency}"
-            )
+            values = {
+                "posts": row.posts,
+                "with_link": row.with_link,
+                "amount": f"{row.amount:.2f}",
+                "currency": row.currency,
+            }
+            cost = _("%(posts)d post(s), %(with_link)d with a link: %(amount)s %(currency)s") % values
+            click.echo(f"{row.month}  {row.account:<24} {cost}")
         for month, by_currency in month_totals(rows).items():
             total = ", ".join(f"{amount:.2f} {currency}" for currency, amount in sorted(by_currency.items()))
-            click.echo(f"{month}  total: {total}")
+            click.echo(f"{month}  " + _("total: %(total)s") % {"total": total})
         if not rows:
-            click.echo(f"Nothing priced was published in the last {months} month(s).")
+            click.echo(_("Nothing priced was published in the last %(months)d month(s).") % {"months": months})

@@ -12,22 +12,23 @@ from typing import Any
 
 import click
 
-from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.cli.context import FORMAT_TEXT_JSON, config_from, severity
+from publisher.cli.translated import Group
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 
 FORMAT_OPTION = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 
 
-@click.group()
+@click.group(cls=Group, help=N_("Emergency posts awaiting Translation Team review."))
 def review() -> None:
-    """Emergency posts awaiting Translation Team review."""
+    pass
 
 
-@review.command("list")
+@review.command("list", help=N_("Open review items, oldest first, with how many working days each is overdue."))
 @FORMAT_OPTION
 @click.pass_context
 def list_items(ctx: click.Context, fmt: str) -> None:
-    """Open review items, oldest first, with how many working days each is overdue."""
     from publisher.emergency.review import open_items
 
     items = open_items(config_from(ctx), datetime.now(UTC))
@@ -35,21 +36,23 @@ def list_items(ctx: click.Context, fmt: str) -> None:
         click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
         return
     if not items:
-        click.echo("No emergency posts await review.")
+        click.echo(_("No emergency posts await review."))
     for item in items:
         days = item["overdue_working_days"]
-        overdue = f"OVERDUE by {days} working day(s)" if days else f"due {item['due_at'][:16]}"
+        if days:
+            overdue = _("OVERDUE by %(days)d working day(s)") % {"days": days}
+        else:
+            overdue = _("due %(when)s") % {"when": item["due_at"][:16]}
         texts = f"    cy: {printable(item['cy'])}\n    en: {printable(item['en'])}"
         click.echo(f"#{item['id']} {printable(item['post'])} ({item['source']}) {overdue}\n{texts}")
 
 
-@review.command()
+@review.command(help=N_("Mark the Welsh of an emergency post as reviewed."))
 @click.argument("item_id", metavar="ID", type=int)
-@click.option("--reviewer", required=True)
+@click.option("--reviewer", required=True, help=N_("Who reviewed the Welsh (recorded)."))
 @FORMAT_OPTION
 @click.pass_context
 def approve(ctx: click.Context, item_id: int, reviewer: str, fmt: str) -> None:
-    """Mark the Welsh of an emergency post as reviewed."""
     from publisher.emergency.review import ReviewError, ReviewRefused
     from publisher.emergency.review import approve as approve_item
 
@@ -62,7 +65,7 @@ def approve(ctx: click.Context, item_id: int, reviewer: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"Review item #{item_id} approved by {reviewer}.")
+        click.echo(_("Review item #%(item)d approved by %(reviewer)s.") % {"item": item_id, "reviewer": reviewer})
 
 
 def _refused(ctx: click.Context, item_id: int, exc: Any, fmt: str) -> None:
@@ -71,17 +74,21 @@ def _refused(ctx: click.Context, item_id: int, exc: Any, fmt: str) -> None:
         data = {"item": item_id, "state": "refused", "why": str(exc), "findings": [f.as_json() for f in exc.findings]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     for finding in exc.findings:
-        click.echo(f"{finding.severity} [{finding.code}] {printable(finding.message)}", err=True)
-    click.echo(f"publisher: refused: {printable(str(exc))}", err=True)
+        click.echo(f"{severity(finding.severity)} [{finding.code}] {printable(finding.message)}", err=True)
+    click.echo(_("publisher: refused: %(reason)s") % {"reason": printable(str(exc))}, err=True)
     ctx.exit(1)
 
 
 def _describe(result: dict[str, str | None]) -> str:
     """One correction, as the text output says it."""
     if result["how"] == "edit":
-        return f"edited {result['url']}" if result["state"] == "edited" else f"edit failed: {result['error']}"
-    note = f" ({result['note']})" if result.get("note") else ""
-    return f"correction reply {result['state']} {result['url'] or result['error'] or ''}{note}"
+        if result["state"] == "edited":
+            return _("edited %(url)s") % {"url": result["url"]}
+        return _("edit failed: %(error)s") % {"error": result["error"]}
+    values = {"state": result["state"], "where": result["url"] or result["error"] or "", "note": result.get("note")}
+    if values["note"]:
+        return _("correction reply %(state)s %(where)s (%(note)s)") % values
+    return _("correction reply %(state)s %(where)s") % values
 
 
 def _read_correction(path: Path) -> str:
@@ -93,33 +100,33 @@ def _read_correction(path: Path) -> str:
     except UnreadableFile as exc:
         raise click.BadParameter(f"{path} {exc}", param_hint="--cy-file") from None
     except ValueError:
-        raise click.BadParameter(f"{path} is not UTF-8 text", param_hint="--cy-file") from None
+        raise click.BadParameter(_("%(path)s is not UTF-8 text") % {"path": path}, param_hint="--cy-file") from None
     if not corrected:
-        raise click.BadParameter(f"{path} is empty", param_hint="--cy-file")
+        raise click.BadParameter(_("%(path)s is empty") % {"path": path}, param_hint="--cy-file")
     return corrected
 
 
-@review.command()
+@review.command(
+    help=N_(
+        "Replace the Welsh: edit it where the platform allows, else publish a Welsh correction reply.\n\n"
+        "The correction is checked like any post first: English given as Welsh, a text too long for a platform "
+        "or a new link is refused; warnings (a phone number, say) must be accepted with --accept-warnings."
+    )
+)
 @click.argument("item_id", metavar="ID", type=int)
 @click.option(
     "--cy-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     required=True,
-    help="The corrected Welsh text.",
+    help=N_("The corrected Welsh text."),
 )
-@click.option("--reviewer", required=True)
+@click.option("--reviewer", required=True, help=N_("Who reviewed the Welsh (recorded)."))
 @click.option(
-    "--accept-warnings", is_flag=True, help="Publish although the correction has warnings (they are recorded)."
+    "--accept-warnings", is_flag=True, help=N_("Publish although the correction has warnings (they are recorded).")
 )
 @FORMAT_OPTION
 @click.pass_context
 def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, accept_warnings: bool, fmt: str) -> None:
-    """Replace the Welsh: edit it where the platform allows, else publish a Welsh correction reply.
-
-    The correction is checked like any post first: English given as Welsh, a
-    text too long for a platform or a new link is refused; warnings (a phone
-    number, say) must be accepted with --accept-warnings.
-    """
     from publisher.emergency.review import ReviewError, ReviewRefused
     from publisher.emergency.review import correct as correct_item
 
@@ -136,5 +143,5 @@ def correct(ctx: click.Context, item_id: int, cy_file: Path, reviewer: str, acce
     else:
         for result in outcome.corrections:
             click.echo(printable(f"{result['account']}: {_describe(result)}"))
-        click.echo(f"Review item #{item_id} corrected by {reviewer}.")
+        click.echo(_("Review item #%(item)d corrected by %(reviewer)s.") % {"item": item_id, "reviewer": reviewer})
     ctx.exit(1 if outcome.failed else 0)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.cli.translated import Command
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 
 
@@ -31,7 +33,7 @@ def _line(console: Any, text: str) -> None:
 def _when(post: dict[str, Any], tz: ZoneInfo) -> str:
     if post["scheduled_at"]:
         return f"{datetime.fromisoformat(post['scheduled_at']).astimezone(tz):%Y-%m-%d %H:%M}"
-    return f"schedule {post['schedule']}" if post["schedule"] else "-"
+    return _("schedule %(schedule)s") % {"schedule": post["schedule"]} if post["schedule"] else "-"
 
 
 def _problem(deliveries: list[dict[str, Any]]) -> tuple[str, str] | None:
@@ -39,7 +41,7 @@ def _problem(deliveries: list[dict[str, Any]]) -> tuple[str, str] | None:
     if not problems:
         return None
     first = problems[0]
-    word = "failed" if first["state"] == "failed" else "needs person"
+    word = "failed" if first["state"] == "failed" else _("needs person")
     return word, f"{first['account']} {first['language']}: {first['last_error'] or ''}"
 
 
@@ -48,10 +50,10 @@ def _waiting(deliveries: list[dict[str, Any]]) -> tuple[str, str] | None:
     paused = [d for d in waiting if (d["waiting_for"] or "").startswith("paused")]
     if paused:
         return "paused", paused[0]["waiting_for"]
-    for state, word in (("unknown", "checking"), ("publishing", "publishing"), ("retry_wait", "retrying")):
+    for state, word in (("unknown", N_("checking")), ("publishing", "publishing"), ("retry_wait", N_("retrying"))):
         found = [d for d in waiting if d["state"] == state]
         if found:
-            return word, found[0]["last_error"] or ""
+            return _(word), found[0]["last_error"] or ""
     return None
 
 
@@ -77,39 +79,42 @@ def render_compact(console: Any, posts: list[dict[str, Any]], tz: ZoneInfo) -> N
     post_width = max(8, min(longest, max(24, console.width - fixed - 24)))
     note_width = max(8, console.width - fixed - post_width)
     table = Table(box=None, pad_edge=False, expand=False, padding=(0, 1), header_style="bold")
-    table.add_column("post", width=post_width, no_wrap=True, overflow="ellipsis")
-    table.add_column("when", width=WHEN, no_wrap=True)
-    table.add_column("state", width=STATE, no_wrap=True)
-    table.add_column("note", width=note_width, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("post"), width=post_width, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("when"), width=WHEN, no_wrap=True)
+    table.add_column(_("state"), width=STATE, no_wrap=True)
+    table.add_column(_("note"), width=note_width, no_wrap=True, overflow="ellipsis")
     for post in posts:
         state, note = _summary(post)
         table.add_row(*[_text(v) for v in (post["id"], _when(post, tz), state, note)])
     console.print(table)
-    _line(console, f"times in {tz.key}")
+    _line(console, _("times in %(zone)s") % {"zone": tz.key})
 
 
 def _title(post: dict[str, Any]) -> Any:
-    schedule = f"schedule {post['schedule']}" if post["schedule"] else "-"
+    schedule = _("schedule %(schedule)s") % {"schedule": post["schedule"]} if post["schedule"] else "-"
     when = post["local_time"] or post["scheduled_at"] or schedule
     title = f"{post['id']}  [{post['state']}]  {when}"
     if post["held_codes"]:
-        title += f"  held: {', '.join(post['held_codes'])}"
+        title += "  " + _("held: %(codes)s") % {"codes": ", ".join(post["held_codes"])}
     if post["note"]:
         title += f"  ({post['note']})"
     return _text(title)
 
 
 def _provenance(post: dict[str, Any]) -> str:
-    commit = post["commit"][:12] if post["commit"] else "not from a commit"
-    author = f" by {post['author']}" if post["author"] else ""
-    reviewer = post["reviewer"] or ("awaiting review" if post["translation_source"] != "reviewed" else "-")
-    return f"  commit {commit}{author}; Welsh reviewed by {reviewer} ({post['translation_source']})"
+    values = {"commit": (post["commit"] or "")[:12], "author": post["author"], "source": post["translation_source"]}
+    values["reviewer"] = post["reviewer"] or (_("awaiting review") if post["translation_source"] != "reviewed" else "-")
+    if not post["commit"]:
+        return "  " + _("not from a commit; Welsh reviewed by %(reviewer)s (%(source)s)") % values
+    if post["author"]:
+        return "  " + _("commit %(commit)s by %(author)s; Welsh reviewed by %(reviewer)s (%(source)s)") % values
+    return "  " + _("commit %(commit)s; Welsh reviewed by %(reviewer)s (%(source)s)") % values
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
     note = d["waiting_for"] or d["last_error"] or ""
     if d["needs_attention"]:
-        note = "NEEDS A PERSON: " + note
+        note = _("NEEDS A PERSON: %(note)s") % {"note": note}
     cells = [
         d["account"],
         d["language"],
@@ -122,13 +127,24 @@ def _row(d: dict[str, Any]) -> list[Any]:
     return [_text(cell) for cell in cells]
 
 
+DETAIL_COLUMNS = (
+    N_("account"),
+    N_("lang"),
+    N_("part"),
+    N_("state"),
+    N_("tries"),
+    N_("remote URL"),
+    N_("last error / waiting for"),
+)
+
+
 def render_detail(console: Any, posts: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     for post in posts:
         table = Table(title=_title(post), title_justify="left", show_lines=False, expand=False)
-        for column in ("account", "lang", "part", "state", "tries", "remote URL", "last error / waiting for"):
-            table.add_column(column, overflow="fold")
+        for column in DETAIL_COLUMNS:
+            table.add_column(_(column), overflow="fold")
         for delivery in post["deliveries"]:
             table.add_row(*_row(delivery))
         console.print(table)
@@ -139,32 +155,40 @@ def render_accounts(console: Any, accounts: list[dict[str, Any]]) -> None:
     """The accounts whose latest check found something a person must do."""
     for account in accounts:
         for problem in account["problems"]:
-            _line(console, f"ACCOUNT NEEDS A PERSON: {account['account']} ({account['platform']}): {problem}")
+            values = {"account": account["account"], "platform": account["platform"], "problem": problem}
+            _line(console, _("ACCOUNT NEEDS A PERSON: %(account)s (%(platform)s): %(problem)s") % values)
 
 
 def render_repository(console: Any, repository: dict[str, Any] | None) -> None:
     if repository is None:
         return
-    commit = (repository["commit"] or "none")[:12]
-    where = f"{repository['url']} ({repository['branch']})"
+    values = {**repository, "commit": (repository["commit"] or _("none"))[:12]}
     if repository["error"]:
-        _line(
-            console,
-            f"CONTENT REPOSITORY NOT FETCHED since {repository['failing_since']}: {repository['error']}; "
-            f"publishing from the last good tree, commit {commit}",
+        text = _(
+            "CONTENT REPOSITORY NOT FETCHED since %(failing_since)s: %(error)s; "
+            "publishing from the last good tree, commit %(commit)s"
         )
     else:
-        _line(console, f"content: {where} at commit {commit}, fetched {repository['fetched_at']}")
+        text = _("content: %(url)s (%(branch)s) at commit %(commit)s, fetched %(fetched_at)s")
+    _line(console, text % values)
+
+
+# (active now?, ends at a time or when resumed) -> the line (each a whole sentence, for the translation)
+PAUSE_LINES = {
+    (True, "to"): N_("PAUSED: %(whom)s since %(from)s until %(to)s (%(source)s): %(reason)s"),
+    (True, "resumed"): N_("PAUSED: %(whom)s since %(from)s until resumed (%(source)s): %(reason)s"),
+    (False, "to"): N_("pause ahead: %(whom)s from %(from)s until %(to)s (%(source)s): %(reason)s"),
+    (False, "resumed"): N_("pause ahead: %(whom)s from %(from)s until resumed (%(source)s): %(reason)s"),
+}
 
 
 def render_pauses(console: Any, pauses: list[dict[str, Any]]) -> None:
     for pause in pauses:
-        whom = pause["account"] or "every account"
-        until = f" until {pause['to']}" if pause["to"] else " until resumed"
-        if pause["active"]:
-            _line(console, f"PAUSED: {whom} since {pause['from']}{until} ({pause['source']}): {pause['reason']}")
-        elif pause["ahead"]:
-            _line(console, f"pause ahead: {whom} from {pause['from']}{until} ({pause['source']}): {pause['reason']}")
+        if not (pause["active"] or pause["ahead"]):
+            continue
+        values = {**pause, "whom": pause["account"] or _("every account")}
+        until = "to" if pause["to"] else "resumed"
+        _line(console, _(PAUSE_LINES[(bool(pause["active"]), until)]) % values)
 
 
 def render_text(data: dict[str, Any], tz: ZoneInfo, detail: bool) -> None:
@@ -176,13 +200,14 @@ def render_text(data: dict[str, Any], tz: ZoneInfo, detail: bool) -> None:
     render_pauses(console, data["pauses"])
     posts = data["posts"]
     if not posts:
-        _line(console, "No posts match." if data.get("filtered") else "No posts in the database yet.")
+        _line(console, _("No posts match.") if data.get("filtered") else _("No posts in the database yet."))
         return
     if detail:
         render_detail(console, posts)
     else:
         render_compact(console, posts, tz)
-        _line(console, f"{len(posts)} post(s); per account and language: 'publisher status POST_ID' or --detail")
+        text = _("%(count)d post(s); per account and language: 'publisher status POST_ID' or --detail")
+        _line(console, text % {"count": len(posts)})
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> Any:
@@ -194,41 +219,45 @@ def render_inbox(inbox: dict[str, Any]) -> None:
     if not (inbox["open"] or inbox["hidden"]):
         return
     # Short lines: the default view fits 80 columns (docs/commands.md "status").
-    click.echo(f"Inbox: {inbox['open']} waiting for an answer ({inbox['welsh_open']} Welsh): 'publisher inbox list'")
+    click.echo(_("Inbox: %(open)d waiting for an answer (%(welsh_open)d Welsh): 'publisher inbox list'") % inbox)
     if inbox["ack_overdue"] or inbox["answer_overdue"]:
-        click.echo(
-            f"  late: {inbox['ack_overdue']} not acknowledged, {inbox['answer_overdue']} not answered "
-            f"({inbox['welsh_overdue']} Welsh)"
-        )
+        text = _("late: %(ack_overdue)d not acknowledged, %(answer_overdue)d not answered (%(welsh_overdue)d Welsh)")
+        click.echo("  " + text % inbox)
     for hidden in inbox["hidden"]:
-        click.echo(
-            f"  hidden (policy 12, Communications Team told): #{hidden['message']} {hidden['platform']} "
-            f"{printable(hidden['author'] or '')} by {printable(hidden['by'])} at {hidden['hidden_at'][:16]}: "
-            f"{printable(hidden['reason'] or '')}"
+        values = {"message": hidden["message"], "platform": hidden["platform"], "at": hidden["hidden_at"][:16]}
+        values |= {key: printable(hidden[key] or "") for key in ("author", "by", "reason")}
+        text = _(
+            "hidden (policy 12, Communications Team told): #%(message)s %(platform)s %(author)s by %(by)s "
+            "at %(at)s: %(reason)s"
         )
+        click.echo("  " + text % values)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    help=N_(
+        "Each post's state, one line each; POST_ID or --detail for each account and language.\n\n"
+        "Reads the daemon's database and never creates one. Accounts whose latest check needs a person, a "
+        "failing fetch of the content repository and pauses are listed first; the inbox is summed up last."
+    ),
+)
 @click.argument("post_id", required=False)
-@click.option("--account", default=None, help="Only posts (and deliveries) for this account.")
-@click.option("--state", default=None, help="Only posts in this state, or with a delivery in it.")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Due on or after this day.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Due on or before this day.")
-@click.option("--failed", is_flag=True, help="Only what needs a person: failed deliveries and held posts.")
-@click.option("--detail", is_flag=True, help="Each account and language of each post.")
+@click.option("--account", default=None, help=N_("Only posts (and deliveries) for this account."))
+@click.option("--state", default=None, help=N_("Only posts in this state, or with a delivery in it."))
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help=N_("Due on or after this day."))
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help=N_("Due on or before this day."))
+@click.option("--failed", is_flag=True, help=N_("Only what needs a person: failed deliveries and held posts."))
+@click.option("--detail", is_flag=True, help=N_("Each account and language of each post."))
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, /, post_id: str | None, detail: bool, fmt: str, **filters: Any) -> None:
-    """Each post's state, one line each; POST_ID or --detail for each account and language.
-
-    Reads the daemon's database and never creates one. Accounts whose latest check needs a person,
-    a failing fetch of the content repository and pauses are listed first; the inbox is summed up last.
-    """
     from publisher.services.status import STATES, Filters, NoDatabase, UnknownPost, collect
 
     if filters["state"] is not None and filters["state"] not in STATES:
         raise click.BadParameter(
-            f"'{filters['state']}' is not a state: use one of {', '.join(STATES)}", param_hint="--state"
+            _("'%(state)s' is not a state: use one of %(states)s")
+            % {"state": filters["state"], "states": ", ".join(STATES)},
+            param_hint="--state",
         )
     config = config_from(ctx)
     chosen = Filters(post_id=post_id, **filters)

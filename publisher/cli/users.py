@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
-from publisher.i18n import _
+from publisher.cli.translated import Group
+from publisher.i18n import N_, _
 
 ROLES = ("viewer", "editor", "translator", "comms", "admin")  # as publisher.services.users.ROLES (tested)
 
@@ -33,20 +34,19 @@ def _password(from_stdin: bool, sso_only: bool) -> str | None:
     return value
 
 
-@click.group()
+@click.group(cls=Group, help=N_("Who may log in to the web workspace, with which role."))
 def users() -> None:
-    """Who may log in to the web workspace, with which role."""
+    pass
 
 
-@users.command("add")
+@users.command("add", help=N_("Add a user; the password is asked for twice (or read from standard input)."))
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may do.")
-@click.option("--totp", is_flag=True, help="Also a second factor (authenticator app); prints its set-up address.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-@click.option("--sso-only", is_flag=True, help="No password: single sign-on through the identity proxy only.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help=N_("What the user may do."))
+@click.option("--totp", is_flag=True, help=N_("Also a second factor (authenticator app); prints its set-up address."))
+@click.option("--password-stdin", is_flag=True, help=N_("Read the password from the first line of standard input."))
+@click.option("--sso-only", is_flag=True, help=N_("No password: single sign-on through the identity proxy only."))
 @click.pass_context
 def add(ctx: click.Context, name: str, role: str, totp: bool, password_stdin: bool, sso_only: bool) -> None:
-    """Add a user; the password is asked for twice (or read from standard input)."""
     from publisher.services.users import UserError, add_user
 
     config = config_from(ctx)
@@ -60,11 +60,10 @@ def add(ctx: click.Context, name: str, role: str, totp: bool, password_stdin: bo
         click.echo(uri)
 
 
-@users.command("list")
+@users.command("list", help=N_("Every user with their role, second factor and open sessions."))
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
-    """Every user with their role, second factor and open sessions."""
     from publisher.services.users import list_users
 
     rows = list_users(config_from(ctx))
@@ -78,11 +77,10 @@ def list_(ctx: click.Context, fmt: str) -> None:
         click.echo(f"{row['name']}\t{row['role']}\t{second}\t{row['sessions']}")
 
 
-@users.command("remove")
+@users.command("remove", help=N_("Remove a user; their sessions end at once."))
 @click.argument("name")
 @click.pass_context
 def remove(ctx: click.Context, name: str) -> None:
-    """Remove a user; their sessions end at once."""
     from publisher.services.users import UserError, remove_user
 
     try:
@@ -92,12 +90,11 @@ def remove(ctx: click.Context, name: str) -> None:
     click.echo(_("Removed %(name)s; their sessions have ended.") % {"name": name})
 
 
-@users.command("set-role")
+@users.command("set-role", help=N_("Give a user another role."))
 @click.argument("name")
 @click.argument("role", type=click.Choice(ROLES))
 @click.pass_context
 def set_role(ctx: click.Context, name: str, role: str) -> None:
-    """Give a user another role."""
     from publisher.services.users import UserError
     from publisher.services.users import set_role as change
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from publisher.cli.context import config_from
-from publisher.i18n import _
+from publisher.cli.translated import Command
+from publisher.i18n import N_, _
 
 
 def _bind(value: str | None) -> tuple[str, int] | None:
@@ -17,17 +18,19 @@ def _bind(value: str | None) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    help=N_(
+        "Serve the web workspace (waitress) on the same database and configuration as the daemon.\n\n"
+        "The secret key comes from the environment variable [web] secret_key_env names. Put it behind a "
+        "reverse proxy that terminates TLS."
+    ),
+)
 @click.option(
-    "--bind", "bind", default=None, metavar="HOST:PORT", help="Address to listen on (default: [web] host, port)."
+    "--bind", "bind", default=None, metavar="HOST:PORT", help=N_("Address to listen on (default: [web] host, port).")
 )
 @click.pass_context
 def web(ctx: click.Context, bind: str | None) -> None:
-    """Serve the web workspace (waitress) on the same database and configuration as the daemon.
-
-    The secret key comes from the environment variable [web] secret_key_env
-    names. Put it behind a reverse proxy that terminates TLS.
-    """
     from publisher.web.server import serve
 
     config = config_from(ctx)

@@ -7,28 +7,32 @@ import json
 import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
+from publisher.cli.translated import Group
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 
 
-@click.group()
+@click.group(cls=Group, help=N_("The Welsh word bank: phrases and pre-translated templates."))
 def wordbank() -> None:
-    """The Welsh word bank: phrases and pre-translated templates."""
+    pass
 
 
-@wordbank.command()
+@wordbank.command(help=N_("Find phrases and templates containing TEXT, in Welsh or English."))
 @click.argument("text")
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.pass_context
 def search(ctx: click.Context, text: str, fmt: str) -> None:
-    """Find phrases and templates containing TEXT, in Welsh or English."""
     from publisher.services.wordbank import search as find
 
     config = config_from(ctx)
     found = find(config, text)
     if found.missing is not None:
         click.echo(
-            f"publisher: there is no word bank: {found.missing} does not exist ('wordbank' in {config.path}); "
-            "'publisher init' writes a starter one with the emergency templates",
+            _(
+                "publisher: there is no word bank: %(file)s does not exist ('wordbank' in %(config)s); "
+                "'publisher init' writes a starter one with the emergency templates"
+            )
+            % {"file": found.missing, "config": config.path},
             err=True,
         )
         ctx.exit(1)
@@ -46,7 +50,8 @@ def search(ctx: click.Context, text: str, fmt: str) -> None:
         click.echo(printable(f"{phrase.en}  =  {phrase.cy}"))
     for template in found.templates:
         variables = ", ".join(template.variables)
-        head = printable(f"template {template.name} ({variables}): {template.description}")
+        values = {"name": template.name, "variables": variables, "description": template.description}
+        head = printable(_("template %(name)s (%(variables)s): %(description)s") % values)
         click.echo(f"{head}\n    cy: {printable(template.cy)}\n    en: {printable(template.en)}")
     if not found.phrases and not found.templates:
-        click.echo(f"Nothing in the word bank matches '{text}'.")
+        click.echo(_("Nothing in the word bank matches '%(text)s'.") % {"text": text})

@@ -30,7 +30,8 @@ _LANG = {"cy": N_("Welsh"), "en": N_("English"), "cy+en": N_("Welsh + English")}
 
 def _head(message: dict[str, Any], threaded: set[str]) -> str:
     """The message's first line: order, language (and part), account, platform, length against the limit."""
-    values = {"order": message["order"], "language": _(_LANG[message["language"]]), "part": message["part"] + 1}
+    label = _LANG[message["language"]]
+    values = {"order": message["order"], "language": _(label), "part": message["part"] + 1}
     values |= {"account": message["account"], "platform": message["platform"], "reply_to": message["reply_to"]}
     where = (
         _("%(language)s part %(part)d -> %(account)s")

@@ -156,44 +156,35 @@ def _assignments(function: ast.AST) -> dict[str, list[ast.expr]]:
 
 
 def _unmarked_in(tree: ast.AST) -> Iterator[tuple[int, str]]:
-    """(line, text) of every unmarked message in one module."""
-    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]
-    seen: set[int] = set()
-    for scope in scopes:
-        local = _assignments(scope) if scope is not tree else {}
-        body = scope.body if isinstance(scope, ast.Module) else [scope]
-        raised = {id(n.exc) for part in body for n in ast.walk(part) if isinstance(n, ast.Raise) and n.exc}
-        for node in (n for part in body for n in ast.walk(part)):
-            if not isinstance(node, ast.Call) or id(node) in seen:
-                continue
-            if scope is tree and any(
-                isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) for n in _parents(tree, node)
-            ):
-                continue  # judged with its function, where its local names are known
-            seen.add(id(node))
-            for message in _messages(node, id(node) in raised):
-                sources = local.get(message.id, []) if isinstance(message, ast.Name) else [message]
-                for source in sources:
-                    for text in _literals(source):
-                        if WORDS.search(text):
-                            yield source.lineno, text
+    """(line, text) of every unmarked message in one module, and of every message translated at import time."""
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    raised = {id(n.exc) for n in ast.walk(tree) if isinstance(n, ast.Raise) and n.exc}
+    assigned: dict[ast.AST, dict[str, list[ast.expr]]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        function, deferred = _enclosing(node, parents)
+        if function is None and not deferred and _name(node.func) in ("_", "ngettext"):
+            yield node.lineno, "translated at import time (mark it with N_() and translate it when shown)"
+        if function is not None and function not in assigned:
+            assigned[function] = _assignments(function)
+        local = assigned[function] if function is not None else {}
+        for message in _messages(node, id(node) in raised):
+            sources = local.get(message.id, []) if isinstance(message, ast.Name) else [message]
+            for source in sources:
+                yield from ((source.lineno, text) for text in _literals(source) if WORDS.search(text))
 
 
-def _parents(tree: ast.AST, target: ast.AST) -> list[ast.AST]:
-    """The chain of nodes from the module down to ``target`` (memoised per tree)."""
-    index = _PARENTS.get(id(tree))
-    if index is None:
-        index = {id(child): parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
-        _PARENTS[id(tree)] = index
-    chain = []
-    node: ast.AST | None = index.get(id(target))
-    while node is not None:
-        chain.append(node)
-        node = index.get(id(node))
-    return chain
-
-
-_PARENTS: dict[int, dict[int, ast.AST]] = {}
+def _enclosing(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[ast.AST | None, bool]:
+    """The function ``node`` is in (None: the module), and whether it runs later than import (in a lambda)."""
+    deferred = False
+    parent = parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            return parent, True
+        deferred = deferred or isinstance(parent, ast.Lambda)
+        parent = parents.get(parent)
+    return None, deferred
 
 
 def unmarked(source: str, display: str) -> list[str]:
@@ -240,6 +231,7 @@ def test_the_guard_finds_each_kind_of_unmarked_message() -> None:
 
         RULE = Rule("too-long", "error", "shorten the text")
         FINE = Rule("too-long", "error", N_("shorten the text"))
+        EARLY = {"held": _("held")}
 
         def command(path, name, n):
             click.echo(f"wrote {path}")
@@ -258,13 +250,14 @@ def test_the_guard_finds_each_kind_of_unmarked_message() -> None:
     )
     assert [problem.split(": ", 1)[0] for problem in unmarked(source, "x.py")] == [
         "x.py:5",
-        "x.py:9",
-        "x.py:12",
-        "x.py:15",
-        "x.py:16",
+        "x.py:7",
+        "x.py:10",
+        "x.py:13",
         "x.py:16",
         "x.py:17",
+        "x.py:17",
         "x.py:18",
+        "x.py:19",
     ]
 
 

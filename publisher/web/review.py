@@ -74,10 +74,5 @@ def correct_item(item_id: int) -> Any:
     flash(_("Review item #%(num)d corrected.") % {"num": item_id})
     for result in outcome.corrections:
         where = result["url"] or result["error"] or ""
-        done = {"account": result["account"], "how": label(result["how"]), "state": label(result["state"])}
-        flash(
-            (_("%(account)s: %(how)s, %(state)s %(where)s") % {**done, "where": where})
-            if where
-            else _("%(account)s: %(how)s, %(state)s") % done
-        )
+        flash(f"{result['account']}: {label(result['how'])}, {label(result['state'])} {where}".strip())
     return redirect(url_for("review.review_list"))

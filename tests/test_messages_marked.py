@@ -18,7 +18,10 @@ words in it that does not go through ``_()``, ``ngettext()`` or ``N_()``: a
 literal, an f-string, ``"..." % x``, ``"...".format(x)``, ``+`` of those, or a
 local variable assigned one of those in the same function. Text without words
 (``f"{a}: {b}"``, ``", ".join(...)``) and values from elsewhere (``str(exc)``,
-a call) pass: they are judged where they are made.
+a call) pass: they are judged where they are made. Two misuses of the catalog fail
+too: an f-string or a built string inside ``_()`` (its msgid can never match the
+catalog), and ``_()`` called at import time (it would fix one language for the whole
+process: a table of labels is marked with ``N_()`` and translated when shown).
 
 Machine output (JSON, CSV, ``--format github``) keeps its English structure;
 the few literals that are such output are in ``ALLOWED`` with the reason.
@@ -164,6 +167,8 @@ def _unmarked_in(tree: ast.AST) -> Iterator[tuple[int, str]]:
         if not isinstance(node, ast.Call):
             continue
         function, deferred = _enclosing(node, parents)
+        if _name(node.func) in MARKERS and any(isinstance(a, ast.JoinedStr | ast.BinOp) for a in node.args):
+            yield node.lineno, "an f-string or a built string inside _() (the catalog cannot hold it: use placeholders)"
         if function is None and not deferred and _name(node.func) in ("_", "ngettext"):
             yield node.lineno, "translated at import time (mark it with N_() and translate it when shown)"
         if function is not None and function not in assigned:
@@ -246,6 +251,7 @@ def test_the_guard_finds_each_kind_of_unmarked_message() -> None:
             flash("Removed.")
             raise ValueError(_("not a duration: %(value)r") % {"value": n})
             raise NotImplementedError("subclasses implement this")
+            click.echo(_(f"wrote {path}"))
         """
     )
     assert [problem.split(": ", 1)[0] for problem in unmarked(source, "x.py")] == [
@@ -258,6 +264,7 @@ def test_the_guard_finds_each_kind_of_unmarked_message() -> None:
         "x.py:17",
         "x.py:18",
         "x.py:19",
+        "x.py:22",
     ]
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from publisher.durations import parse_duration, parse_working_days
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.i18n import _
 from publisher.operations import (
     Notifications,
     QuietPeriod,
@@ -331,13 +332,16 @@ class Config:
 
 def _suggest(key: str, known: set[str] | tuple[str, ...]) -> str:
     match = difflib.get_close_matches(key, sorted(known), n=1)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return _(" (did you mean '%(key)s'?)") % {"key": match[0]} if match else ""
 
 
 def _check_keys(table: dict[str, Any], known: set[str], where: str, path: Path) -> None:
     for key in table:
         if key not in known:
-            raise ConfigError(f"{path}: unknown key '{where}{key}'{_suggest(key, known)}")
+            raise ConfigError(
+                _("%(file)s: unknown key '%(key)s'%(hint)s")
+                % {"file": path, "key": f"{where}{key}", "hint": _suggest(key, known)}
+            )
 
 
 def _is_literal_secret(key: str, value: Any) -> bool:
@@ -369,29 +373,38 @@ def _check_no_secrets(table: Any, path: Path, prefix: str = "") -> None:
             _check_no_secrets(value, path, dotted + ".")
         elif _has_url_password(value):
             raise ConfigError(
-                f"{path}: '{dotted}' is a URL with a password in it; credentials come from the environment only "
-                "(for the database, set PUBLISHER_DATABASE_URL; for an account, its credentials_env variables)"
+                _(
+                    "%(file)s: '%(key)s' is a URL with a password in it; credentials come from the environment only "
+                    "(for the database, set PUBLISHER_DATABASE_URL; for an account, its credentials_env variables)"
+                )
+                % {"file": path, "key": dotted}
             )
         elif _is_literal_secret(key, value):
             raise ConfigError(
-                f"{path}: '{dotted}' holds a secret written into the config file; "
-                "secrets must come from the environment: remove it, set an environment "
-                "variable and name it with 'credentials_env' (accounts) or 'key_env' "
-                "(machine translation)"
+                _(
+                    "%(file)s: '%(key)s' holds a secret written into the config file; "
+                    "secrets must come from the environment: remove it, set an environment "
+                    "variable and name it with 'credentials_env' (accounts) or 'key_env' "
+                    "(machine translation)"
+                )
+                % {"file": path, "key": dotted}
             )
 
 
 def _str(table: dict[str, Any], key: str, default: str, where: str, path: Path) -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(f"{path}: '{where}{key}' must be a string, not {type(value).__name__}")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a string, not %(type)s")
+            % {"file": path, "key": f"{where}{key}", "type": type(value).__name__}
+        )
     return value
 
 
 def _table(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: '[{key}]' must be a table")
+        raise ConfigError(_("%(file)s: '[%(key)s]' must be a table") % {"file": path, "key": key})
     return value
 
 
@@ -404,22 +417,27 @@ def _parse_span(day: str, span: Any, path: Path) -> tuple[time, time]:
         start, end = time(h1, m1), time(h2, m2)
     except ValueError:
         raise ConfigError(
-            f"{path}: 'translation_team.hours.{day}' = {span!r} is not a span like \"09:00-17:00\""
+            _("%(file)s: '%(key)s' = %(value)r is not a span like \"09:00-17:00\"")
+            % {"file": path, "key": f"translation_team.hours.{day}", "value": span}
         ) from None
     if end <= start:
-        raise ConfigError(f"{path}: 'translation_team.hours.{day}' ends before it starts")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' ends before it starts") % {"file": path, "key": f"translation_team.hours.{day}"}
+        )
     return start, end
 
 
 def _parse_hours(raw: Any, path: Path) -> dict[str, tuple[time, time]]:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: 'translation_team.hours' must be a table of day = \"HH:MM-HH:MM\"")
+        raise ConfigError(
+            _("%(file)s: 'translation_team.hours' must be a table of day = \"HH:MM-HH:MM\"") % {"file": path}
+        )
     hours: dict[str, tuple[time, time]] = {}
     for day, span in raw.items():
         if day not in WEEKDAYS:
             raise ConfigError(
-                f"{path}: 'translation_team.hours.{day}' is not a day{_suggest(day, set(WEEKDAYS))}; "
-                "use mon, tue, wed, thu, fri, sat, sun"
+                _("%(file)s: '%(key)s' is not a day%(hint)s; use mon, tue, wed, thu, fri, sat, sun")
+                % {"file": path, "key": f"translation_team.hours.{day}", "hint": _suggest(day, set(WEEKDAYS))}
             )
         hours[day] = _parse_span(day, span, path)
     return hours
@@ -429,12 +447,16 @@ def _pair_platform(name: str, raw: dict[str, Any], path: Path) -> None:
     """A language pair names its two accounts and has no platform of its own."""
     if not ("welsh_account" in raw and "english_account" in raw):
         raise ConfigError(
-            f"{path}: account '{name}' is a language pair and needs both 'welsh_account' and 'english_account'"
+            _("%(file)s: account '%(account)s' is a language pair and needs both 'welsh_account' and 'english_account'")
+            % {"file": path, "account": name}
         )
     if "platform" in raw:
         raise ConfigError(
-            f"{path}: account '{name}' is a language pair: give 'platform' on its "
-            "Welsh and English accounts, not on the pair"
+            _(
+                "%(file)s: account '%(account)s' is a language pair: give 'platform' on its "
+                "Welsh and English accounts, not on the pair"
+            )
+            % {"file": path, "account": name}
         )
 
 
@@ -442,11 +464,20 @@ def _account_platform(name: str, raw: dict[str, Any], path: Path) -> str:
     platform = raw.get("platform")
     platforms = ", ".join(SPECS)
     if platform is None:
-        raise ConfigError(f"{path}: account '{name}' has no 'platform' (one of: {platforms})")
+        raise ConfigError(
+            _("%(file)s: account '%(account)s' has no 'platform' (one of: %(platforms)s)")
+            % {"file": path, "account": name, "platforms": platforms}
+        )
     if platform not in SPECS:
         raise ConfigError(
-            f"{path}: account '{name}' has unknown platform {platform!r}"
-            f"{_suggest(str(platform), set(SPECS))}; use one of: {platforms}"
+            _("%(file)s: account '%(account)s' has unknown platform %(value)r%(hint)s; use one of: %(platforms)s")
+            % {
+                "file": path,
+                "account": name,
+                "value": platform,
+                "hint": _suggest(str(platform), set(SPECS)),
+                "platforms": platforms,
+            }
         )
     return str(platform)
 
@@ -469,7 +500,7 @@ def _account_path(name: str, platform: str | None, raw: dict[str, Any], path: Pa
 def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     where = f"accounts.{name}."
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: '[accounts.{name}]' must be a table")
+        raise ConfigError(_("%(file)s: '[%(key)s]' must be a table") % {"file": path, "key": f"accounts.{name}"})
     is_pair = "welsh_account" in raw or "english_account" in raw
     platform = None
     if is_pair:
@@ -480,19 +511,32 @@ def _parse_account(name: str, raw: Any, path: Path, root: Path) -> Account:
     strategy = _str(raw, "strategy", "separate", where, path)
     if strategy not in STRATEGIES:
         raise ConfigError(
-            f"{path}: account '{name}' has unknown strategy {strategy!r}"
-            f"{_suggest(strategy, set(STRATEGIES))}; use one of: {', '.join(STRATEGIES)}"
+            _("%(file)s: account '%(account)s' has unknown strategy %(value)r%(hint)s; use one of: %(strategies)s")
+            % {
+                "file": path,
+                "account": name,
+                "value": strategy,
+                "hint": _suggest(strategy, set(STRATEGIES)),
+                "strategies": ", ".join(STRATEGIES),
+            }
         )
     if platform is not None and strategy == "thread" and not SPECS[platform].can_reply:
         raise ConfigError(
-            f"{path}: account '{name}': {platform} cannot reply to a post, so it cannot take strategy 'thread'"
+            _(
+                "%(file)s: account '%(account)s': %(platform)s cannot reply to a post, "
+                "so it cannot take strategy 'thread'"
+            )
+            % {"file": path, "account": name, "platform": platform}
         )
     allow_split = raw.get("allow_split", False)
     if not isinstance(allow_split, bool):
-        raise ConfigError(f"{path}: '{where}allow_split' must be true or false")
+        raise ConfigError(_("%(file)s: '%(key)s' must be true or false") % {"file": path, "key": f"{where}allow_split"})
     api_base = _str(raw, "api_base", "", where, path)
     if platform is not None and SPECS[platform].needs_api_base and not api_base:
-        raise ConfigError(f"{path}: account '{name}' ({platform}) needs 'api_base': the server's address")
+        raise ConfigError(
+            _("%(file)s: account '%(account)s' (%(platform)s) needs 'api_base': the server's address")
+            % {"file": path, "account": name, "platform": platform}
+        )
     return Account(
         name=name,
         platform=platform,
@@ -525,17 +569,29 @@ def _check_pairs(accounts: dict[str, Account], path: Path) -> None:
             target = getattr(account, role)
             if target not in accounts:
                 raise ConfigError(
-                    f"{path}: account '{account.name}' names {role} '{target}', which is not an "
-                    f"account in the config{_suggest(str(target), set(accounts))}"
+                    _(
+                        "%(file)s: account '%(account)s' names %(role)s '%(target)s', "
+                        "which is not an account in the config%(hint)s"
+                    )
+                    % {
+                        "file": path,
+                        "account": account.name,
+                        "role": role,
+                        "target": target,
+                        "hint": _suggest(str(target), set(accounts)),
+                    }
                 )
             if accounts[target].is_pair:
-                raise ConfigError(f"{path}: account '{account.name}': {role} '{target}' is itself a pair")
+                raise ConfigError(
+                    _("%(file)s: account '%(account)s': %(role)s '%(target)s' is itself a pair")
+                    % {"file": path, "account": account.name, "role": role, "target": target}
+                )
 
 
 def _parse_accounts(raw: dict[str, Any], path: Path, root: Path) -> dict[str, Account]:
     accounts_raw = raw.get("accounts")
     if not isinstance(accounts_raw, dict) or not accounts_raw:
-        raise ConfigError(f"{path}: no accounts: add at least one [accounts.NAME] table")
+        raise ConfigError(_("%(file)s: no accounts: add at least one [accounts.NAME] table") % {"file": path})
     accounts = {name: _parse_account(name, acc, path, root) for name, acc in accounts_raw.items()}
     _check_pairs(accounts, path)
     return accounts
@@ -543,25 +599,35 @@ def _parse_accounts(raw: dict[str, Any], path: Path, root: Path) -> dict[str, Ac
 
 def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: '[daemon]' must be a table")
+        raise ConfigError(_("%(file)s: '[%(key)s]' must be a table") % {"file": path, "key": "daemon"})
     _check_keys(raw, _DAEMON_KEYS, "daemon.", path)
     values: dict[str, Any] = {}
     for key, default in _DAEMON_DURATIONS.items():
         try:
             values[key] = parse_duration(str(raw.get(key, default)))
         except ValueError as exc:
-            raise ConfigError(f"{path}: 'daemon.{key}': {exc}") from None
+            raise ConfigError(
+                _("%(file)s: '%(key)s': %(problem)s") % {"file": path, "key": f"daemon.{key}", "problem": exc}
+            ) from None
         if values[key].total_seconds() <= 0:
-            raise ConfigError(f"{path}: 'daemon.{key}' must be longer than zero")
+            raise ConfigError(
+                _("%(file)s: '%(key)s' must be longer than zero") % {"file": path, "key": f"daemon.{key}"}
+            )
     if values["lease"] < 2 * values["request_timeout"]:
         raise ConfigError(
-            f"{path}: 'daemon.lease' ({values['lease']}) must be at least twice 'daemon.request_timeout' "
-            f"({values['request_timeout']}): a lease that can expire during a platform call risks a second post"
+            _(
+                "%(file)s: 'daemon.lease' (%(lease)s) must be at least twice 'daemon.request_timeout' "
+                "(%(timeout)s): a lease that can expire during a platform call risks a second post"
+            )
+            % {"file": path, "lease": values["lease"], "timeout": values["request_timeout"]}
         )
     for key in ("workers", "max_attempts"):
         value = raw.get(key, getattr(DaemonSettings, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{path}: 'daemon.{key}' must be a whole number >= 1")
+            raise ConfigError(
+                _("%(file)s: '%(key)s' must be a whole number >= %(minimum)d")
+                % {"file": path, "key": f"daemon.{key}", "minimum": 1}
+            )
         values[key] = value
     return DaemonSettings(**values)
 
@@ -569,7 +635,9 @@ def _parse_daemon(raw: Any, path: Path) -> DaemonSettings:
 def _amount(table: dict[str, Any], key: str, where: str, path: Path) -> Decimal:
     value = table.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(f"{path}: '{where}{key}' must be a price: a number >= 0, e.g. 0.01")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a price: a number >= 0, e.g. 0.01") % {"file": path, "key": f"{where}{key}"}
+        )
     return Decimal(str(value))
 
 
@@ -577,17 +645,27 @@ def _parse_price(platform: str, entry: Any, path: Path) -> Price:
     where = f"costs.{platform}."
     if platform not in SPECS:
         raise ConfigError(
-            f"{path}: '[costs.{platform}]' names no platform{_suggest(platform, set(SPECS))}; "
-            f"use one of: {', '.join(SPECS)}"
+            _("%(file)s: '[%(key)s]' names no platform%(hint)s; use one of: %(platforms)s")
+            % {
+                "file": path,
+                "key": f"costs.{platform}",
+                "hint": _suggest(platform, set(SPECS)),
+                "platforms": ", ".join(SPECS),
+            }
         )
     if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: '[costs.{platform}]' must be a table")
+        raise ConfigError(_("%(file)s: '[%(key)s]' must be a table") % {"file": path, "key": f"costs.{platform}"})
     _check_keys(entry, _COST_KEYS, where, path)
     currency = _str(entry, "currency", "USD", where, path)
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ConfigError(f'{path}: \'{where}currency\' = {currency!r} is not a currency code such as "USD" or "GBP"')
+        raise ConfigError(
+            _('%(file)s: \'%(key)s\' = %(value)r is not a currency code such as "USD" or "GBP"')
+            % {"file": path, "key": f"{where}currency", "value": currency}
+        )
     if "post" not in entry:
-        raise ConfigError(f"{path}: '[costs.{platform}]' needs 'post': the price of one post")
+        raise ConfigError(
+            _("%(file)s: '[%(key)s]' needs 'post': the price of one post") % {"file": path, "key": f"costs.{platform}"}
+        )
     post = _amount(entry, "post", where, path)
     with_url = _amount(entry, "post_with_url", where, path) if "post_with_url" in entry else post
     return Price(currency=currency, post=post, post_with_url=with_url)
@@ -604,7 +682,10 @@ def _parse_accounts_check(raw: dict[str, Any], path: Path) -> AccountsCheck:
     try:
         warning = parse_duration(_str(table, "expiry_warning", "14d", where, path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: 'accounts_check.expiry_warning': {exc}") from None
+        raise ConfigError(
+            _("%(file)s: '%(key)s': %(problem)s")
+            % {"file": path, "key": "accounts_check.expiry_warning", "problem": exc}
+        ) from None
     return AccountsCheck(
         service_phrase_cy=" ".join(_str(table, "service_phrase_cy", "", where, path).split()),
         service_phrase_en=" ".join(_str(table, "service_phrase_en", "", where, path).split()),
@@ -616,9 +697,11 @@ def _inbox_duration(raw: dict[str, Any], key: str, default: str, path: Path) -> 
     try:
         value = parse_duration(_str(raw, key, default, "inbox.", path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+        raise ConfigError(
+            _("%(file)s: '%(key)s': %(problem)s") % {"file": path, "key": f"inbox.{key}", "problem": exc}
+        ) from None
     if value.total_seconds() <= 0:
-        raise ConfigError(f"{path}: 'inbox.{key}' must be longer than zero")
+        raise ConfigError(_("%(file)s: '%(key)s' must be longer than zero") % {"file": path, "key": f"inbox.{key}"})
     return value
 
 
@@ -626,25 +709,33 @@ def _working_days(raw: dict[str, Any], key: str, default: str, path: Path) -> in
     try:
         days = parse_working_days(_str(raw, key, default, "inbox.", path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: 'inbox.{key}': {exc}") from None
+        raise ConfigError(
+            _("%(file)s: '%(key)s': %(problem)s") % {"file": path, "key": f"inbox.{key}", "problem": exc}
+        ) from None
     if days < 1:
-        raise ConfigError(f"{path}: 'inbox.{key}' must be at least 1 working day")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be at least 1 working day") % {"file": path, "key": f"inbox.{key}"}
+        )
     return days
 
 
 def _daily_reads(raw: Any, accounts: dict[str, Account], path: Path) -> dict[str, int]:
     """Per-account caps on paid reads; only accounts whose platform charges for reads take one."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: 'inbox.daily_reads' must be a table of account = reads a day")
+        raise ConfigError(_("%(file)s: 'inbox.daily_reads' must be a table of account = reads a day") % {"file": path})
     caps: dict[str, int] = {}
     for name, cap in raw.items():
         account = accounts.get(name)
         if account is None or account.platform is None or not SPECS[account.platform].paid_reads:
             raise ConfigError(
-                f"{path}: 'inbox.daily_reads.{name}': only an account whose platform charges for reads (X) takes a cap"
+                _("%(file)s: '%(key)s': only an account whose platform charges for reads (X) takes a cap")
+                % {"file": path, "key": f"inbox.daily_reads.{name}"}
             )
         if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
-            raise ConfigError(f"{path}: 'inbox.daily_reads.{name}' must be a whole number of reads >= 1")
+            raise ConfigError(
+                _("%(file)s: '%(key)s' must be a whole number of reads >= 1")
+                % {"file": path, "key": f"inbox.daily_reads.{name}"}
+            )
         caps[name] = cap
     return caps
 
@@ -660,18 +751,27 @@ def _inbox_accounts(raw: Any, accounts: dict[str, Account], caps: dict[str, int]
             and (not SPECS[account.platform].paid_reads or name in caps)
         )
     if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
-        raise ConfigError(f"{path}: 'inbox.accounts' must be a list of account names")
+        raise ConfigError(_("%(file)s: 'inbox.accounts' must be a list of account names") % {"file": path})
     for name in raw:
         account = accounts.get(name)
         if account is None or account.platform is None:
-            raise ConfigError(f"{path}: 'inbox.accounts' names '{name}', which is not a platform account in the config")
+            raise ConfigError(
+                _("%(file)s: 'inbox.accounts' names '%(account)s', which is not a platform account in the config")
+                % {"file": path, "account": name}
+            )
         record = SPECS[account.platform]
         if not record.can_collect:
-            raise ConfigError(f"{path}: 'inbox.accounts': the inbox cannot read {record.title} ('{name}')")
+            raise ConfigError(
+                _("%(file)s: 'inbox.accounts': the inbox cannot read %(platform)s ('%(account)s')")
+                % {"file": path, "platform": record.title, "account": name}
+            )
         if record.paid_reads and name not in caps:
             raise ConfigError(
-                f"{path}: 'inbox.accounts': reads cost money on {record.title}: give '{name}' a cap in "
-                f"[inbox.daily_reads] (reads a day) to opt in"
+                _(
+                    "%(file)s: 'inbox.accounts': reads cost money on %(platform)s: give '%(account)s' a cap in "
+                    "[inbox.daily_reads] (reads a day) to opt in"
+                )
+                % {"file": path, "platform": record.title, "account": name}
             )
     return tuple(raw)
 
@@ -684,7 +784,9 @@ def _parse_inbox(raw: dict[str, Any], accounts: dict[str, Account], path: Path) 
     answer = _working_days(inbox, "answer_within", "5 working days", path)
     acknowledge = _working_days(inbox, "acknowledge_within", "1 working day", path)
     if acknowledge > answer:
-        raise ConfigError(f"{path}: 'inbox.acknowledge_within' is longer than 'inbox.answer_within'")
+        raise ConfigError(
+            _("%(file)s: 'inbox.acknowledge_within' is longer than 'inbox.answer_within'") % {"file": path}
+        )
     caps = _daily_reads(inbox.get("daily_reads", {}), accounts, path)
     return InboxSettings(
         enabled=True,
@@ -703,16 +805,24 @@ def _parse_team(raw: dict[str, Any], path: Path) -> TranslationTeam:
     _check_keys(team_raw, _TEAM_KEYS, "translation_team.", path)
     review_days = team_raw.get("review_within_working_days", 1)
     if not isinstance(review_days, int) or isinstance(review_days, bool) or review_days < 0:
-        raise ConfigError(f"{path}: 'translation_team.review_within_working_days' must be a whole number >= 0")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a whole number >= %(minimum)d")
+            % {"file": path, "key": "translation_team.review_within_working_days", "minimum": 0}
+        )
     holidays_name = _str(team_raw, "holidays", "GB-WLS", "translation_team.", path)
     if holidays_name not in ("GB-WLS", ""):
         raise ConfigError(
-            f"{path}: 'translation_team.holidays' = {holidays_name!r}: only \"GB-WLS\" "
-            '(bank holidays in Wales) or "" (none) are supported'
+            _(
+                "%(file)s: 'translation_team.holidays' = %(value)r: only \"GB-WLS\" "
+                '(bank holidays in Wales) or "" (none) are supported'
+            )
+            % {"file": path, "value": holidays_name}
         )
     members = team_raw.get("members", [])
     if not isinstance(members, list) or not all(isinstance(name, str) and name.strip() for name in members):
-        raise ConfigError(f"{path}: 'translation_team.members' must be a list of names")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a list of names") % {"file": path, "key": "translation_team.members"}
+        )
     return TranslationTeam(
         hours=_parse_hours(team_raw.get("hours", DEFAULT_HOURS), path),
         holidays=holidays_name,
@@ -727,9 +837,12 @@ def _parse_machine_translation(raw: dict[str, Any], path: Path) -> MachineTransl
     provider = _str(mt_raw, "provider", "microsoft", "machine_translation.", path)
     if provider.strip().lower() != "microsoft":
         raise ConfigError(
-            f"{path}: 'machine_translation.provider' = {provider!r} is refused: the social media "
-            "policy (section 8.5) allows only Microsoft translator, on the emergency "
-            'public-safety path, and forbids Google Translate. Set provider = "microsoft".'
+            _(
+                "%(file)s: 'machine_translation.provider' = %(value)r is refused: the social media "
+                "policy (section 8.5) allows only Microsoft translator, on the emergency "
+                'public-safety path, and forbids Google Translate. Set provider = "microsoft".'
+            )
+            % {"file": path, "value": provider}
         )
     where = "machine_translation."
     mt = MachineTranslation(
@@ -740,8 +853,11 @@ def _parse_machine_translation(raw: dict[str, Any], path: Path) -> MachineTransl
     )
     if "google" in mt.endpoint.lower():
         raise ConfigError(
-            f"{path}: 'machine_translation.endpoint' points at Google; the social media policy "
-            "(section 8.5) forbids Google Translate. Use the Microsoft Translator endpoint."
+            _(
+                "%(file)s: 'machine_translation.endpoint' points at Google; the social media policy "
+                "(section 8.5) forbids Google Translate. Use the Microsoft Translator endpoint."
+            )
+            % {"file": path}
         )
     return mt
 
@@ -751,13 +867,18 @@ def _parse_authorised(raw: dict[str, Any], path: Path) -> tuple[str, ...]:
     _check_keys(emergency_raw, _EMERGENCY_KEYS, "emergency.", path)
     authorised = emergency_raw.get("authorised", [])
     if not isinstance(authorised, list) or not all(isinstance(a, str) for a in authorised):
-        raise ConfigError(f"{path}: 'emergency.authorised' must be a list of names")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a list of names") % {"file": path, "key": "emergency.authorised"}
+        )
     return tuple(authorised)
 
 
 def _whole_number(value: Any, where: str, path: Path, minimum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{path}: '{where}' must be a whole number >= {minimum}")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a whole number >= %(minimum)d")
+            % {"file": path, "key": where, "minimum": minimum}
+        )
     return value
 
 
@@ -776,7 +897,9 @@ def _parse_accessibility(raw: dict[str, Any], path: Path) -> AccessibilitySettin
     for key in _ACCESSIBILITY_CHECKS:
         value = table.get(key, True)
         if not isinstance(value, bool):
-            raise ConfigError(f"{path}: 'accessibility.{key}' must be true or false")
+            raise ConfigError(
+                _("%(file)s: '%(key)s' must be true or false") % {"file": path, "key": f"accessibility.{key}"}
+            )
         values[key] = value
     values["max_emoji"] = _whole_number(table.get("max_emoji", 3), "accessibility.max_emoji", path, 0)
     return AccessibilitySettings(**values)
@@ -784,19 +907,28 @@ def _parse_accessibility(raw: dict[str, Any], path: Path) -> AccessibilitySettin
 
 def _url(value: Any, where: str, path: Path) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
-        raise ConfigError(f"{path}: '{where}' must be a web address starting https://, not {value!r}")
+        raise ConfigError(
+            _("%(file)s: '%(key)s' must be a web address starting https://, not %(value)r")
+            % {"file": path, "key": where, "value": value}
+        )
     return value
 
 
 def _link_pairs(table: dict[str, Any], key: str, path: Path) -> tuple[LinkPair, ...]:
     items = table.get(key, [])
     if not isinstance(items, list):
-        raise ConfigError(f'{path}: \'links.{key}\' must be a list of {{cy = "https://...", en = "https://..."}}')
+        raise ConfigError(
+            _('%(file)s: \'%(key)s\' must be a list of {cy = "https://...", en = "https://..."}')
+            % {"file": path, "key": f"links.{key}"}
+        )
     pairs = []
     for index, item in enumerate(items):
         where = f"links.{key}[{index}]"
         if not isinstance(item, dict) or set(item) != {"cy", "en"}:
-            raise ConfigError(f'{path}: \'{where}\' must be {{cy = "https://...", en = "https://..."}}')
+            raise ConfigError(
+                _('%(file)s: \'%(key)s\' must be {cy = "https://...", en = "https://..."}')
+                % {"file": path, "key": where}
+            )
         pairs.append(LinkPair(cy=_url(item["cy"], where + ".cy", path), en=_url(item["en"], where + ".en", path)))
     return tuple(pairs)
 
@@ -806,10 +938,10 @@ def _parse_links(raw: dict[str, Any], path: Path) -> LinkSettings:
     _check_keys(table, _LINK_KEYS, "links.", path)
     bilingual = table.get("bilingual", [])
     if not isinstance(bilingual, list):
-        raise ConfigError(f"{path}: 'links.bilingual' must be a list of web addresses")
+        raise ConfigError(_("%(file)s: 'links.bilingual' must be a list of web addresses") % {"file": path})
     utm = table.get("utm_content", False)
     if not isinstance(utm, bool):
-        raise ConfigError(f"{path}: 'links.utm_content' must be true or false")
+        raise ConfigError(_("%(file)s: '%(key)s' must be true or false") % {"file": path, "key": "links.utm_content"})
     return LinkSettings(
         prefixes=_link_pairs(table, "prefixes", path),
         pages=_link_pairs(table, "pages", path),
@@ -822,12 +954,17 @@ def _addresses(raw: Any, path: Path) -> tuple[str, ...]:
     import ipaddress
 
     if not isinstance(raw, list):
-        raise ConfigError(f"{path}: 'web.trusted_proxies' must be a list of addresses, e.g. [\"127.0.0.1\"]")
+        raise ConfigError(
+            _("%(file)s: 'web.trusted_proxies' must be a list of addresses, e.g. [\"127.0.0.1\"]") % {"file": path}
+        )
     for item in raw:
         try:
             ipaddress.ip_network(str(item), strict=False)
         except ValueError:
-            raise ConfigError(f"{path}: 'web.trusted_proxies': {item!r} is not an IP address or network") from None
+            raise ConfigError(
+                _("%(file)s: 'web.trusted_proxies': %(value)r is not an IP address or network")
+                % {"file": path, "value": item}
+            ) from None
     return tuple(str(item) for item in raw)
 
 
@@ -836,18 +973,23 @@ def _parse_web(raw: dict[str, Any], path: Path) -> WebSettings:
     _check_keys(table, _WEB_KEYS, "web.", path)
     port = _whole_number(table.get("port", 8080), "web.port", path, 1)
     if port > 65535:
-        raise ConfigError(f"{path}: 'web.port' must be a port number, 1 to 65535")
+        raise ConfigError(_("%(file)s: 'web.port' must be a port number, 1 to 65535") % {"file": path})
     secure = table.get("secure_cookies", True)
     if not isinstance(secure, bool):
-        raise ConfigError(f"{path}: 'web.secure_cookies' must be true or false")
+        raise ConfigError(_("%(file)s: '%(key)s' must be true or false") % {"file": path, "key": "web.secure_cookies"})
     try:
         lifetime = parse_duration(_str(table, "session_lifetime", "8h", "web.", path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: 'web.session_lifetime': {exc}") from None
+        raise ConfigError(
+            _("%(file)s: '%(key)s': %(problem)s") % {"file": path, "key": "web.session_lifetime", "problem": exc}
+        ) from None
     header = _str(table, "trusted_header", "", "web.", path).strip()
     proxies = _addresses(table.get("trusted_proxies", []), path)
     if header and not proxies:
-        raise ConfigError(f"{path}: 'web.trusted_header' needs 'web.trusted_proxies': the proxies it is believed from")
+        raise ConfigError(
+            _("%(file)s: 'web.trusted_header' needs 'web.trusted_proxies': the proxies it is believed from")
+            % {"file": path}
+        )
     return WebSettings(
         host=_str(table, "host", "127.0.0.1", "web.", path),
         port=port,
@@ -865,14 +1007,18 @@ def _parse_timezone(raw: dict[str, Any], path: Path) -> ZoneInfo:
     try:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f'{path}: unknown timezone {tz_name!r} (e.g. "Europe/London")') from None
+        raise ConfigError(
+            _('%(file)s: unknown timezone %(value)r (e.g. "Europe/London")') % {"file": path, "value": tz_name}
+        ) from None
 
 
 def _parse_max_lateness(raw: dict[str, Any], path: Path) -> timedelta:
     try:
         return parse_duration(_str(raw, "max_lateness", "6h", "", path))
     except ValueError as exc:
-        raise ConfigError(f"{path}: 'max_lateness': {exc}") from None
+        raise ConfigError(
+            _("%(file)s: '%(key)s': %(problem)s") % {"file": path, "key": "max_lateness", "problem": exc}
+        ) from None
 
 
 def default_config_path() -> Path:
@@ -884,19 +1030,21 @@ def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
         data_bytes = read_bounded(path, MAX_CONFIG_BYTES)
     except UnreadableFile as exc:
-        raise ConfigError(f"config file {path} {exc}") from None
+        raise ConfigError(_("config file %(file)s %(problem)s") % {"file": path, "problem": exc}) from None
     except FileNotFoundError:
         raise ConfigError(
-            f"config file not found: {path} (run from your project folder, or pass --config PATH)"
+            _("config file not found: %(file)s (run from your project folder, or pass --config PATH)") % {"file": path}
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(
+            _("cannot read config file %(file)s: %(problem)s") % {"file": path, "problem": exc.strerror}
+        ) from None
     try:
         return data_bytes, tomllib.loads(data_bytes.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the file is not UTF-8 text") from None
+        raise ConfigError(_("%(file)s: the file is not UTF-8 text") % {"file": path}) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(_("%(file)s: not valid TOML: %(problem)s") % {"file": path, "problem": exc}) from None
 
 
 def load_config(path: Path | None = None) -> Config:

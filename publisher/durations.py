@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from publisher.i18n import _
+
 _PART = re.compile(r"(\d+)\s*([ywdhms])")
 _DAYS = {"y": 365, "w": 7, "d": 1}
 _UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
@@ -19,7 +21,7 @@ def parse_duration(text: str) -> timedelta:
     """
     cleaned = text.strip().lower().replace(" ", "")
     if not cleaned or _PART.sub("", cleaned):
-        raise ValueError(f"not a duration: {text!r} (use e.g. '6h', '90m', '1h30m', '30d', '1y')")
+        raise ValueError(_("not a duration: %(value)r (use e.g. '6h', '90m', '1h30m', '30d', '1y')") % {"value": text})
     total = timedelta()
     for amount, unit in _PART.findall(cleaned):
         if unit in _DAYS:
@@ -33,5 +35,7 @@ def parse_working_days(text: str) -> int:
     """The number in ``"5 working days"`` or ``"1 working day"``; ValueError for anything else."""
     match = _WORKING_DAYS.fullmatch(" ".join(text.strip().lower().split()))
     if match is None:
-        raise ValueError(f"not a number of working days: {text!r} (use e.g. '5 working days', '1 working day')")
+        raise ValueError(
+            _("not a number of working days: %(value)r (use e.g. '5 working days', '1 working day')") % {"value": text}
+        )
     return int(match.group(1))

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from publisher.config import WEEKDAYS, Config
+from publisher.i18n import _
 
 
 @lru_cache(maxsize=16)
@@ -51,11 +52,11 @@ def next_at_work(config: Config, when: datetime) -> datetime:
         day = local.date() + timedelta(days=offset)
         if not is_working_day(config, day):
             continue
-        start, _ = config.translation_team.hours[WEEKDAYS[day.weekday()]]
+        start, _end = config.translation_team.hours[WEEKDAYS[day.weekday()]]
         candidate = datetime.combine(day, start, config.timezone)
         if candidate > local:
             return candidate
-    raise ValueError("the Translation Team has no working hours in the next 30 days; check [translation_team].hours")
+    raise ValueError(_("the Translation Team has no working hours in the next 30 days; check [translation_team].hours"))
 
 
 def add_working_days(config: Config, when: datetime, days: int) -> datetime:
@@ -69,7 +70,7 @@ def add_working_days(config: Config, when: datetime, days: int) -> datetime:
             counted += 1
     if days == 0 or not is_working_day(config, day):
         return local
-    _, end = config.translation_team.hours[WEEKDAYS[day.weekday()]]
+    _start, end = config.translation_team.hours[WEEKDAYS[day.weekday()]]
     return datetime.combine(day, end, config.timezone)
 
 

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.account import Account
 from publisher.platforms.media import ImageUnfit, MediaChanged, PreparedImage, prepare, publish_copy
 from publisher.platforms.specs import PlatformSpec, spec
@@ -178,8 +179,11 @@ LOOKBACK_PAGES = 100  # pages of posts a reconciliation reads back (a page is 40
 def looked_back_too_far(platform: str, pages: int) -> OutcomeUnknown:
     """Reconciling read every page it may and did not reach the attempt's time: a person must look."""
     return OutcomeUnknown(
-        f"{platform}: read {pages} pages of the account's posts without reaching the first attempt's time; "
-        "cannot tell whether the post went out"
+        _(
+            "%(platform)s: read %(pages)d pages of the account's posts without reaching the first attempt's time; "
+            "cannot tell whether the post went out"
+        )
+        % {"platform": platform, "pages": pages}
     )
 
 
@@ -200,11 +204,16 @@ class Platform(ABC):
         """The variable ``<credentials_env>_<name>``; PermanentError naming it (never its value) when unset."""
         prefix = self.account.credentials_env
         if not prefix:
-            raise PermanentError(f"account '{self.account.name}' has no credentials_env in the config")
+            raise PermanentError(
+                _("account '%(account)s' has no credentials_env in the config") % {"account": self.account.name}
+            )
         variable = f"{prefix}_{name}"
         value = self.env.get(variable, "")
         if not value:
-            raise PermanentError(f"account '{self.account.name}': environment variable {variable} is not set")
+            raise PermanentError(
+                _("account '%(account)s': environment variable %(variable)s is not set")
+                % {"account": self.account.name, "variable": variable}
+            )
         return value
 
     def credential(self, name: str) -> str:
@@ -259,9 +268,11 @@ class Platform(ABC):
         try:
             return prepare(media.path, self.spec, media.max_pixels, root=media.root, sha256=media.sha256)
         except MediaChanged as exc:
-            raise PermanentError(f"{MediaChanged.code}: image not uploaded: {exc}") from None
+            raise PermanentError(
+                _("%(code)s: image not uploaded: %(problem)s") % {"code": MediaChanged.code, "problem": exc}
+            ) from None
         except ImageUnfit as exc:
-            raise PermanentError(f"image not uploaded: {exc}") from None
+            raise PermanentError(_("image not uploaded: %(problem)s") % {"problem": exc}) from None
 
     def public_copy(self, media: MediaFile) -> str:
         """Where a platform that fetches images itself (Instagram, Threads) finds the prepared copy.
@@ -273,14 +284,20 @@ class Platform(ABC):
         base_url, folder = self.account.option("media_base_url"), self.account.option("media_folder")
         if not base_url or not folder:
             raise PermanentError(
-                f"account '{self.account.name}': {self.spec.title} fetches images from a public URL; set "
-                "media_folder (a folder your website serves) and media_base_url (its address) on the account"
+                _(
+                    "account '%(account)s': %(platform)s fetches images from a public URL; set "
+                    "media_folder (a folder your website serves) and media_base_url (its address) on the account"
+                )
+                % {"account": self.account.name, "platform": self.spec.title}
             )
         image = self.prepared(media)
         try:
             return publish_copy(image, Path(folder), base_url)
         except OSError as exc:
-            raise PermanentError(f"cannot write the image into media_folder {folder}: {exc.strerror}") from None
+            raise PermanentError(
+                _("cannot write the image into media_folder %(folder)s: %(problem)s")
+                % {"folder": folder, "problem": exc.strerror}
+            ) from None
 
     def alt_text(self, media: MediaFile) -> str:
         """The image's alt text cut to the platform's limit (the media rule warns before it comes to that)."""
@@ -294,7 +311,7 @@ class Platform(ABC):
         caps the items read (a daily read cap on platforms that charge for
         reads). Each page's cursor may be stored as soon as its messages are.
         """
-        raise NotSupported(f"{self.name}: the inbox cannot read this platform")
+        raise NotSupported(_("%(platform)s: the inbox cannot read this platform") % {"platform": self.name})
 
     def hide(self, message: RemotePost) -> RemotePost:
         """Hide a comment or reply from public view (policy 12); only platforms whose record says ``can_hide``.
@@ -302,7 +319,7 @@ class Platform(ABC):
         Hiding twice leaves it hidden, so a hide whose outcome is unknown is
         simply made again.
         """
-        raise NotSupported(f"{self.name} does not let an account hide comments")
+        raise NotSupported(_("%(platform)s does not let an account hide comments") % {"platform": self.name})
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         """Replace the text of a published post; only platforms whose record says ``can_edit`` implement it.
@@ -310,12 +327,12 @@ class Platform(ABC):
         Setting the same text twice leaves the same post, so an edit whose
         outcome is unknown is simply made again.
         """
-        raise NotSupported(f"{self.name} does not allow editing a published post")
+        raise NotSupported(_("%(platform)s does not allow editing a published post") % {"platform": self.name})
 
     def verify(self) -> AccountIdentity:
         """One read call that proves the credentials work, with the token's expiry where the platform says it."""
-        raise NotSupported(f"{self.name} has no read call to prove the credentials")
+        raise NotSupported(_("%(platform)s has no read call to prove the credentials") % {"platform": self.name})
 
     def profile(self) -> str:
         """The account's bio as the public sees it; only platforms whose record says ``can_audit_profile``."""
-        raise NotSupported(f"{self.name} has no profile to read")
+        raise NotSupported(_("%(platform)s has no profile to read") % {"platform": self.name})

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     AccountIdentity,
     IncomingMessage,
@@ -62,7 +63,7 @@ def record_key(idempotency_key: str) -> str:
     micros = 1_700_000_000_000_000 + (value >> 10) % 315_000_000_000_000
     number = (micros << 10) | (value & 0x3FF)
     chars = []
-    for _ in range(13):
+    for _step in range(13):
         chars.append(TID_ALPHABET[number & 31])
         number >>= 5
     return "".join(reversed(chars))
@@ -130,9 +131,14 @@ class Bluesky(Platform):
             if response is None:
                 cause = exc.__cause__ or exc.__context__
                 if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
-                    raise TransientError(self.redact(f"could not connect to {self.api_base}")) from None
+                    raise TransientError(
+                        self.redact(_("could not connect to %(host)s") % {"host": self.api_base})
+                    ) from None
                 raise OutcomeUnknown(
-                    self.redact(f"no answer from {self.api_base} after sending ({type(cause).__name__})")
+                    self.redact(
+                        _("no answer from %(host)s after sending (%(error)s)")
+                        % {"host": self.api_base, "error": type(cause).__name__}
+                    )
                 ) from None
             message = self.redact(f"HTTP {response.status_code}: {exc}")
             if response.status_code == 429:
@@ -200,7 +206,7 @@ class Bluesky(Platform):
             name=f"@{handle}",
             id=did,
             url=f"https://bsky.app/profile/{handle}",
-            token_note="app passwords do not expire",
+            token_note=_("app passwords do not expire"),
         )
 
     def profile(self) -> str:
@@ -240,7 +246,7 @@ class Bluesky(Platform):
 
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
         seen, resume, top = state.get("seen"), state.get("resume"), state.get("top")
-        for _ in range(MAX_PAGES):
+        for _step in range(MAX_PAGES):
             params = models.AppBskyNotificationListNotifications.Params(
                 limit=PAGE_SIZE, reasons=list(REASONS), cursor=resume
             )
@@ -259,7 +265,7 @@ class Bluesky(Platform):
         """A post URI as RemotePost ids take it: the record key for our own posts, else the URI."""
         if not uri:
             return None
-        did, _, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
+        did, _sep, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
         return rkey if did == (self._did or self.client.me.did) else uri
 
     def _incoming(self, note: dict[str, Any]) -> IncomingMessage:
@@ -299,13 +305,15 @@ class Bluesky(Platform):
         root = str((message.extra.get("root") or {}).get("uri") or "")
         did = self._did or self.client.me.did
         if not root.startswith(f"at://{did}/"):
-            raise PermanentError("Bluesky lets an account hide replies only in threads it started")
+            raise PermanentError(_("Bluesky lets an account hide replies only in threads it started"))
         rkey = root.rsplit("/", 1)[-1]
         gate = self._threadgate(did, rkey) or {"$type": THREADGATE, "post": root}
         hidden = list(gate.get("hiddenReplies") or [])
         if message.id not in hidden:
             if len(hidden) >= MAX_HIDDEN:
-                raise PermanentError(f"this Bluesky thread already hides {MAX_HIDDEN} replies, the most it can")
+                raise PermanentError(
+                    _("this Bluesky thread already hides %(limit)d replies, the most it can") % {"limit": MAX_HIDDEN}
+                )
             hidden.append(message.id)
         record = {**gate, "hiddenReplies": hidden, "createdAt": gate.get("createdAt") or _now()}
         data = models.ComAtprotoRepoPutRecord.Data(repo=did, collection=THREADGATE, rkey=rkey, record=record)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     AccountIdentity,
     MediaFile,
@@ -95,7 +96,10 @@ class Feed(Platform):
         try:
             return max(1, int(value)) if value else DEFAULT_MAX_ENTRIES
         except ValueError:
-            raise PermanentError(f"account '{self.account.name}': max_entries = {value!r} is not a number") from None
+            raise PermanentError(
+                _("account '%(account)s': max_entries = %(value)r is not a number")
+                % {"account": self.account.name, "value": value}
+            ) from None
 
     def entry_id(self, key: str) -> str:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"publisher:{self.account.name}:{key}").urn
@@ -111,11 +115,16 @@ class Feed(Platform):
         if not path.exists():
             return Store(entries=[])
         if path.stat().st_size > MAX_STORE_BYTES:
-            raise PermanentError(f"{path} is over {MAX_STORE_BYTES // (1024 * 1024)} MiB: move old entries out of it")
+            raise PermanentError(
+                _("%(file)s is over %(size)d MiB: move old entries out of it")
+                % {"file": path, "size": MAX_STORE_BYTES // (1024 * 1024)}
+            )
         try:
             data = json.loads(path.read_text("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise PermanentError(f"{path} is not the feed's JSON any more: restore it or remove it") from None
+            raise PermanentError(
+                _("%(file)s is not the feed's JSON any more: restore it or remove it") % {"file": path}
+            ) from None
         return Store(entries=list(data.get("entries", [])))
 
     def _save(self, store: Store) -> None:
@@ -167,7 +176,10 @@ class Feed(Platform):
         try:
             target = write_copy(image, self.folder / "media")
         except OSError as exc:
-            raise PermanentError(f"cannot write the image into the feed folder: {exc.strerror}") from None
+            raise PermanentError(
+                _("cannot write the image into the %(what)s folder: %(problem)s")
+                % {"what": "feed", "problem": exc.strerror}
+            ) from None
         return {
             "url": f"{self.base_url}/media/{target.name}",
             "type": image.mime_type,
@@ -217,7 +229,9 @@ class Feed(Platform):
             store = self._load()
             entry = store.find(post.id)
             if entry is None:
-                raise PermanentError(f"the feed entry {post.id} is no longer in {self.folder / STORE}")
+                raise PermanentError(
+                    _("the feed entry %(id)s is no longer in %(file)s") % {"id": post.id, "file": self.folder / STORE}
+                )
             if entry["text"] != text:
                 entry.setdefault("edits", []).append({"at": entry["updated"], "previous_text": entry["text"]})
                 entry.update(text=text, title=entry_title(text), updated=datetime.now(UTC).isoformat())

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from publisher.i18n import _
 from publisher.platforms.base import AccountIdentity, PermanentError, TransientError
 
 
@@ -34,7 +35,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        message = f"cannot write the file {path}: {exc.strerror or exc}"
+        message = _("cannot write the file %(file)s: %(problem)s") % {"file": path, "problem": exc.strerror or exc}
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
             raise TransientError(message) from None
         raise PermanentError(message) from None
@@ -45,7 +46,10 @@ def make_folder(folder: Path, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PermanentError(f"cannot create the {what} folder {folder}: {exc.strerror or exc}") from None
+        raise PermanentError(
+            _("cannot create the %(what)s folder %(folder)s: %(problem)s")
+            % {"what": what, "folder": folder, "problem": exc.strerror or exc}
+        ) from None
 
 
 @contextmanager
@@ -65,5 +69,8 @@ def writable_folder(folder: Path, what: str) -> AccountIdentity:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise PermanentError(f"the {what} folder {folder} cannot be written (check it exists and its permissions)")
-    return AccountIdentity(name=str(folder), url=folder.resolve().as_uri(), token_note="no credentials to expire")
+        raise PermanentError(
+            _("the %(what)s folder %(folder)s cannot be written (check it exists and its permissions)")
+            % {"what": what, "folder": folder}
+        )
+    return AccountIdentity(name=str(folder), url=folder.resolve().as_uri(), token_note=_("no credentials to expire"))

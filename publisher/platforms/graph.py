@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     IncomingMessage,
@@ -68,12 +69,12 @@ def latest(current: datetime | None, messages: Iterable[IncomingMessage]) -> dat
 def token_expiry(data: dict[str, Any]) -> tuple[datetime | None, str]:
     """(the earliest expiry, what expires) from a token debugger answer; (None, a sentence) when nothing does."""
     moments = []
-    for key, what in (("expires_at", "the token"), ("data_access_expires_at", "the token's data access")):
+    for key, what in (("expires_at", _("the token")), ("data_access_expires_at", _("the token's data access"))):
         value = data.get(key)
         if isinstance(value, int | float) and value > 0:
             moments.append((datetime.fromtimestamp(value, UTC), what))
     if not moments:
-        return None, "the token never expires"
+        return None, _("the token never expires")
     return min(moments)
 
 
@@ -94,7 +95,7 @@ class GraphPlatform(Platform):
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a Graph edge, page after page (``paging.cursors.after``), up to LOOKBACK_PAGES pages."""
-        for _ in range(LOOKBACK_PAGES):
+        for _step in range(LOOKBACK_PAGES):
             body = self.graph("GET", path, params=params)
             yield from body.get("data", [])
             paging = body.get("paging") or {}
@@ -111,7 +112,11 @@ class GraphPlatform(Platform):
         if not data.get("is_valid", False):
             error = data.get("error") or {}
             reason = error.get("message") if isinstance(error, dict) else None
-            raise PermanentError(self.redact(f"the access token is not valid: {reason or 'the platform refused it'}"))
+            raise PermanentError(
+                self.redact(
+                    _("the access token is not valid: %(reason)s") % {"reason": reason or _("the platform refused it")}
+                )
+            )
         return token_expiry(data)
 
     def graph(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from publisher.i18n import _
 from publisher.platforms.base import OutcomeUnknown, PermanentError, RateLimited, TransientError
 
 USER_AGENT = "publisher/0.1 (bilingual Welsh/English social-media publishing)"
@@ -103,19 +104,26 @@ def send(
     try:
         response = session.request(method, url, timeout=timeout, headers=merged, **kwargs)
     except requests.exceptions.ConnectTimeout as exc:
-        raise TransientError(redact(f"could not connect to {_host(url)}: {type(exc).__name__}")) from None
+        raise TransientError(
+            redact(_("could not connect to %(host)s: %(error)s") % {"host": _host(url), "error": type(exc).__name__})
+        ) from None
     except requests.exceptions.Timeout:
         raise OutcomeUnknown(
-            redact(f"no answer from {_host(url)} within {timeout:g}s after sending; the post may exist")
+            redact(
+                _("no answer from %(host)s within %(seconds)gs after sending; the post may exist")
+                % {"host": _host(url), "seconds": timeout}
+            )
         ) from None
     except requests.exceptions.ConnectionError as exc:
         if _refused(exc):
-            raise TransientError(redact(f"could not connect to {_host(url)}")) from None
+            raise TransientError(redact(_("could not connect to %(host)s") % {"host": _host(url)})) from None
         raise OutcomeUnknown(
-            redact(f"the connection to {_host(url)} broke after sending; the post may exist")
+            redact(_("the connection to %(host)s broke after sending; the post may exist") % {"host": _host(url)})
         ) from None
     except requests.exceptions.RequestException as exc:
-        raise PermanentError(redact(f"bad request to {_host(url)}: {type(exc).__name__}")) from None
+        raise PermanentError(
+            redact(_("bad request to %(host)s: %(error)s") % {"host": _host(url), "error": type(exc).__name__})
+        ) from None
     if check:
         raise_for_status(response, redact, reset_headers)
     return response

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     AccountIdentity,
     IncomingMessage,
@@ -66,14 +67,20 @@ class Instagram(GraphPlatform):
         return self.identifier("USER_ID")
 
     def _wait_until_ready(self, container: str) -> None:
-        for _ in range(self.poll_tries):
+        for _step in range(self.poll_tries):
             status = self.graph("GET", container, params={"fields": "status_code"}).get("status_code")
             if status == "FINISHED":
                 return
             if status in ("ERROR", "EXPIRED"):
-                raise PermanentError(f"Instagram could not process the image (container {container}: {status})")
+                raise PermanentError(
+                    _("%(platform)s could not process the image (container %(container)s: %(status)s)")
+                    % {"platform": "Instagram", "container": container, "status": status}
+                )
             time.sleep(self.poll_interval)
-        raise TransientError(f"Instagram is still processing the image (container {container}); will try again")
+        raise TransientError(
+            _("%(platform)s is still processing the image (container %(container)s); will try again")
+            % {"platform": "Instagram", "container": container}
+        )
 
     def _container(self, request: PublishRequest) -> str:
         urls = [(self.public_copy(media), self.alt_text(media)) for media in self.attachable(request.media)]
@@ -105,7 +112,7 @@ class Instagram(GraphPlatform):
             return RemotePost(id=str(body["id"]), url=request.reply_to.url, extra={"comment_on": request.reply_to.id})
         if not request.media:
             raise PermanentError(
-                "Instagram has no text-only posts: add an image to the post (or use another account for it)"
+                _("Instagram has no text-only posts: add an image to the post (or use another account for it)")
             )
         container = self._container(request)
         self._wait_until_ready(container)
@@ -189,7 +196,7 @@ class Instagram(GraphPlatform):
         A new reply can sit under an old comment, so every comment's replies are looked at.
         """
         edge = media.get("comments") or {}
-        for _ in range(MAX_COMMENT_PAGES):
+        for _step in range(MAX_COMMENT_PAGES):
             fresh = False
             for comment in edge.get("data") or []:
                 replies = [{**r, "parent_id": r.get("parent_id") or comment["id"]} for r in _replies(comment)]

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import requests
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     AccountIdentity,
     MediaFile,
@@ -128,7 +129,9 @@ class LinkedIn(Platform):
                 body = {}
             urn = body.get("id") or body.get("$URN") if isinstance(body, dict) else None
         if not urn:
-            raise OutcomeUnknown("LinkedIn accepted the post but did not say its id; looking for it before any resend")
+            raise OutcomeUnknown(
+                _("LinkedIn accepted the post but did not say its id; looking for it before any resend")
+            )
         return str(urn)
 
     def _comment(self, request: PublishRequest) -> RemotePost:
@@ -232,15 +235,16 @@ class LinkedIn(Platform):
         if not given:
             return (
                 None,
-                "LinkedIn does not say when a token expires (60 days after it was made): set credentials_expire_on",
+                _("LinkedIn does not say when a token expires (60 days after it was made): set credentials_expire_on"),
             )
         try:
             day = date.fromisoformat(given)
         except ValueError:
             raise PermanentError(
-                f"account '{self.account.name}': credentials_expire_on = {given!r} is not a date like 2027-01-31"
+                _("account '%(account)s': credentials_expire_on = %(value)r is not a date like 2027-01-31")
+                % {"account": self.account.name, "value": given}
             ) from None
-        return datetime.combine(day, time(0, 0), UTC), "the token (date from credentials_expire_on)"
+        return datetime.combine(day, time(0, 0), UTC), _("the token (date from credentials_expire_on)")
 
     def verify(self) -> AccountIdentity:
         organization = self._organization()

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
@@ -71,7 +72,8 @@ class Mastodon(Platform):
         if self._api is None:
             if not self.api_base:
                 raise PermanentError(
-                    f"account '{self.account.name}': Mastodon needs api_base (the instance URL) in the config"
+                    _("account '%(account)s': Mastodon needs api_base (the instance URL) in the config")
+                    % {"account": self.account.name}
                 )
             from mastodon import Mastodon as Client
 
@@ -96,16 +98,22 @@ class Mastodon(Platform):
         except lib.MastodonRatelimitError as exc:
             reset = getattr(self._api, "ratelimit_reset", None)
             retry_at = datetime.fromtimestamp(reset, UTC) if reset and reset > time.time() else None
-            raise RateLimited(self.redact(f"Mastodon rate limit: {exc}"), retry_at=retry_at) from None
+            raise RateLimited(
+                self.redact(_("Mastodon rate limit: %(detail)s") % {"detail": exc}), retry_at=retry_at
+            ) from None
         except lib.MastodonServerError as exc:
-            raise TransientError(self.redact(f"Mastodon server error: {exc}")) from None
+            raise TransientError(self.redact(_("Mastodon server error: %(detail)s") % {"detail": exc})) from None
         except lib.MastodonNetworkError as exc:
             text = str(exc)
             if any(marker in text for marker in _NOT_SENT):
-                raise TransientError(self.redact(f"could not connect to the Mastodon instance: {text}")) from None
-            raise OutcomeUnknown(self.redact(f"no answer from the Mastodon instance after sending: {text}")) from None
+                raise TransientError(
+                    self.redact(_("could not connect to the Mastodon instance: %(detail)s") % {"detail": text})
+                ) from None
+            raise OutcomeUnknown(
+                self.redact(_("no answer from the Mastodon instance after sending: %(detail)s") % {"detail": text})
+            ) from None
         except lib.MastodonAPIError as exc:
-            raise PermanentError(self.redact(f"Mastodon refused it: {exc}")) from None
+            raise PermanentError(self.redact(_("Mastodon refused it: %(detail)s") % {"detail": exc})) from None
 
     def _upload(self, media: MediaFile) -> str:
         image = self.prepared(media)
@@ -116,7 +124,7 @@ class Mastodon(Platform):
             description=self.alt_text(media),
             file_name=image.filename,
         )
-        for _ in range(self.media_poll_tries):  # large images are processed asynchronously
+        for _step in range(self.media_poll_tries):  # large images are processed asynchronously
             if attachment.get("url"):
                 break
             time.sleep(self.media_poll_interval)
@@ -147,7 +155,7 @@ class Mastodon(Platform):
             name=f"@{me.get('acct') or me.get('username')}",
             id=self._me,
             url=me.get("url"),
-            token_note="Mastodon access tokens do not expire",
+            token_note=_("Mastodon access tokens do not expire"),
         )
 
     def profile(self) -> str:
@@ -162,7 +170,7 @@ class Mastodon(Platform):
             self._me = str(self._call(self.api.account_verify_credentials)["id"])
         wanted = comparable(request.text)
         max_id = None
-        for _ in range(LOOKBACK_PAGES):  # newest first, 40 a page, back to the first attempt's time
+        for _step in range(LOOKBACK_PAGES):  # newest first, 40 a page, back to the first attempt's time
             page = self._call(self.api.account_statuses, self._me, max_id=max_id, limit=40) or []
             for status in page:
                 created = status.get("created_at")
@@ -184,7 +192,7 @@ class Mastodon(Platform):
         """
         min_id = json.loads(cursor).get("min_id") if cursor else None
         first = min_id is None
-        for _ in range(MAX_PAGES):
+        for _step in range(MAX_PAGES):
             batch = self._call(self.api.notifications, types=["mention"], min_id=min_id, limit=PAGE_SIZE) or []
             if not batch:
                 return

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.i18n import _
 from publisher.platforms.specs import PlatformSpec
 
 if TYPE_CHECKING:
@@ -91,7 +92,9 @@ def _inside(path: Path, root: Path) -> Path:
     """``path`` with its folder resolved, refused if that folder lies outside ``root``."""
     folder = Path(os.path.realpath(path.parent))
     if not folder.is_relative_to(os.path.realpath(root)):
-        raise MediaChanged(f"'{path.name}' now lies outside the content folder (a link was put in its way)")
+        raise MediaChanged(
+            _("'%(file)s' now lies outside the content folder (a link was put in its way)") % {"file": path.name}
+        )
     return folder / path.name
 
 
@@ -110,17 +113,22 @@ def read_source(path: Path, *, root: Path | None = None, sha256: str | None = No
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise MediaChanged(
-                f"'{path.name}' is a symbolic link; put the image itself in the content folder"
+                _("'%(file)s' is a symbolic link; put the image itself in the content folder") % {"file": path.name}
             ) from None
-        raise ImageUnfit(f"'{path.name}' cannot be read ({exc.strerror})") from None
+        raise ImageUnfit(
+            _("'%(file)s' cannot be read (%(problem)s)") % {"file": path.name, "problem": exc.strerror}
+        ) from None
     with handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise MediaChanged(f"'{path.name}' is not a regular file")
+            raise MediaChanged(_("'%(file)s' is not a regular file") % {"file": path.name})
         data = handle.read(MAX_SOURCE_BYTES + 1)
     if len(data) > MAX_SOURCE_BYTES:
-        raise ImageUnfit(f"'{path.name}' is over {MAX_SOURCE_BYTES // (1024 * 1024)} MiB; export a smaller image")
+        raise ImageUnfit(
+            _("'%(file)s' is over %(size)d MiB; export a smaller image")
+            % {"file": path.name, "size": MAX_SOURCE_BYTES // (1024 * 1024)}
+        )
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise MediaChanged(f"'{path.name}' is not the image checked when the post was queued")
+        raise MediaChanged(_("'%(file)s' is not the image checked when the post was queued") % {"file": path.name})
     return data
 
 
@@ -140,7 +148,10 @@ def open_image(data: bytes, name: str) -> Image:
         image = PILImage.open(io.BytesIO(data))
         image.size  # noqa: B018 - the header is parsed lazily; make it fail here
     except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
-        raise ImageUnfit(f"'{name}' cannot be read as an image ({type(exc).__name__}); export it again") from None
+        raise ImageUnfit(
+            _("'%(file)s' cannot be read as an image (%(error)s); export it again")
+            % {"file": name, "error": type(exc).__name__}
+        ) from None
     return image
 
 
@@ -202,23 +213,42 @@ def unfit(facts: ImageFacts, spec: PlatformSpec) -> list[str]:
     problems = []
     accepted = ", ".join(sorted(f.upper() for f in spec.image_formats))
     if facts.animated and (facts.kind != "gif" or not spec.animated_gif):
-        moving = "an animated GIF" if facts.kind == "gif" else f"an animated {facts.kind.upper()}"
-        problems.append(f"it is {moving}, and {spec.title} takes only still images; use a still image")
+        problems.append(
+            _("it is an animated %(format)s, and %(platform)s takes only still images; use a still image")
+            % {"format": facts.kind.upper(), "platform": spec.title}
+        )
     elif target_kind(facts, spec) is None:
-        why = " with transparency" if facts.transparent else ""
-        problems.append(f"it is {facts.kind.upper()}{why}, and {spec.title} takes only {accepted}; export it as such")
+        message = (
+            _("it is %(format)s with transparency, and %(platform)s takes only %(accepted)s; export it as such")
+            if facts.transparent
+            else _("it is %(format)s, and %(platform)s takes only %(accepted)s; export it as such")
+        )
+        problems.append(message % {"format": facts.kind.upper(), "platform": spec.title, "accepted": accepted})
     if spec.image_aspect is not None and facts.height > 0:
         narrowest, widest = spec.image_aspect
         ratio = facts.width / facts.height
         if not narrowest - 0.005 <= ratio <= widest + 0.005:
             problems.append(
-                f"it is {facts.width}x{facts.height} (aspect ratio {ratio:.2f}:1), and {spec.title} takes only "
-                f"{narrowest:.2f}:1 to {widest:.2f}:1 (width to height); crop it to fit"
+                _(
+                    "it is %(width)dx%(height)d (aspect ratio %(ratio).2f:1), and %(platform)s takes only "
+                    "%(narrowest).2f:1 to %(widest).2f:1 (width to height); crop it to fit"
+                )
+                % {
+                    "width": facts.width,
+                    "height": facts.height,
+                    "ratio": ratio,
+                    "platform": spec.title,
+                    "narrowest": narrowest,
+                    "widest": widest,
+                }
             )
     if facts.animated and spec.image_max_bytes is not None and facts.size > spec.image_max_bytes:
         problems.append(
-            f"it is an animated GIF of {facts.size / 1_000_000:.1f} MB, over {spec.title}'s limit of "
-            f"{spec.image_max_bytes / 1_000_000:.1f} MB, and cannot be scaled down safely; shorten it"
+            _(
+                "it is an animated GIF of %(size).1f MB, over %(platform)s's limit of "
+                "%(limit).1f MB, and cannot be scaled down safely; shorten it"
+            )
+            % {"size": facts.size / 1_000_000, "platform": spec.title, "limit": spec.image_max_bytes / 1_000_000}
         )
     return problems
 
@@ -296,7 +326,7 @@ def _animated_gif(image: Image) -> bytes:
 def _fit_bytes(image: Image, kind: str, limit: int | None, name: str) -> tuple[bytes, Image]:
     """Encode; while over ``limit`` bytes, lower the quality a little, then scale down step by step."""
     quality = JPEG_QUALITY
-    for _ in range(MAX_STEPS):
+    for _step in range(MAX_STEPS):
         data = _encode(image, kind, quality)
         if limit is None or len(data) <= limit:
             return data, image
@@ -304,7 +334,7 @@ def _fit_bytes(image: Image, kind: str, limit: int | None, name: str) -> tuple[b
             quality -= 10
         else:
             image = _scaled(image, SHRINK)
-    raise ImageUnfit(f"'{name}' could not be made small enough; export a smaller image")
+    raise ImageUnfit(_("'%(file)s' could not be made small enough; export a smaller image") % {"file": name})
 
 
 def prepare(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.base import AccountIdentity, MediaFile, PermanentError, Platform, PublishRequest, RemotePost
 from publisher.platforms.files import atomic_write, make_folder, writable_folder
 from publisher.platforms.media import write_copy
@@ -44,7 +45,10 @@ class Outbox(Platform):
         try:
             target = write_copy(self.prepared(media), self.folder / "media")
         except OSError as exc:
-            raise PermanentError(f"cannot write the image into the outbox folder: {exc.strerror}") from None
+            raise PermanentError(
+                _("cannot write the image into the %(what)s folder: %(problem)s")
+                % {"what": "outbox", "problem": exc.strerror}
+            ) from None
         return {"file": str(media.path), "uploaded": str(target), "alt": self.alt_text(media)}
 
     def publish(self, request: PublishRequest) -> RemotePost:
@@ -78,7 +82,7 @@ class Outbox(Platform):
     def edit(self, post: RemotePost, text: str) -> RemotePost:
         existing = self._existing(post.id)
         if existing is None:
-            raise PermanentError(f"outbox post {post.id} no longer exists")
+            raise PermanentError(_("outbox post %(id)s no longer exists") % {"id": post.id})
         data = json.loads(existing.read_text("utf-8"))
         data.setdefault("edits", []).append({"at": datetime.now(UTC).isoformat(), "previous_text": data["text"]})
         data["text"] = text

@@ -20,6 +20,7 @@ import time
 from datetime import datetime
 from typing import Any, ClassVar
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     AccountIdentity,
     PermanentError,
@@ -54,16 +55,22 @@ class Threads(GraphPlatform):
         return self.account.option("threads_user_id") or "me"
 
     def _wait_until_ready(self, container: str) -> None:
-        for _ in range(self.poll_tries):
+        for _step in range(self.poll_tries):
             found = self.graph("GET", container, params={"fields": "status,error_message"})
             status = found.get("status")
             if status in ("FINISHED", "PUBLISHED"):
                 return
             if status in ("ERROR", "EXPIRED"):
                 reason = found.get("error_message") or status
-                raise PermanentError(f"Threads could not process the image (container {container}: {reason})")
+                raise PermanentError(
+                    _("%(platform)s could not process the image (container %(container)s: %(status)s)")
+                    % {"platform": "Threads", "container": container, "status": reason}
+                )
             time.sleep(self.poll_interval)
-        raise TransientError(f"Threads is still processing the image (container {container}); will try again")
+        raise TransientError(
+            _("%(platform)s is still processing the image (container %(container)s); will try again")
+            % {"platform": "Threads", "container": container}
+        )
 
     def _create(self, fields: dict[str, Any]) -> str:
         return str(self.graph("POST", f"{self.user_id}/threads", data=fields)["id"])
@@ -113,7 +120,7 @@ class Threads(GraphPlatform):
         wanted = comparable(request.text)
         edge = "replies" if request.reply_to is not None else "threads"
         params = {"fields": "id,text,timestamp,permalink", "since": str(int(since.timestamp())), "limit": "50"}
-        for _ in range(PAGES):
+        for _step in range(PAGES):
             body = self.graph("GET", f"{self.user_id}/{edge}", params=params)
             for item in body.get("data", []):
                 if comparable(str(item.get("text", ""))) == wanted:

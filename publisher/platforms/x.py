@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from publisher.i18n import _
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
     AccountIdentity,
@@ -104,7 +105,9 @@ class X(Platform):
             daily = _daily_cap_reset(response)
             if daily is not None:
                 raise RateLimited(
-                    self.redact(f"X 24-hour posting limit reached (HTTP {response.status_code})"),
+                    self.redact(
+                        _("X 24-hour posting limit reached (HTTP %(status)d)") % {"status": response.status_code}
+                    ),
                     retry_at=daily,
                     status=response.status_code,
                 )
@@ -171,7 +174,7 @@ class X(Platform):
             self._me = str(self.client.get_me(user_auth=True).data["id"])
         wanted = comparable(request.text, shortened_urls=True)  # X returns t.co links
         token = None
-        for _ in range(LOOKBACK_PAGES):  # every post since the first attempt, 100 a page
+        for _step in range(LOOKBACK_PAGES):  # every post since the first attempt, 100 a page
             response = self.client.get_users_tweets(
                 self._me,
                 start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -207,11 +210,11 @@ class X(Platform):
         controls = tweet.get("edit_controls") or {}
         until = controls.get("editable_until")
         if controls.get("is_edit_eligible") is False:
-            return "X does not allow this post to be edited"
+            return _("X does not allow this post to be edited")
         if until and datetime.fromisoformat(str(until).replace("Z", "+00:00")) <= datetime.now(UTC):
-            return "X's 30-minute edit window for this post has passed"
+            return _("X's 30-minute edit window for this post has passed")
         if controls.get("edits_remaining") == 0:
-            return "this post has been edited five times, X's limit"
+            return _("this post has been edited five times, X's limit")
         return None
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
@@ -221,7 +224,7 @@ class X(Platform):
             return RemotePost(id=latest_id, url=self._url(latest_id))  # an earlier attempt already landed
         refusal = self._not_editable(latest)
         if refusal is not None:
-            raise NotSupported(f"{refusal}: correct it with a reply instead")
+            raise NotSupported(_("%(reason)s: correct it with a reply instead") % {"reason": refusal})
         body: dict[str, Any] = {"text": text, "edit_options": {"previous_post_id": latest_id}}
         keys = (latest.get("attachments") or {}).get("media_keys") or []
         if keys:  # an edit that names no media would drop the images

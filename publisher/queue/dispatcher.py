@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from publisher.config import Config
+from publisher.i18n import _
 from publisher.platforms.base import (
     MediaFile,
     OutcomeUnknown,
@@ -517,7 +518,7 @@ class Dispatcher:
             return "hidden", adapter.hide(started.request.reply_to)
         if started.action is Action.EDIT:
             if started.edit_of is None:
-                raise PermanentError("the post to correct has no record on the platform; correct it by hand")
+                raise PermanentError(_("the post to correct has no record on the platform; correct it by hand"))
             return "edited", adapter.edit(started.edit_of, started.request.text)
         return "published", adapter.publish(started.request)
 

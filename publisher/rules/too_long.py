@@ -38,13 +38,20 @@ _CAPS = {
 }
 
 
-def _length(message: Message, label: str, strategy: str) -> str | None:
+def _label(message: Message, thread: bool) -> str:
+    """The message's name, made only when there is a problem to report (most messages have none)."""
+    if thread:
+        return _(_PART_LABELS[message.language]) % {"part": message.part + 1}
+    return _(_LABELS[message.language])
+
+
+def _length(message: Message, thread: bool, strategy: str) -> str | None:
     """The problem with the message's length, if it is over the platform's limit."""
     if fits(message.platform, message.text):
         return None
     size = message.measure()
     values = {
-        "label": label,
+        "label": _label(message, thread),
         "account": message.account,
         "platform": message.platform,
         "strategy": strategy,
@@ -65,7 +72,7 @@ def _length(message: Message, label: str, strategy: str) -> str | None:
     return text % values
 
 
-def _caps(message: Message, label: str) -> Iterator[str]:
+def _caps(message: Message, thread: bool) -> Iterator[str]:
     """Problems with the number of hashtags and links, where the platform caps them."""
     record = SPECS[message.platform]
     for what, cap, found in (("hashtags", record.hashtag_cap, hashtags), ("links", record.link_cap, urls)):
@@ -73,18 +80,20 @@ def _caps(message: Message, label: str) -> Iterator[str]:
             continue
         count = len(found(message.text))
         if count > cap:
-            values = {"label": label, "account": message.account, "count": count, "platform": record.title, "cap": cap}
+            values = {
+                "label": _label(message, thread),
+                "account": message.account,
+                "count": count,
+                "platform": record.title,
+                "cap": cap,
+            }
             yield _(_CAPS[what]) % values
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for message, post_file in account_messages(post, ctx):
-        if post.thread:
-            label = _(_PART_LABELS[message.language]) % {"part": message.part + 1}
-        else:
-            label = _(_LABELS[message.language])
         strategy = ctx.config.accounts[message.account].strategy
-        problems = [_length(message, label, strategy), *_caps(message, label)]
+        problems = [_length(message, post.thread, strategy), *_caps(message, post.thread)]
         for problem in problems:
             if problem is not None:
                 yield RULE.at(post, post_file, post_file.body_line, problem)

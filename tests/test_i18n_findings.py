@@ -314,3 +314,45 @@ def test_workers_really_are_used_for_that_many_posts(project: Project, monkeypat
         result = project.check()
     assert used == [validation.PARALLEL_FROM + 10]
     assert all(f.message.startswith("nid yw'r cyfrif") for f in result.findings if f.code == "account-unknown")
+
+
+def test_the_contents_own_problems_are_in_welsh(project: Project) -> None:
+    """Front matter, YAML, time and file-reading problems become findings in the command's language."""
+    project.post("keys", cy_front=CY_FRONT + "acounts: [local]\n")
+    project.post("time", cy_front=CY_FRONT.replace("2027-01-12T10:00", "next tuesday"))
+    project.write("content/tab.cy.md", "---\npublish_at: 2027-01-12T10:00\n\taccounts: [local]\n---\nTestun\n")
+    project.write("content/tab.en.md", "---\n---\nText\n")
+    with language("cy"):
+        messages = {f.post: f.message for f in project.check().findings if f.code == "front-matter-invalid"}
+        invalid = {f.post: f.message for f in project.check().findings if f.code == "schedule-invalid"}
+    assert messages["keys"] == "allwedd anhysbys 'acounts'; ai 'accounts' oedd gennych?"
+    assert messages["tab"] == "mae tab yn mewnoli'r llinell hon; mae YAML angen bylchau i fewnoli"
+    assert invalid["time"].startswith("nid yw 'next tuesday' yn ddyddiad ac amser ISO 8601")
+
+
+def test_text_and_register_errors_are_in_welsh(project: Project) -> None:
+    from publisher.content.consent import load_register
+    from publisher.content.wordbank import Template
+    from publisher.errors import ConfigError
+    from publisher.text.bio import BioRules, audit_bio
+    from publisher.text.templates import TemplateError, render
+
+    template = Template(name="flood", description="", variables=("area",), cy="{{ area }}", en="{{ area }}")
+    register = project.write("config/consent.csv", "reference,subject\nA,B\n")
+    with language("cy"):
+        with pytest.raises(TemplateError, match=r"^mae'r templed 'flood' angen --var ar gyfer: area$"):
+            render(template, {})
+        with pytest.raises(ConfigError, match=r"mae'r gofrestr caniatâd angen y colofnau"):
+            load_register(register)
+        assert audit_bio("", BioRules(languages="cy+en")) == [
+            "mae'r bywgraffiad yn wag: dywedwch, yn ieithoedd y cyfrif, mai gwasanaeth y cyngor ydyw (polisi 9.6)"
+        ]
+    with pytest.raises(TemplateError, match=r"^template 'flood' needs --var for: area$"):
+        render(template, {})
+
+
+def test_an_unknown_git_reference_is_refused_in_welsh(project: Project) -> None:
+    project.post()
+    result = run(project, "--lang", "cy", "check", "--changed-since", "no-such-branch")
+    assert result.returncode == 2
+    assert "mae --changed-since angen ystorfa git" in result.stderr or "nid yw git yn adnabod" in result.stderr

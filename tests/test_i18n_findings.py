@@ -356,3 +356,14 @@ def test_an_unknown_git_reference_is_refused_in_welsh(project: Project) -> None:
     result = run(project, "--lang", "cy", "check", "--changed-since", "no-such-branch")
     assert result.returncode == 2
     assert "mae --changed-since angen ystorfa git" in result.stderr or "nid yw git yn adnabod" in result.stderr
+
+
+def test_a_summary_is_told_from_its_length_finding_in_either_language(project: Project) -> None:
+    """The emergency path waives "the Welsh is much shorter" for a summary (policy 8.4), in Welsh too."""
+    from publisher.rules import welsh_parity
+
+    produce = _text(project, "welsh-parity", cy="Bydd y llyfrgell ar gau ddydd Llun.")
+    for code in ("en", "cy"):
+        with language(code):
+            findings = produce()
+            assert [welsh_parity.is_short(f) for f in findings] == [True], code

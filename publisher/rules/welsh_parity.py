@@ -18,6 +18,17 @@ RULE = Rule(
 )
 
 
+SHORT = N_(
+    "the Welsh is under half the length of the English (%(cy)d vs %(en)d characters); "
+    "translate it in full rather than summarise"
+)
+
+
+def is_short(finding: Finding) -> bool:
+    """The finding says the Welsh is much shorter (which a summary may be: policy 8.4), in this command's language."""
+    return finding.code == RULE.code and finding.message.startswith(_(SHORT).split("%(", 1)[0])
+
+
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     if not post.complete or post.cy is None:
         return
@@ -42,9 +53,5 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             post,
             post.cy,
             line,
-            _(
-                "the Welsh is under half the length of the English (%(cy)d vs "
-                "%(en)d characters); translate it in full rather than summarise"
-            )
-            % {"cy": len(cy), "en": len(en)},
+            _(SHORT) % {"cy": len(cy), "en": len(en)},
         )

@@ -61,7 +61,7 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
         if roundtrip.replace(tzinfo=None) == candidate.replace(tzinfo=None):
             return candidate.astimezone(UTC)
         candidate = (candidate.replace(tzinfo=None) + timedelta(minutes=1)).replace(tzinfo=tz, fold=0)
-    raise ValueError(f"no valid local time after {day} {at} in {tz.key}")
+    raise ValueError(_("no valid local time after %(day)s %(at)s in %(zone)s") % {"day": day, "at": at, "zone": tz.key})
 
 
 def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[datetime]:

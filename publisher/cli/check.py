@@ -74,7 +74,8 @@ def render_text(result: CheckResult, colour: bool) -> str:
         out.append(f"  {where}: {severity} [{finding.code}] {printable(finding.message)}")
         hint = BY_CODE.get(finding.code)
         if hint is not None:
-            out.append(f"      fix: {hint.hint}")
+            fix_line = _("fix: %(hint)s") % {"hint": _(hint.hint)}
+            out.append(f"      {fix_line}")
     summary = _summary(result)
     if colour:
         summary = click.style(summary, fg="red" if result.errors else "green", bold=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from publisher.content.post import decode
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.i18n import _
 
 NOT_REQUIRED = "not-required"
 
@@ -36,7 +37,8 @@ def _date(value: str, path: Path, line: int, column: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{path}:{line}: '{column}' = {value!r} is not a date like 2027-03-31") from None
+        message = _("%(where)s: '%(column)s' = %(value)s is not a date like 2027-03-31")
+        raise ConfigError(message % {"where": f"{path}:{line}", "column": column, "value": repr(value)}) from None
 
 
 MAX_BYTES = 16 * MIB
@@ -49,16 +51,18 @@ def load_register(path: Path, root: Path | None = None) -> dict[str, ConsentForm
     except FileNotFoundError:
         return {}
     except UnreadableFile as exc:
-        raise ConfigError(f"the consent register {path} {exc}") from None
+        raise ConfigError(_("the consent register %(path)s %(problem)s") % {"path": path, "problem": exc}) from None
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the consent register {path}: {exc}") from None
+        message = _("cannot read the consent register %(path)s: %(problem)s")
+        raise ConfigError(message % {"path": path, "problem": exc}) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = {"reference", "expires_on", "withdrawn_on"} - set(reader.fieldnames or [])
     if missing:
-        raise ConfigError(
-            f"{path}:1: the consent register needs the columns reference,subject,expires_on,withdrawn_on "
-            f"(missing: {', '.join(sorted(missing))})"
+        message = _(
+            "%(where)s: the consent register needs the columns reference,subject,expires_on,withdrawn_on "
+            "(missing: %(missing)s)"
         )
+        raise ConfigError(message % {"where": f"{path}:1", "missing": ", ".join(sorted(missing))})
     forms: dict[str, ConsentForm] = {}
     for row in reader:
         line = reader.line_num

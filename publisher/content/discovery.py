@@ -16,6 +16,7 @@ from pathlib import Path
 
 from publisher.content.post import LANGUAGES, Language, Post, PostFile
 from publisher.content.schema import Problem
+from publisher.i18n import _
 
 SUFFIXES: dict[str, Language] = {".cy.md": "cy", ".en.md": "en"}
 
@@ -143,8 +144,10 @@ def read_file(item: FoundFile, raw: bytes | None = None) -> PostFile:
         post_file.meta.problems.append(
             Problem(
                 1,
-                "the file is a symlink to somewhere outside the content root; "
-                "it was not read. Put the real file in the content folder",
+                _(
+                    "the file is a symlink to somewhere outside the content root; "
+                    "it was not read. Put the real file in the content folder"
+                ),
             )
         )
         return post_file

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from publisher.content.safe_yaml import YamlProblem, load
+from publisher.i18n import _
 
 
 class FrontMatterError(Exception):
@@ -48,10 +49,10 @@ class SplitFile:
 def split_front_matter(text: str) -> SplitFile:
     """Cut ``text`` at its ``---`` fences; raise FrontMatterError if they are missing."""
     if not text.strip():
-        raise FrontMatterError(1, "the file is empty: it needs front matter between '---' lines, then the body")
+        raise FrontMatterError(1, _("the file is empty: it needs front matter between '---' lines, then the body"))
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        raise FrontMatterError(1, "the file does not start with a '---' line opening the front matter")
+        raise FrontMatterError(1, _("the file does not start with a '---' line opening the front matter"))
     for index in range(1, len(lines)):
         if lines[index].rstrip() == "---":
             return SplitFile(
@@ -60,7 +61,7 @@ def split_front_matter(text: str) -> SplitFile:
                 yaml_line=2,
                 body_line=index + 2,
             )
-    raise FrontMatterError(1, "the front matter has no closing '---' line")
+    raise FrontMatterError(1, _("the front matter has no closing '---' line"))
 
 
 def parse_front_matter(split: SplitFile) -> FrontMatter:
@@ -69,17 +70,18 @@ def parse_front_matter(split: SplitFile) -> FrontMatter:
     if "\t" in split.yaml_text:
         for number, line in enumerate(split.yaml_text.split("\n")):
             if "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
-                raise FrontMatterError(number + offset, "a tab indents this line; YAML needs spaces for indentation")
+                message = _("a tab indents this line; YAML needs spaces for indentation")
+                raise FrontMatterError(number + offset, message)
     try:
         loaded = load(split.yaml_text)
     except YamlProblem as exc:
-        message = exc.message if not exc.message.startswith("not valid") else f"the front matter is {exc.message}"
+        message = exc.message if not exc.invalid else _("the front matter is %(problem)s") % {"problem": exc.message}
         raise FrontMatterError(exc.line + offset, message) from None
     node, data = loaded.node, loaded.data
     if node is None:
         return FrontMatter(data={}, start_line=offset)
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
-        raise FrontMatterError(offset, "the front matter must be a mapping of 'key: value' lines")
+        raise FrontMatterError(offset, _("the front matter must be a mapping of 'key: value' lines"))
     key_lines: dict[str, int] = {}
     media_lines: list[dict[str, int]] = []
     for key_node, value_node in node.value:
@@ -89,7 +91,7 @@ def parse_front_matter(split: SplitFile) -> FrontMatter:
             for item in value_node.value:
                 lines = {"": item.start_mark.line + offset}
                 if isinstance(item, yaml.MappingNode):
-                    for sub_key, _ in item.value:
+                    for sub_key, _value in item.value:
                         lines[str(sub_key.value)] = sub_key.start_mark.line + offset
                 media_lines.append(lines)
     return FrontMatter(data=data, key_lines=key_lines, media_lines=media_lines, start_line=offset)

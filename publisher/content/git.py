@@ -20,6 +20,7 @@ from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 from publisher.files import MIB
+from publisher.i18n import _
 from publisher.redaction import KNOWN, printable
 
 MAX_OUTPUT = 64 * MIB
@@ -55,7 +56,7 @@ def _read(process: subprocess.Popen[bytes], deadline: float, limit: int, name: s
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise GitError(f"git {name} took too long and was stopped")
+            raise GitError(_("git %(command)s took too long and was stopped") % {"command": name})
         if not selector.select(remaining):
             continue
         chunk = os.read(process.stdout.fileno(), 65536)
@@ -63,7 +64,8 @@ def _read(process: subprocess.Popen[bytes], deadline: float, limit: int, name: s
             return
         size += len(chunk)
         if size > limit:
-            raise GitError(f"git {name} printed more than {limit // MIB} MiB; stopped")
+            message = _("git %(command)s printed more than %(size)d MiB; stopped")
+            raise GitError(message % {"command": name, "size": limit // MIB})
         yield chunk
 
 
@@ -83,14 +85,14 @@ def stream(
                 env=_environment(),
             )
         except FileNotFoundError:
-            raise GitError("git is not installed (apt-get install git)") from None
+            raise GitError(_("git is not installed (apt-get install git)")) from None
         finished = False
         try:
             yield from _read(process, deadline, limit, args[0] if args else "")
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
             finished = True
         except subprocess.TimeoutExpired:
-            raise GitError(f"git {args[0]} took too long and was stopped") from None
+            raise GitError(_("git %(command)s took too long and was stopped") % {"command": args[0]}) from None
         finally:
             if not finished:
                 process.kill()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.content.git import GitError, run, stream, toplevel
+from publisher.i18n import _
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,22 @@ def changed_since(folder: Path, ref: str | None) -> set[Path] | None:
     top = toplevel(folder)
     if top is None:
         if ref is not None:
-            raise GitError(f"--changed-since needs a git repository, and {folder} is not in one")
+            message = _("--changed-since needs a git repository, and %(folder)s is not in one")
+            raise GitError(message % {"folder": folder})
         return None
     if ref is not None and (not ref.strip() or ref.startswith("-")):
-        raise UnknownRef(f"'{ref}' is not a git reference")
+        raise UnknownRef(_("'%(ref)s' is not a git reference") % {"ref": ref})
     base = ref if ref is not None else "HEAD"
     try:
         run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], top, timeout=20)
     except GitError:
         if ref is None:
             return None
-        raise UnknownRef(
-            f"git does not know '{ref}' here (in CI, fetch the history it names: "
+        message = _(
+            "git does not know '%(ref)s' here (in CI, fetch the history it names: "
             "actions/checkout with fetch-depth: 0, or GIT_DEPTH: 0 on GitLab)"
-        ) from None
+        )
+        raise UnknownRef(message % {"ref": ref}) from None
     changed = _paths(top, run(["diff", "--name-only", "--no-renames", "-z", base, "--"], top))
     changed |= _paths(top, run(["ls-files", "--others", "--exclude-standard", "-z"], top))
     return changed

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from publisher.content import frontmatter, schema
 from publisher.files import UnreadableFile, read_bounded
+from publisher.i18n import _
 
 Language = Literal["cy", "en"]
 LANGUAGES: tuple[Language, Language] = ("cy", "en")
@@ -63,16 +64,18 @@ class PostFile:
             if raw is None:
                 raw = read_bounded(path, MAX_FILE_BYTES)
         except UnreadableFile as exc:
-            post_file._problem(1, f"the file {exc}")
+            post_file._problem(1, _("the file %(problem)s") % {"problem": exc})
             return post_file
         except OSError as exc:
-            post_file._problem(1, f"cannot read the file: {exc.strerror}")
+            post_file._problem(1, _("cannot read the file: %(problem)s") % {"problem": exc.strerror})
             return post_file
         if len(raw) > MAX_FILE_BYTES:
             post_file._problem(
                 1,
-                "the file is larger than 1 MiB; a social-media post is "
-                "far shorter: split it or remove what does not belong",
+                _(
+                    "the file is larger than 1 MiB; a social-media post is "
+                    "far shorter: split it or remove what does not belong"
+                ),
             )
             return post_file
         try:
@@ -80,11 +83,10 @@ class PostFile:
         except ValueError as exc:
             if isinstance(exc, UnicodeDecodeError):
                 line = raw[: exc.start].count(b"\n") + 1
-                post_file._problem(
-                    line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}); save it as UTF-8"
-                )
+                message = _("the file is not UTF-8 text (byte %(byte)s at line %(line)d); save it as UTF-8")
+                post_file._problem(line, message % {"byte": f"0x{raw[exc.start]:02x}", "line": line})
             else:
-                post_file._problem(1, "the file is binary, not Markdown text; post files must be UTF-8 Markdown")
+                post_file._problem(1, _("the file is binary, not Markdown text; post files must be UTF-8 Markdown"))
             return post_file
         try:
             split = frontmatter.split_front_matter(post_file.text)

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from publisher.content.git import GitError, run
+from publisher.i18n import _
 from publisher.operations import Repository
 
 MARKER = "publisher-working-copy"  # in .git/: this folder is the publisher's to reset and clean
@@ -50,10 +51,11 @@ class WorkingCopy:
         if marker.exists():
             return
         if self.folder.exists() and any(self.folder.iterdir()):
-            raise GitError(
-                f"{self.folder} already holds files that are not the publisher's working copy; "
+            message = _(
+                "%(folder)s already holds files that are not the publisher's working copy; "
                 "set [content] working_copy to an empty or new folder"
             )
+            raise GitError(message % {"folder": self.folder})
         self.folder.mkdir(parents=True, exist_ok=True)
         self._git("init", "--quiet")
         marker.write_text("this folder is the publisher's working copy: it is reset to the followed branch\n")

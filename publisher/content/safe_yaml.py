@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from publisher.i18n import _
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -35,8 +37,9 @@ MAX_DEPTH = 32
 class YamlProblem(Exception):
     """The YAML cannot be used; ``line`` is 0-based within the YAML text, ``message`` says why."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, invalid: bool = False) -> None:
         super().__init__(message)
+        self.invalid = invalid  # the text is not YAML at all (the message reads "not valid YAML: ...")
         self.line = line
         self.message = message
 
@@ -66,12 +69,13 @@ def _screen(node: yaml.Node) -> None:
         current, depth = stack.pop()
         line = current.start_mark.line
         if id(current) in seen:
-            raise YamlProblem(line, "YAML anchors and aliases ('&name', '*name') are not allowed; write the values out")
+            message = _("YAML anchors and aliases ('&name', '*name') are not allowed; write the values out")
+            raise YamlProblem(line, message)
         seen.add(id(current))
         if len(seen) > MAX_NODES:
-            raise YamlProblem(line, f"the YAML has more than {MAX_NODES} values")
+            raise YamlProblem(line, _("the YAML has more than %(max)d values") % {"max": MAX_NODES})
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, f"the YAML nests more than {MAX_DEPTH} levels deep")
+            raise YamlProblem(line, _("the YAML nests more than %(max)d levels deep") % {"max": MAX_DEPTH})
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
                 stack.extend(((key, depth + 1), (value, depth + 1)))
@@ -89,13 +93,15 @@ def load(text: str) -> Loaded:
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
-        raise YamlProblem(_mark_line(exc), f"not valid YAML: {exc.problem or exc.context}") from None
+        detail = exc.problem or exc.context
+        raise YamlProblem(_mark_line(exc), _("not valid YAML: %(detail)s") % {"detail": detail}, True) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(0, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+        detail = str(exc).splitlines()[0]
+        raise YamlProblem(0, _("not valid YAML: %(detail)s") % {"detail": detail}, True) from None
     except (TypeError, ValueError):
-        raise YamlProblem(0, "a key is not a plain value (a list or mapping used as a key)") from None
+        raise YamlProblem(0, _("a key is not a plain value (a list or mapping used as a key)")) from None
     except RecursionError:
-        raise YamlProblem(0, f"the YAML nests more than {MAX_DEPTH} levels deep") from None
+        raise YamlProblem(0, _("the YAML nests more than %(max)d levels deep") % {"max": MAX_DEPTH}) from None
     return Loaded(data=data, node=node)
 
 

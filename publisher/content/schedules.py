@@ -21,6 +21,7 @@ from publisher.config import WEEKDAYS, Config
 from publisher.content.post import Post, decode
 from publisher.content.safe_yaml import Loaded, YamlProblem, key_lines, load
 from publisher.files import KIB, UnreadableFile, read_bounded
+from publisher.i18n import _
 
 KEYS = ("name", "timezone", "accounts", "slots", "skip_bank_holidays", "recurring", "translation", "starts")
 
@@ -55,12 +56,12 @@ class Schedule:
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The instant of local ``day`` ``at`` in ``tz``: first valid minute after a gap, first of a repeat."""
     candidate = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
-    for _ in range(24 * 60):
+    for _minute in range(24 * 60):
         roundtrip = candidate.astimezone(UTC).astimezone(tz)
         if roundtrip.replace(tzinfo=None) == candidate.replace(tzinfo=None):
             return candidate.astimezone(UTC)
         candidate = (candidate.replace(tzinfo=None) + timedelta(minutes=1)).replace(tzinfo=tz, fold=0)
-    raise ValueError(f"no valid local time after {day} {at} in {tz.key}")
+    raise ValueError(_("no valid local time after %(day)s %(at)s in %(zone)s") % {"day": day, "at": at, "zone": tz.key})
 
 
 def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[datetime]:
@@ -70,7 +71,7 @@ def slot_times(schedule: Schedule, start: datetime, config: Config) -> Iterator[
     day = start.astimezone(schedule.timezone).date()
     if schedule.starts is not None and schedule.starts > day:
         day = schedule.starts
-    for _ in range(366 * 3):
+    for _day in range(366 * 3):
         if not (schedule.skip_bank_holidays and day in bank_holidays(day.year)):
             for when in sorted(
                 local_instant(day, s.at, schedule.timezone) for s in schedule.slots if day.weekday() in s.days
@@ -90,29 +91,34 @@ def _bad_days(days: Any) -> str | None:
         else [days]
     )
     hint = difflib.get_close_matches(str(bad[0]).lower(), WEEKDAYS, n=1) if bad else []
-    suggestion = f" ('{bad[0]}': did you mean '{hint[0]}'?)" if hint else ""
-    return f"days must be from {', '.join(WEEKDAYS)}{suggestion}"
+    values = {"days": ", ".join(WEEKDAYS), "bad": bad[0] if bad else "", "match": hint[0] if hint else ""}
+    if hint:
+        return _("days must be from %(days)s ('%(bad)s': did you mean '%(match)s'?)") % values
+    return _("days must be from %(days)s") % values
 
 
 def _parse_slot(index: int, item: Any) -> Slot | str:
     """One slot, or what is wrong with it."""
     if not isinstance(item, dict) or set(item) - {"days", "at"}:
-        return f'slot {index + 1} must be {{days: [...], at: "HH:MM"}}'
+        return _('slot %(number)d must be {days: [...], at: "HH:MM"}') % {"number": index + 1}
     problem = _bad_days(item.get("days"))
     if problem:
-        return f"slot {index + 1}: {problem}"
+        return _("slot %(number)d: %(problem)s") % {"number": index + 1, "problem": problem}
     try:
         hour, minute = (int(p) for p in str(item.get("at", "")).split(":"))
         at = time(hour, minute)
     except ValueError:
-        return f'slot {index + 1}: at = {item.get("at")!r} is not a time like "10:00"'
+        return _('slot %(number)d: at = %(value)s is not a time like "10:00"') % {
+            "number": index + 1,
+            "value": repr(item.get("at")),
+        }
     return Slot(days=tuple(sorted(WEEKDAYS.index(d.lower()) for d in item["days"])), at=at)
 
 
 def _parse_slots(raw: Any, schedule: Schedule) -> None:
     line = schedule.line("slots")
     if not isinstance(raw, list) or not raw:
-        schedule.problems.append((line, "'slots' must be a list like '- {days: [tue, fri], at: \"10:00\"}'"))
+        schedule.problems.append((line, _("'slots' must be a list like '- {days: [tue, fri], at: \"10:00\"}'")))
         return
     for index, item in enumerate(raw):
         slot = _parse_slot(index, item)
@@ -130,9 +136,10 @@ def _load(path: Path, root: Path | None) -> Loaded:
     try:
         return load(decode(read_bounded(path, MAX_BYTES, root)))
     except UnreadableFile as exc:
-        raise YamlProblem(0, f"the schedule file {exc}") from None
+        raise YamlProblem(0, _("the schedule file %(problem)s") % {"problem": exc}) from None
     except (OSError, ValueError) as exc:
-        raise YamlProblem(0, f"cannot read the schedule: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        detail = str(exc).splitlines()[0] if str(exc) else exc
+        raise YamlProblem(0, _("cannot read the schedule: %(problem)s") % {"problem": detail}) from None
 
 
 def _read(path: Path, schedule: Schedule, root: Path | None) -> dict[str, Any] | None:
@@ -145,7 +152,7 @@ def _read(path: Path, schedule: Schedule, root: Path | None) -> dict[str, Any] |
     schedule.lines = {key: line + 1 for key, line in key_lines(loaded.node).items()}
     data = loaded.data if loaded.node is not None else {}
     if not isinstance(data, dict):
-        schedule.problems.append((1, "a schedule must be a mapping with name, accounts and slots"))
+        schedule.problems.append((1, _("a schedule must be a mapping with name, accounts and slots")))
         return None
     return data
 
@@ -154,16 +161,20 @@ def _parse_keys(data: dict[str, Any], schedule: Schedule) -> None:
     for key in data:
         if key not in KEYS:
             match = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f"; did you mean '{match[0]}'?" if match else ""
-            schedule.problems.append((schedule.line(str(key)), f"unknown key '{key}'{hint}"))
+            if match:
+                message = _("unknown key '%(key)s'; did you mean '%(match)s'?") % {"key": key, "match": match[0]}
+            else:
+                message = _("unknown key '%(key)s'") % {"key": key}
+            schedule.problems.append((schedule.line(str(key)), message))
     if "timezone" in data:
         try:
             schedule.timezone = ZoneInfo(str(data["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            schedule.problems.append((schedule.line("timezone"), f"unknown timezone {data['timezone']!r}"))
+            message = _("unknown timezone %(zone)s") % {"zone": repr(data["timezone"])}
+            schedule.problems.append((schedule.line("timezone"), message))
     accounts = data.get("accounts", [])
     if not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts):
-        schedule.problems.append((schedule.line("accounts"), "'accounts' must be a list of account names"))
+        schedule.problems.append((schedule.line("accounts"), _("'accounts' must be a list of account names")))
     else:
         schedule.accounts = accounts
 
@@ -173,7 +184,7 @@ def _parse_recurring(data: dict[str, Any], schedule: Schedule) -> None:
     if recurring is None:
         return
     if not isinstance(recurring, dict) or not all(isinstance(recurring.get(k), str) for k in ("cy", "en")):
-        schedule.problems.append((schedule.line("recurring"), "'recurring' must have 'cy' and 'en' texts"))
+        schedule.problems.append((schedule.line("recurring"), _("'recurring' must have 'cy' and 'en' texts")))
     else:
         schedule.recurring = {"cy": recurring["cy"], "en": recurring["en"]}
     translation = data.get("translation")
@@ -191,7 +202,8 @@ def _parse_starts(data: dict[str, Any], schedule: Schedule) -> None:
     try:
         schedule.starts = date.fromisoformat(str(value).strip())
     except ValueError:
-        schedule.problems.append((schedule.line("starts"), f"starts = {value!r} is not a date like 2027-01-04"))
+        message = _("starts = %(value)s is not a date like 2027-01-04") % {"value": repr(value)}
+        schedule.problems.append((schedule.line("starts"), message))
 
 
 def load_schedule(path: Path, config: Config) -> Schedule:

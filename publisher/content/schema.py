@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from publisher.i18n import N_, _
+
 KNOWN_KEYS = (
     "publish_at",
     "schedule",
@@ -74,9 +76,20 @@ class FileMeta:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-def _suggest(key: str, known: tuple[str, ...]) -> str:
+_UNKNOWN = {  # (which key, a close match found): whole sentences, Welsh word order differs
+    ("key", True): N_("unknown key '%(key)s'; did you mean '%(match)s'?"),
+    ("key", False): N_("unknown key '%(key)s'; known keys: %(known)s"),
+    ("media", True): N_("unknown media key '%(key)s'; did you mean '%(match)s'?"),
+    ("media", False): N_("unknown media key '%(key)s'; known keys: %(known)s"),
+    ("translation", True): N_("unknown translation key '%(key)s'; did you mean '%(match)s'?"),
+    ("translation", False): N_("unknown translation key '%(key)s'; known keys: %(known)s"),
+}
+
+
+def _unknown(kind: str, key: str, known: tuple[str, ...]) -> str:
     match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else f"; known keys: {', '.join(known)}"
+    values = {"key": key, "match": match[0] if match else "", "known": ", ".join(known)}
+    return _(_UNKNOWN[kind, bool(match)]) % values
 
 
 def _is_str(value: Any) -> bool:
@@ -87,7 +100,8 @@ def _validate_media(raw: Any, line: int, item_lines: list[dict[str, int]], meta:
     if not isinstance(raw, list):
         meta.problems.append(
             Problem(
-                line, "'media' must be a list of items like '- {file: photo.jpg, alt: ..., consent: ..., rights: ...}'"
+                line,
+                _("'media' must be a list of items like '- {file: photo.jpg, alt: ..., consent: ..., rights: ...}'"),
             )
         )
         return
@@ -97,22 +111,25 @@ def _validate_media(raw: Any, line: int, item_lines: list[dict[str, int]], meta:
         item = MediaItem(line=lines.get("", line), key_lines=lines)
         if not isinstance(entry, dict):
             meta.problems.append(
-                Problem(item.line, f"media item {index + 1} must be a mapping with file, alt, consent and rights")
+                Problem(
+                    item.line,
+                    _("media item %(number)d must be a mapping with file, alt, consent and rights")
+                    % {"number": index + 1},
+                )
             )
             items.append(item)
             continue
         for key, value in entry.items():
             key_name = str(key)
             if key_name not in MEDIA_KEYS:
-                meta.problems.append(
-                    Problem(item.line_of(key_name), f"unknown media key '{key_name}'{_suggest(key_name, MEDIA_KEYS)}")
-                )
+                meta.problems.append(Problem(item.line_of(key_name), _unknown("media", key_name, MEDIA_KEYS)))
             elif value is None:
                 continue
             elif isinstance(value, str | int | float) and not isinstance(value, bool):
                 setattr(item, key_name, str(value).strip())
             else:
-                meta.problems.append(Problem(item.line_of(key_name), f"media '{key_name}' must be text"))
+                message = _("media '%(key)s' must be text") % {"key": key_name}
+                meta.problems.append(Problem(item.line_of(key_name), message))
         items.append(item)
     meta.media = items
 
@@ -121,7 +138,8 @@ def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
     if not isinstance(raw, dict):
         meta.problems.append(
             Problem(
-                line, "'translation' must be a mapping like '{reviewed: true, reviewer: NAME, reviewed_on: 2026-11-20}'"
+                line,
+                _("'translation' must be a mapping like '{reviewed: true, reviewer: NAME, reviewed_on: 2026-11-20}'"),
             )
         )
         return
@@ -129,20 +147,18 @@ def _validate_translation(raw: Any, line: int, meta: FileMeta) -> None:
     for key, value in raw.items():
         key_name = str(key)
         if key_name not in TRANSLATION_KEYS:
-            meta.problems.append(
-                Problem(line, f"unknown translation key '{key_name}'{_suggest(key_name, TRANSLATION_KEYS)}")
-            )
+            meta.problems.append(Problem(line, _unknown("translation", key_name, TRANSLATION_KEYS)))
         elif key_name == "reviewed":
             if not isinstance(value, bool):
-                meta.problems.append(Problem(line, "'translation.reviewed' must be true or false"))
+                meta.problems.append(Problem(line, _("'translation.reviewed' must be true or false")))
             else:
                 translation.reviewed = value
         elif key_name == "reviewed_on" and value is not None and not _is_date(value):
             meta.problems.append(
                 Problem(
                     line,
-                    f"'translation.reviewed_on' = {str(value)!r} is not a date: "
-                    "write it as YYYY-MM-DD, e.g. 2026-11-25",
+                    _("'translation.reviewed_on' = %(value)s is not a date: write it as YYYY-MM-DD, e.g. 2026-11-25")
+                    % {"value": repr(str(value))},
                 )
             )
         elif value is not None:
@@ -161,7 +177,8 @@ def _is_date(value: Any) -> bool:
 
 def _text_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
     if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
-        meta.problems.append(Problem(line, f"'{key}' must be text, e.g. {key}: {_EXAMPLES[key]}"))
+        message = _("'%(key)s' must be text, e.g. %(key)s: %(example)s") % {"key": key, "example": _EXAMPLES[key]}
+        meta.problems.append(Problem(line, message))
     else:
         meta.values[key] = str(value).strip()
 
@@ -172,7 +189,8 @@ def _accounts_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
     if not isinstance(value, list) or not value or not all(_is_str(v) for v in value):
         meta.problems.append(
             Problem(
-                line, "'accounts' must be a non-empty list of account names, e.g. accounts: [powys-x, powys-facebook]"
+                line,
+                _("'accounts' must be a non-empty list of account names, e.g. accounts: [powys-x, powys-facebook]"),
             )
         )
     else:
@@ -181,14 +199,14 @@ def _accounts_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
 
 def _number_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        meta.problems.append(Problem(line, f"'{key}' must be a number"))
+        meta.problems.append(Problem(line, _("'%(key)s' must be a number") % {"key": key}))
     else:
         meta.values[key] = value
 
 
 def _flag_value(key: str, value: Any, line: int, meta: FileMeta) -> None:
     if not isinstance(value, bool):
-        meta.problems.append(Problem(line, f"'{key}' must be true or false"))
+        meta.problems.append(Problem(line, _("'%(key)s' must be true or false") % {"key": key}))
     else:
         meta.values[key] = value
 
@@ -212,7 +230,7 @@ def validate(
         key = str(raw_key)
         line = key_lines.get(key, first_line)
         if key not in KNOWN_KEYS:
-            meta.problems.append(Problem(line, f"unknown key '{key}'{_suggest(key, KNOWN_KEYS)}"))
+            meta.problems.append(Problem(line, _unknown("key", key, KNOWN_KEYS)))
             continue
         meta.present.add(key)
         if key in _SCALARS:
@@ -221,7 +239,8 @@ def validate(
             if value is not None:
                 _validate_media(value, line, media_lines, meta)
         elif language != "cy":  # translation
-            meta.problems.append(Problem(line, "'translation' belongs in the Welsh (.cy.md) file only; move it there"))
+            message = _("'translation' belongs in the Welsh (.cy.md) file only; move it there")
+            meta.problems.append(Problem(line, message))
         else:
             _validate_translation(value, line, meta)
     return meta

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from publisher.i18n import _
+
 
 class PublishTimeError(ValueError):
     """``publish_at`` cannot be turned into one instant; the message says why and how to fix it."""
@@ -32,8 +34,11 @@ def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
         value = datetime.fromisoformat(cleaned)
     except ValueError:
         raise PublishTimeError(
-            f"'{text}' is not an ISO 8601 date and time; write it like 2027-01-12T10:00 "
-            "(local time) or 2027-01-12T10:00+00:00"
+            _(
+                "'%(text)s' is not an ISO 8601 date and time; write it like 2027-01-12T10:00 "
+                "(local time) or 2027-01-12T10:00+00:00"
+            )
+            % {"text": text}
         ) from None
     if value.tzinfo is not None:
         return PublishTime(utc=value.astimezone(UTC), local=cleaned, zone=str(tz.key))
@@ -41,15 +46,18 @@ def parse_publish_at(text: str, tz: ZoneInfo) -> PublishTime:
     second = value.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
         roundtrip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        values = {"time": cleaned, "zone": tz.key, "first": cleaned + _offset(first)}
         if roundtrip != value:
-            raise PublishTimeError(
-                f"{cleaned} does not exist in {tz.key}: the clocks go forward that night. "
-                f"Pick another time, or add an offset (e.g. {cleaned}{_offset(first)})"
+            message = _(
+                "%(time)s does not exist in %(zone)s: the clocks go forward that night. "
+                "Pick another time, or add an offset (e.g. %(first)s)"
             )
-        raise PublishTimeError(
-            f"{cleaned} happens twice in {tz.key}: the clocks go back that night. "
-            f"Add an offset to say which: {cleaned}{_offset(first)} (first) or {cleaned}{_offset(second)} (second)"
+            raise PublishTimeError(message % values)
+        message = _(
+            "%(time)s happens twice in %(zone)s: the clocks go back that night. "
+            "Add an offset to say which: %(first)s (first) or %(second)s (second)"
         )
+        raise PublishTimeError(message % {**values, "second": cleaned + _offset(second)})
     return PublishTime(utc=first.astimezone(UTC), local=cleaned, zone=str(tz.key))
 
 

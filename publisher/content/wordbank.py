@@ -19,6 +19,7 @@ from publisher.content.post import decode
 from publisher.content.safe_yaml import YamlProblem, load
 from publisher.errors import ConfigError
 from publisher.files import MIB, UnreadableFile, read_bounded
+from publisher.i18n import _
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{path}: '{key}' must be a list of text")
+        raise ConfigError(_("%(path)s: '%(key)s' must be a list of text") % {"path": path, "key": key})
     return tuple(v.strip() for v in value if v.strip())
 
 
@@ -69,9 +70,10 @@ def read_wordbank_text(path: Path, root: Path | None = None) -> str | None:
     except FileNotFoundError:
         return None
     except UnreadableFile as exc:
-        raise ConfigError(f"the word bank {path} {exc}") from None
+        raise ConfigError(_("the word bank %(path)s %(problem)s") % {"path": path, "problem": exc}) from None
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the word bank {path}: {exc}") from None
+        message = _("cannot read the word bank %(path)s: %(problem)s")
+        raise ConfigError(message % {"path": path, "problem": exc}) from None
 
 
 def load_wordbank(path: Path, root: Path | None = None) -> WordBank:
@@ -84,12 +86,12 @@ def load_wordbank(path: Path, root: Path | None = None) -> WordBank:
     except YamlProblem as exc:
         raise ConfigError(f"{path}:{exc.line + 1}: {exc.message}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the word bank must be a mapping with names, phrases and templates")
+        message = _("%(path)s: the word bank must be a mapping with names, phrases and templates")
+        raise ConfigError(message % {"path": path})
     unknown = set(data) - {"names", "phrases", "templates"}
     if unknown:
-        raise ConfigError(
-            f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; use names, phrases, templates"
-        )
+        message = _("%(path)s: unknown key(s) %(keys)s; use names, phrases, templates")
+        raise ConfigError(message % {"path": path, "keys": ", ".join(sorted(map(str, unknown)))})
     return WordBank(
         names=_strings(data.get("names"), path, "names"),
         phrases=_phrases(data.get("phrases"), path),
@@ -99,28 +101,30 @@ def load_wordbank(path: Path, root: Path | None = None) -> WordBank:
 
 def _phrases(raw: Any, path: Path) -> tuple[Phrase, ...]:
     if raw is not None and not isinstance(raw, list):
-        raise ConfigError(f"{path}: 'phrases' must be a list of {{en: ..., cy: ...}}")
+        raise ConfigError(_("%(path)s: 'phrases' must be a list of {en: ..., cy: ...}") % {"path": path})
     phrases = []
     for index, item in enumerate(raw or []):
         if not isinstance(item, dict) or not isinstance(item.get("en"), str) or not isinstance(item.get("cy"), str):
-            raise ConfigError(f"{path}: phrase {index + 1} needs 'en' and 'cy' text")
+            message = _("%(path)s: phrase %(number)d needs 'en' and 'cy' text")
+            raise ConfigError(message % {"path": path, "number": index + 1})
         phrases.append(Phrase(en=item["en"], cy=item["cy"]))
     return tuple(phrases)
 
 
 def _template(index: int, item: Any, path: Path) -> Template:
     if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "en", "cy")):
-        raise ConfigError(f"{path}: template {index + 1} needs 'name', 'en' and 'cy' text")
+        message = _("%(path)s: template %(number)d needs 'name', 'en' and 'cy' text")
+        raise ConfigError(message % {"path": path, "number": index + 1})
     unknown = set(item) - {"name", "description", "variables", "per_language", "en", "cy"}
     if unknown:
-        raise ConfigError(
-            f"{path}: template '{item['name']}' has unknown key(s) {', '.join(sorted(map(str, unknown)))}"
-        )
+        message = _("%(path)s: template '%(name)s' has unknown key(s) %(keys)s")
+        raise ConfigError(message % {"path": path, "name": item["name"], "keys": ", ".join(sorted(map(str, unknown)))})
     variables = _strings(item.get("variables"), path, f"templates[{index}].variables")
     per_language = _strings(item.get("per_language"), path, f"templates[{index}].per_language")
     stray = [v for v in per_language if v not in variables]
     if stray:
-        raise ConfigError(f"{path}: template '{item['name']}': per_language names {', '.join(stray)}, not a variable")
+        message = _("%(path)s: template '%(name)s': per_language names %(stray)s, not a variable")
+        raise ConfigError(message % {"path": path, "name": item["name"], "stray": ", ".join(stray)})
     return Template(
         name=item["name"],
         description=str(item.get("description", "")),
@@ -133,6 +137,6 @@ def _template(index: int, item: Any, path: Path) -> Template:
 
 def _templates(raw: Any, path: Path) -> dict[str, Template]:
     if raw is not None and not isinstance(raw, list):
-        raise ConfigError(f"{path}: 'templates' must be a list")
+        raise ConfigError(_("%(path)s: 'templates' must be a list") % {"path": path})
     templates = [_template(index, item, path) for index, item in enumerate(raw or [])]
     return {template.name: template for template in templates}

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from publisher.config import AccessibilitySettings
 from publisher.content.post import LANGUAGES, Post, PostFile
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.text.hashtags import camel_case, lexicon, needs_camel_case, split_words
@@ -25,7 +26,7 @@ from publisher.text.length import urls
 RULE = Rule(
     "accessibility",
     "warning",
-    "write hashtags in CamelCase at the end, use few emoji, one link, no capitals, and alt text that describes",
+    N_("write hashtags in CamelCase at the end, use few emoji, one link, no capitals, and alt text that describes"),
 )
 _TAG = re.compile(r"(?<![\w#])#(\w+)")
 _CAPITALS = re.compile(r"(?<![\w#@/.])[A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ]{5,}(?![\w/.])")
@@ -44,8 +45,11 @@ def _hashtag_case(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
         if parts:
             yield (
                 f"#{tag}",
-                f"#{tag} runs {len(parts)} words together; write it in CamelCase, #{camel_case(parts)}, "
-                "so screen readers read the words",
+                _(
+                    "#%(tag)s runs %(count)d words together; write it in CamelCase, #%(camel)s, "
+                    "so screen readers read the words"
+                )
+                % {"tag": tag, "count": len(parts), "camel": camel_case(parts)},
             )
 
 
@@ -56,7 +60,8 @@ def _emoji(text: str, settings: AccessibilitySettings) -> Iterator[tuple[str, st
     if len(found) > settings.max_emoji:
         yield (
             found[0]["emoji"],
-            f"{len(found)} emoji; screen readers read each one's name aloud: keep to {settings.max_emoji} or fewer",
+            _("%(count)d emoji; screen readers read each one's name aloud: keep to %(max)d or fewer")
+            % {"count": len(found), "max": settings.max_emoji},
         )
     for item in found:
         before = text[: item["match_start"]].rstrip(" \t")
@@ -64,8 +69,11 @@ def _emoji(text: str, settings: AccessibilitySettings) -> Iterator[tuple[str, st
         if before and after and re.search(r"[\w,]$", before) and re.match(r"\w", after):
             yield (
                 item["emoji"],
-                f"{item['emoji']} stands in the middle of a sentence, where its name interrupts it when read "
-                "aloud; move it to the end of the sentence",
+                _(
+                    "%(emoji)s stands in the middle of a sentence, where its name interrupts it when read "
+                    "aloud; move it to the end of the sentence"
+                )
+                % {"emoji": item["emoji"]},
             )
 
 
@@ -80,8 +88,11 @@ def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
         if tag:
             yield (
                 tag.group(0),
-                f"{tag.group(0)} stands in the middle of the text; screen readers read it as a hashtag "
-                "mid-sentence: put hashtags at the end",
+                _(
+                    "%(tag)s stands in the middle of the text; screen readers read it as a hashtag "
+                    "mid-sentence: put hashtags at the end"
+                )
+                % {"tag": tag.group(0)},
             )
             return
 
@@ -89,7 +100,8 @@ def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
 def _links(text: str) -> Iterator[tuple[str, str]]:
     found = urls(text)
     if len(found) > 1:
-        yield found[1], f"{len(found)} links; give one link, so the post is clear to follow and to listen to"
+        message = _("%(count)d links; give one link, so the post is clear to follow and to listen to")
+        yield found[1], message % {"count": len(found)}
 
 
 def _capitals(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
@@ -99,8 +111,11 @@ def _capitals(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
     if words:
         yield (
             words[0],
-            f"words in capitals ({', '.join(words[:3])}) are hard to read and screen readers may spell "
-            "them out; write them in ordinary case",
+            _(
+                "words in capitals (%(words)s) are hard to read and screen readers may spell "
+                "them out; write them in ordinary case"
+            )
+            % {"words": ", ".join(words[:3])},
         )
 
 
@@ -122,17 +137,15 @@ def _alt_texts(post: Post, post_file: PostFile) -> Iterator[Finding]:
     for index, item in enumerate(post.media(post_file.language)):
         alt = (item.alt or "").strip()
         if _FILE_NAME.search(alt):
-            problem = "looks like a file name"
+            message = _("media item %(number)d: the alt text looks like a file name; describe what the image shows")
         elif _IMAGE_OF.search(alt):
-            problem = "starts by saying it is an image, which screen readers already say"
+            message = _(
+                "media item %(number)d: the alt text starts by saying it is an image, which screen readers "
+                "already say; describe what the image shows"
+            )
         else:
             continue
-        yield RULE.at(
-            post,
-            post_file,
-            item.line_of("alt"),
-            f"media item {index + 1}: the alt text {problem}; describe what the image shows",
-        )
+        yield RULE.at(post, post_file, item.line_of("alt"), message % {"number": index + 1})
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("account-unknown", "error", "use an account name from [accounts] in config/publisher.toml")
+RULE = Rule("account-unknown", "error", N_("use an account name from [accounts] in config/publisher.toml"))
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -22,5 +23,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     for name in post.accounts:
         if name not in ctx.config.accounts:
             match = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean '{match[0]}'?" if match else f"configured accounts: {', '.join(known)}"
-            yield RULE.at(post, post_file, line, f"account '{name}' is not in the config; {hint}")
+            if match:
+                message = _("account '%(name)s' is not in the config; did you mean '%(match)s'?")
+            else:
+                message = _("account '%(name)s' is not in the config; configured accounts: %(known)s")
+            values = {"name": name, "match": match[0] if match else "", "known": ", ".join(known)}
+            yield RULE.at(post, post_file, line, message % values)

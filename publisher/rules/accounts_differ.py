@@ -11,13 +11,14 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule(
     "accounts-differ",
     "warning",
-    "remove 'accounts' to take the schedule's, or keep them if this post really goes elsewhere",
+    N_("remove 'accounts' to take the schedule's, or keep them if this post really goes elsewhere"),
 )
 
 
@@ -34,6 +35,6 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         post,
         where[0],
         where[1],
-        f"the post goes to {', '.join(own)}, but its schedule '{name}' posts to {', '.join(theirs)}; "
-        "the post's own accounts are used",
+        _("the post goes to %(own)s, but its schedule '%(name)s' posts to %(theirs)s; the post's own accounts are used")
+        % {"own": ", ".join(own), "name": name, "theirs": ", ".join(theirs)},
     )

@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule's identity: its code (docs/content.md), severity and a one-line fix hint."""
+    """A rule's identity: its code (docs/content.md), severity and a one-line fix hint.
+
+    The hint is written in English and marked for the catalog (``N_()``); whoever shows it translates it,
+    in the language of that command (docs/translation.md).
+    """
 
     code: str
     severity: Severity

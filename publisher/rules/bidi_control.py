@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post, PostFile
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("bidi-control", "error", "delete the invisible direction-override characters (retype the text)")
+RULE = Rule("bidi-control", "error", N_("delete the invisible direction-override characters (retype the text)"))
 CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _NAMES = {
     "\u202a": "LEFT-TO-RIGHT EMBEDDING",
@@ -31,24 +32,31 @@ _NAMES = {
 }
 
 
-def _message(char: str, where: str) -> str:
-    return (
-        f"{where} holds an invisible {_NAMES[char]} character (U+{ord(char):04X}), which changes the order "
-        "text is shown in and can hide what it really says; delete it (retype the text)"
-    )
+def _message(char: str, alt_of: int | None) -> str:
+    """The Unicode name stays as the standard spells it: it is what a person searches for."""
+    values = {"name": _NAMES[char], "code": f"U+{ord(char):04X}", "number": alt_of or 0}
+    if alt_of is None:
+        message = _(
+            "the text holds an invisible %(name)s character (%(code)s), which changes the order "
+            "text is shown in and can hide what it really says; delete it (retype the text)"
+        )
+    else:
+        message = _(
+            "the alt text of media item %(number)d holds an invisible %(name)s character (%(code)s), which changes "
+            "the order text is shown in and can hide what it really says; delete it (retype the text)"
+        )
+    return message % values
 
 
 def _in_file(post: Post, post_file: PostFile) -> Iterator[Finding]:
     found = CONTROLS.search(post_file.body_markdown)
     if found:
         line = post_file.body_line + post_file.body_markdown.count("\n", 0, found.start())
-        yield RULE.at(post, post_file, line, _message(found.group(0), "the text"))
+        yield RULE.at(post, post_file, line, _message(found.group(0), None))
     for index, item in enumerate(post_file.meta.media or []):
         alt = CONTROLS.search(item.alt or "")
         if alt:
-            yield RULE.at(
-                post, post_file, item.line_of("alt"), _message(alt.group(0), f"the alt text of media item {index + 1}")
-            )
+            yield RULE.at(post, post_file, item.line_of("alt"), _message(alt.group(0), index + 1))
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -9,10 +9,11 @@ from publisher.content.consent import NOT_REQUIRED
 from publisher.content.post import Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("consent-invalid", "error", "use a current reference from the consent register, or remove the image")
+RULE = Rule("consent-invalid", "error", N_("use a current reference from the consent register, or remove the image"))
 
 
 def _publish_day(post: Post, ctx: Context) -> date:
@@ -30,7 +31,7 @@ def _publish_day(post: Post, ctx: Context) -> date:
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     day = None
-    for index, _ in enumerate(post.media_pairs()):
+    for index in range(len(post.media_pairs())):
         reference, post_file, line = post.media_shared(index, "consent")
         if reference is None or post_file is None or reference == NOT_REQUIRED:
             continue
@@ -40,8 +41,11 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 post_file,
                 line,
-                f"consent reference '{reference}' is not in the consent register "
-                f"({ctx.config.consent_register.name}); check the reference or register the signed form",
+                _(
+                    "consent reference '%(reference)s' is not in the consent register "
+                    "(%(register)s); check the reference or register the signed form"
+                )
+                % {"reference": reference, "register": ctx.config.consent_register.name},
             )
             continue
         if form.withdrawn_on is not None:
@@ -49,7 +53,8 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 post_file,
                 line,
-                f"consent '{reference}' was withdrawn on {form.withdrawn_on.isoformat()}; remove the image",
+                _("consent '%(reference)s' was withdrawn on %(day)s; remove the image")
+                % {"reference": reference, "day": form.withdrawn_on.isoformat()},
             )
             continue
         day = day or _publish_day(post, ctx)
@@ -58,6 +63,9 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 post_file,
                 line,
-                f"consent '{reference}' expires on {form.expires_on.isoformat()}, before "
-                f"the post goes out ({day.isoformat()}); renew the form or remove the image",
+                _(
+                    "consent '%(reference)s' expires on %(expires)s, before "
+                    "the post goes out (%(day)s); renew the form or remove the image"
+                )
+                % {"reference": reference, "expires": form.expires_on.isoformat(), "day": day.isoformat()},
             )

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from publisher.config import Config
 from publisher.content.discovery import display_path
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 
+NO_ENV = "credentials_env (not set for the account in the config)"  # the daemon's log line (English)
 RULE = Rule(
     "credentials-missing",
     "error",
-    "set the environment variables named (e.g. in /etc/publisher/credentials.env under systemd), then run again",
+    N_("set the environment variables named (e.g. in /etc/publisher/credentials.env under systemd), then run again"),
 )
 
 
@@ -33,6 +35,7 @@ class Missing:
     account: str
     platform: str
     variables: tuple[str, ...]
+    no_env: bool = False  # the account has no credentials_env at all (variables then holds NO_ENV)
 
 
 def missing_credentials(config: Config, env: Mapping[str, str]) -> list[Missing]:
@@ -45,7 +48,7 @@ def missing_credentials(config: Config, env: Mapping[str, str]) -> list[Missing]
         if not needed:
             continue
         if not account.credentials_env:
-            found.append(Missing(name, account.platform, ("credentials_env (not set for the account in the config)",)))
+            found.append(Missing(name, account.platform, (NO_ENV,), no_env=True))
             continue
         lacking = tuple(
             f"{account.credentials_env}_{c.name}" for c in needed if not env.get(f"{account.credentials_env}_{c.name}")
@@ -58,6 +61,19 @@ def missing_credentials(config: Config, env: Mapping[str, str]) -> list[Missing]
 def _line(text: str, name: str) -> int:
     match = re.search(rf'^[ \t]*\[[ \t]*accounts[ \t]*\.[ \t]*"?{re.escape(name)}"?[ \t]*\]', text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _message(item: Missing) -> str:
+    values = {"account": item.account, "platform": item.platform, "variables": ", ".join(item.variables)}
+    if item.no_env:
+        return (
+            _(
+                "account '%(account)s' (%(platform)s) has no credentials in the environment: "
+                "set credentials_env (not set for the account in the config)"
+            )
+            % values
+        )
+    return _("account '%(account)s' (%(platform)s) has no credentials in the environment: set %(variables)s") % values
 
 
 def check_accounts(config: Config, env: Mapping[str, str]) -> list[Finding]:
@@ -73,8 +89,7 @@ def check_accounts(config: Config, env: Mapping[str, str]) -> list[Finding]:
             code=RULE.code,
             severity=RULE.severity,
             post=f"account:{item.account}",
-            message=f"account '{item.account}' ({item.platform}) has no credentials in the environment: "
-            f"set {', '.join(item.variables)}",
+            message=_message(item),
         )
         for item in missing_credentials(config, env)
     ]

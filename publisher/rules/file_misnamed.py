@@ -11,12 +11,15 @@ from collections.abc import Iterable
 
 from publisher.content.discovery import Stray, display_path
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 
 RULE = Rule(
     "file-misnamed",
     "error",
-    "name post files <slug>.cy.md (Welsh) and <slug>.en.md (English), or move other files out of the content folder",
+    N_(
+        "name post files <slug>.cy.md (Welsh) and <slug>.en.md (English), or move other files out of the content folder"
+    ),
 )
 
 
@@ -26,16 +29,15 @@ def check_strays(strays: Iterable[Stray]) -> list[Finding]:
     for stray in strays:
         right = stray.path.with_name(stray.right_name)
         if right.exists():
-            message = (
-                f"'{stray.path.name}' is not read as a post file, and {stray.right_name} is already there: "
+            message = _(
+                "'%(name)s' is not read as a post file, and %(right)s is already there: "
                 "remove this one if it is a leftover copy"
             )
+        elif stray.language == "cy":
+            message = _("'%(name)s' is not read as a post file: if it is the Welsh text, rename it to %(right)s")
         else:
-            language = "Welsh" if stray.language == "cy" else "English"
-            message = (
-                f"'{stray.path.name}' is not read as a post file: "
-                f"if it is the {language} text, rename it to {stray.right_name}"
-            )
+            message = _("'%(name)s' is not read as a post file: if it is the English text, rename it to %(right)s")
+        message %= {"name": stray.path.name, "right": stray.right_name}
         findings.append(
             Finding(
                 file=display_path(stray.path),

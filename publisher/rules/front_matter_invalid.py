@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.redaction import printable
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
@@ -15,7 +16,7 @@ from publisher.rules.context import Context
 RULE = Rule(
     "front-matter-invalid",
     "error",
-    "fix the front matter between the '---' lines as the message says (see the content format in the README)",
+    N_("fix the front matter between the '---' lines as the message says (see the content format in the README)"),
 )
 
 
@@ -30,14 +31,18 @@ def _id_problem(post: Post) -> Finding | None:
     if SAFE_ID.fullmatch(post_id) and len(post_id) <= MAX_ID:
         return None
     shown = printable(post_id)[:80]
-    rule_text = "letters, digits, '_', '-', '.' and ':', in parts separated by '/'"
     where = post.where("id")
     if where is not None:
-        return RULE.at(post, where[0], where[1], f"the id '{shown}' may only use {rule_text}; choose another id")
-    first = post.files()[0]
-    return RULE.at(
-        post, first, 1, f"the file name makes the post id '{shown}', which may only use {rule_text}: rename the file"
+        message = _(
+            "the id '%(id)s' may only use letters, digits, '_', '-', '.' and ':', in parts separated by '/'; "
+            "choose another id"
+        )
+        return RULE.at(post, where[0], where[1], message % {"id": shown})
+    message = _(
+        "the file name makes the post id '%(id)s', which may only use letters, digits, '_', '-', '.' and ':', "
+        "in parts separated by '/': rename the file"
     )
+    return RULE.at(post, post.files()[0], 1, message % {"id": shown})
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -49,7 +54,10 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             yield RULE.at(post, post_file, problem.line, problem.message)
         if post_file.readable and not post_file.body_markdown.strip():
             yield RULE.at(
-                post, post_file, post_file.body_line, "the body is empty: write the post text after the closing '---'"
+                post,
+                post_file,
+                post_file.body_line,
+                _("the body is empty: write the post text after the closing '---'"),
             )
     if post.complete:
         yield from _required(post)
@@ -61,16 +69,23 @@ def _required(post: Post) -> Iterator[Finding]:
     assert first is not None
     named = post.shared("accounts") is not None or any("accounts" in f.meta.present for f in post.files())
     if not named and not post.schedule_accounts:
-        hint = " (or name a schedule that has accounts)" if post.shared("schedule") else ""
-        yield RULE.at(post, first, 2, f"missing required key 'accounts': add e.g. 'accounts: [powys-x]'{hint}")
+        if post.shared("schedule"):
+            message = _(
+                "missing required key 'accounts': add e.g. 'accounts: [powys-x]' (or name a schedule that has accounts)"
+            )
+        else:
+            message = _("missing required key 'accounts': add e.g. 'accounts: [powys-x]'")
+        yield RULE.at(post, first, 2, message)
     has_time = any("publish_at" in f.meta.present for f in post.files())
     has_schedule = any("schedule" in f.meta.present for f in post.files())
     if not has_time and not has_schedule:
-        yield RULE.at(post, first, 2, "missing 'publish_at' (or 'schedule'): add e.g. 'publish_at: 2027-01-12T10:00'")
+        yield RULE.at(
+            post, first, 2, _("missing 'publish_at' (or 'schedule'): add e.g. 'publish_at: 2027-01-12T10:00'")
+        )
     elif has_time and has_schedule:
         where = post.where("schedule")
         file, line = where if where else (first, 2)
-        yield RULE.at(post, file, line, "give either 'publish_at' or 'schedule', not both")
+        yield RULE.at(post, file, line, _("give either 'publish_at' or 'schedule', not both"))
 
 
 @dataclass(frozen=True)
@@ -106,5 +121,6 @@ def duplicate_ids(refs: list[PostRef]) -> Iterator[Finding]:
                 code=RULE.code,
                 severity=RULE.severity,
                 post=post_id,
-                message=f"post id '{post_id}' is also used by {others}; ids must be unique",
+                message=_("post id '%(id)s' is also used by %(others)s; ids must be unique")
+                % {"id": post_id, "others": others},
             )

@@ -16,18 +16,19 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
-from publisher.rules.images import NAMES, LanguageImage, files_differ, image_text, language_images
+from publisher.rules.images import LanguageImage, files_differ, image_text, language_images
 from publisher.text.image_text import INSTALL_HINT, ImageText
 from publisher.text.language import WORD, Lang
 
 RULE = Rule(
     "image-text-language",
     "error",
-    "use an image whose text is in both languages, or give each language file its own version of the image",
+    N_("use an image whose text is in both languages, or give each language file its own version of the image"),
 )
-UNAVAILABLE = "the text in images cannot be checked: Tesseract OCR is not installed here"
+UNAVAILABLE = N_("the text in images cannot be checked: Tesseract OCR is not installed here")
 ALT_COVERAGE = 0.6  # share of the image's words that must appear in the alt text
 QUOTE_CHARS = 120
 
@@ -40,31 +41,24 @@ def _quote(lines: list[str]) -> str:
 def _wrong_language(post: Post, image: LanguageImage, found: ImageText) -> Finding:
     """The image carries text, none of it in the language of the file that sends it."""
     other: Lang = "en" if image.language == "cy" else "cy"
-    quote = _quote(found.by_language.get(other, list(found.lines)))
-    where = f"{image.label}: the text in the image is {NAMES[other]} only ({quote})"
+    values = {"label": image.label, "quote": _quote(found.by_language.get(other, list(found.lines)))}
     if image.language == "cy":
-        return RULE.at(
-            post,
-            image.post_file,
-            image.line,
-            f"{where}, so the Welsh post would show English only (Standard 58); use a bilingual image, or give "
-            "this file its own Welsh version of the image in 'file'",
+        message = _(
+            "%(label)s: the text in the image is English only (%(quote)s), so the Welsh post would show English "
+            "only (Standard 58); use a bilingual image, or give this file its own Welsh version of the image in 'file'"
         )
+        return RULE.at(post, image.post_file, image.line, message % values)
     if files_differ(post, image.index):
-        return RULE.at(
-            post,
-            image.post_file,
-            image.line,
-            f"{where}, but it is the English post's own version; are the Welsh and English images swapped?",
+        message = _(
+            "%(label)s: the text in the image is Welsh only (%(quote)s), but it is the English post's own version; "
+            "are the Welsh and English images swapped?"
         )
-    return RULE.at(
-        post,
-        image.post_file,
-        image.line,
-        f"{where}, so English readers cannot read it; use a bilingual image, or give this file its own "
-        "English version of the image in 'file'",
-        severity="warning",
+        return RULE.at(post, image.post_file, image.line, message % values)
+    message = _(
+        "%(label)s: the text in the image is Welsh only (%(quote)s), so English readers cannot read it; use a "
+        "bilingual image, or give this file its own English version of the image in 'file'"
     )
+    return RULE.at(post, image.post_file, image.line, message % values, severity="warning")
 
 
 def _missing_from_alt(lines: list[str], alt: str) -> bool:
@@ -78,7 +72,8 @@ def _missing_from_alt(lines: list[str], alt: str) -> bool:
 
 def _judge(post: Post, image: LanguageImage, found: ImageText) -> Iterator[Finding]:
     if found.error is not None:
-        yield RULE.at(post, image.post_file, image.line, f"{image.label}: {found.error}; export the image again")
+        message = _("%(label)s: %(error)s; export the image again") % {"label": image.label, "error": found.error}
+        yield RULE.at(post, image.post_file, image.line, message)
         return
     if not found.has_text or not found.languages:
         return
@@ -91,8 +86,11 @@ def _judge(post: Post, image: LanguageImage, found: ImageText) -> Iterator[Findi
             post,
             image.post_file,
             image.item.line_of("alt"),
-            f"{image.label}: the image says {_quote(own)}, which the alt text does not; add the text to 'alt' "
-            "so screen-reader users get it too",
+            _(
+                "%(label)s: the image says %(quote)s, which the alt text does not; add the text to 'alt' "
+                "so screen-reader users get it too"
+            )
+            % {"label": image.label, "quote": _quote(own)},
             severity="warning",
         )
 
@@ -103,7 +101,8 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         return
     if not ctx.image_text.available:
         first = images[0]
-        yield RULE.at(post, first.post_file, first.line, f"{UNAVAILABLE}; {INSTALL_HINT}")
+        message = _("%(unavailable)s; %(install)s") % {"unavailable": _(UNAVAILABLE), "install": _(INSTALL_HINT)}
+        yield RULE.at(post, first.post_file, first.line, message)
         return
     for image in images:
         found = image_text(ctx, image)

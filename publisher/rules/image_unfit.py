@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.platforms.media import ImageFacts, ImageUnfit, inspect, unfit
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
@@ -28,9 +29,37 @@ from publisher.text.compose import Message
 RULE = Rule(
     "image-unfit",
     "error",
-    "crop or re-export the image as the message says, use fewer images, or shorten the alt text",
+    N_("crop or re-export the image as the message says, use fewer images, or shorten the alt text"),
 )
-_NAMES = {"cy": "Welsh", "en": "English", "cy+en": "combined"}
+# Whole sentences per language of the message (Welsh word order and mutation differ).
+_TOO_MANY = {
+    "cy": N_(
+        "the Welsh post to '%(account)s' has %(count)d images; %(platform)s takes at most %(cap)d in a post, "
+        "so the rest would be left out: use fewer images"
+    ),
+    "en": N_(
+        "the English post to '%(account)s' has %(count)d images; %(platform)s takes at most %(cap)d in a post, "
+        "so the rest would be left out: use fewer images"
+    ),
+    "cy+en": N_(
+        "the combined post to '%(account)s' has %(count)d images; %(platform)s takes at most %(cap)d in a post, "
+        "so the rest would be left out: use fewer images"
+    ),
+}
+_ALT_TOO_LONG = {
+    "cy": N_(
+        "the Welsh post to '%(account)s': the alt text of image %(number)d is %(length)d characters; %(platform)s "
+        "takes at most %(limit)d, and cutting it would lose what it describes: shorten it"
+    ),
+    "en": N_(
+        "the English post to '%(account)s': the alt text of image %(number)d is %(length)d characters; "
+        "%(platform)s takes at most %(limit)d, and cutting it would lose what it describes: shorten it"
+    ),
+    "cy+en": N_(
+        "the combined post to '%(account)s': the alt text of image %(number)d is %(length)d characters; "
+        "%(platform)s takes at most %(limit)d, and cutting it would lose what it describes: shorten it"
+    ),
+}
 
 
 def _images(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -52,27 +81,22 @@ def _images(post: Post, ctx: Context) -> Iterator[Finding]:
                 continue
             for platform in platforms:
                 for problem in unfit(facts, SPECS[platform]):
-                    yield RULE.at(
-                        post, image.post_file, image.line, f"{image.label} for {SPECS[platform].title}: {problem}"
-                    )
+                    message = _("%(label)s for %(platform)s: %(problem)s")
+                    values = {"label": image.label, "platform": SPECS[platform].title, "problem": problem}
+                    yield RULE.at(post, image.post_file, image.line, message % values)
 
 
 def _message_problems(message: Message) -> Iterator[str]:
     record = SPECS[message.platform]
-    who = f"the {_NAMES[message.language]} post to '{message.account}'"
+    values: dict[str, object] = {"account": message.account, "platform": record.title}
     cap = record.images_per_post
     if cap is not None and len(message.media) > cap:
-        yield (
-            f"{who} has {len(message.media)} images; {record.title} takes at most {cap} in a post, "
-            "so the rest would be left out: use fewer images"
-        )
+        yield _(_TOO_MANY[message.language]) % {**values, "count": len(message.media), "cap": cap}
     limit = record.alt_text_limit
     for number, attachment in enumerate(message.media, start=1):
         if limit is not None and len(attachment.alt) > limit:
-            yield (
-                f"{who}: the alt text of image {number} is {len(attachment.alt)} characters; {record.title} takes "
-                f"at most {limit}, and cutting it would lose what it describes: shorten it"
-            )
+            extra = {"number": number, "length": len(attachment.alt), "limit": limit}
+            yield _(_ALT_TOO_LONG[message.language]) % {**values, **extra}
 
 
 def _messages(post: Post, ctx: Context) -> Iterator[Finding]:

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from publisher.content.post import Language, Post, PostFile
 from publisher.content.schema import MediaItem
+from publisher.i18n import _
 from publisher.rules.context import Context
 from publisher.text.image_text import ImageText
-
-NAMES = {"cy": "Welsh", "en": "English"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,8 @@ class LanguageImage:
 
     @property
     def label(self) -> str:
-        return f"media item {self.index + 1} ('{self.name}')"
+        """The item's name at the start of a message (a noun phrase in either language)."""
+        return _("media item %(number)d ('%(file)s')") % {"number": self.index + 1, "file": self.name}
 
 
 def resolve_media(post_dir: Path, content_root: Path, name: str) -> Path | None:

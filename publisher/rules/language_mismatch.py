@@ -11,19 +11,40 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.text.language import Judgement, judge
 
-RULE = Rule("language-mismatch", "error", "put Welsh text in the .cy.md file and English text in the .en.md file")
-_NAMES = {"cy": "Welsh", "en": "English"}
+RULE = Rule("language-mismatch", "error", N_("put Welsh text in the .cy.md file and English text in the .en.md file"))
+# Whole sentences per case: which file, and the evidence (the share of words, or the detector's confidence).
+_BY_SHARE = {
+    "cy": N_(
+        "the body of this Welsh file reads as English (%(share)s of its words are English); "
+        "are the files swapped, or is the Welsh version missing?"
+    ),
+    "en": N_(
+        "the body of this English file reads as Welsh (%(share)s of its words are Welsh); "
+        "are the files swapped, or is the English version missing?"
+    ),
+}
+_BY_CONFIDENCE = {
+    "cy": N_(
+        "the body of this Welsh file reads as English (%(share)s confident); "
+        "are the files swapped, or is the Welsh version missing?"
+    ),
+    "en": N_(
+        "the body of this English file reads as Welsh (%(share)s confident); "
+        "are the files swapped, or is the English version missing?"
+    ),
+}
 
 
-def _evidence(verdict: Judgement) -> str:
+def _message(lang: str, verdict: Judgement) -> str:
     assert verdict.mismatch is not None
     if verdict.share is not None:
-        return f"{verdict.share:.0%} of its words are {_NAMES[verdict.mismatch]}"
-    return f"{verdict.confidence:.0%} confident"
+        return _(_BY_SHARE[lang]) % {"share": f"{verdict.share:.0%}"}
+    return _(_BY_CONFIDENCE[lang]) % {"share": f"{verdict.confidence:.0%}"}
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -34,7 +55,7 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             post,
             post.cy,
             post.cy.body_line,
-            "the Welsh and English bodies are identical: write the Welsh version in this file",
+            _("the Welsh and English bodies are identical: write the Welsh version in this file"),
         )
         return
     names = ctx.wordbank.names if ctx.wordbank else ()
@@ -44,11 +65,4 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             continue
         verdict = judge(texts[lang], lang, names)
         if verdict.mismatch is not None:
-            other = _NAMES[verdict.mismatch]
-            yield RULE.at(
-                post,
-                post_file,
-                post_file.body_line,
-                f"the body of this {_NAMES[lang]} file reads as {other} ({_evidence(verdict)}); "
-                f"are the files swapped, or is the {_NAMES[lang]} version missing?",
-            )
+            yield RULE.at(post, post_file, post_file.body_line, _message(lang, verdict))

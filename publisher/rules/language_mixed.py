@@ -11,12 +11,22 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.text.language import judge
 
-RULE = Rule("language-mixed", "warning", "translate the run, or add a proper name to the word bank's 'names'")
-_NAMES = {"cy": "Welsh", "en": "English"}
+RULE = Rule("language-mixed", "warning", N_("translate the run, or add a proper name to the word bank's 'names'"))
+_RUN = {
+    "cy": N_(
+        'English words inside the Welsh text: "%(run)s"; translate them '
+        "(or add a proper name to the word bank's 'names')"
+    ),
+    "en": N_(
+        'Welsh words inside the English text: "%(run)s"; translate them '
+        "(or add a proper name to the word bank's 'names')"
+    ),
+}
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -25,13 +35,11 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
         post_file = post.file(lang)
         if post_file is None or not post_file.readable:
             continue
-        other = "en" if lang == "cy" else "cy"
         for run in judge(post.text(lang), lang, names).runs:
             first_word = run.split()[0]
             yield RULE.at(
                 post,
                 post_file,
                 post_file.body_line_of(first_word),
-                f'{_NAMES[other]} words inside the {_NAMES[lang]} text: "{run}"; translate them '
-                "(or add a proper name to the word bank's 'names')",
+                _(_RUN[lang]) % {"run": run},
             )

@@ -14,12 +14,16 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.text.links import OTHER, classify, links, page_key
 
-RULE = Rule("link-language", "error", "link each language's post to the page in its own language")
-_NAMES = {"cy": "Welsh", "en": "English"}
+RULE = Rule("link-language", "error", N_("link each language's post to the page in its own language"))
+_WRONG = {
+    "cy": N_("%(url)s is the English page; the Welsh post should link to the Welsh page: %(counterpart)s"),
+    "en": N_("%(url)s is the Welsh page; the English post should link to the English page: %(counterpart)s"),
+}
 
 
 def _wrong_language(post: Post, ctx: Context, reported: set[str]) -> Iterator[Finding]:
@@ -36,8 +40,7 @@ def _wrong_language(post: Post, ctx: Context, reported: set[str]) -> Iterator[Fi
                 post,
                 post_file,
                 post_file.body_line_of(url),
-                f"{url} is the {_NAMES[page.language]} page; the {_NAMES[language]} post should link to the "
-                f"{_NAMES[language]} page: {page.counterpart}",
+                _(_WRONG[language]) % {"url": url, "counterpart": page.counterpart},
             )
 
 
@@ -54,8 +57,11 @@ def _same_page(post: Post, ctx: Context, reported: set[str]) -> Iterator[Finding
             post,
             cy_file,
             cy_file.body_line_of(url),
-            f"{url} is linked from both the Welsh and the English post; link each to the page in its own "
-            "language, or, if the page serves both languages, add it to 'bilingual' under [links] in the config",
+            _(
+                "%(url)s is linked from both the Welsh and the English post; link each to the page in its own "
+                "language, or, if the page serves both languages, add it to 'bilingual' under [links] in the config"
+            )
+            % {"url": url},
             severity="warning",
         )
 

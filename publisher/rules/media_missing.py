@@ -13,6 +13,7 @@ from pathlib import Path
 from publisher.content.post import LANGUAGES, Post, PostFile
 from publisher.files import UnreadableFile, read_head
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
@@ -21,7 +22,7 @@ from publisher.rules.images import resolve_media, target_platforms
 RULE = Rule(
     "media-missing",
     "error",
-    "put the image (JPEG, PNG, GIF or WebP) inside the content folder and give its path relative to the post",
+    N_("put the image (JPEG, PNG, GIF or WebP) inside the content folder and give its path relative to the post"),
 )
 
 
@@ -39,27 +40,32 @@ def image_kind(head: bytes) -> str | None:
 
 
 def _file_problem(
-    label: str, name: str, real: Path | None, post_file_display: str
+    number: int, name: str, real: Path | None, post_file_display: str
 ) -> tuple[str | None, str | None, int]:
-    """(problem, image kind, size) of the media file at ``real``."""
+    """(problem, image kind, size) of the media file at ``real``, for media item ``number``."""
+    values: dict[str, object] = {"number": number, "name": name, "post_file": post_file_display}
     if real is None:
-        return (
-            f"{label}: '{name}' lies outside the content folder; copy "
-            "the image into the content folder and give a relative path",
-            None,
-            0,
+        message = _(
+            "media item %(number)d: '%(name)s' lies outside the content folder; copy "
+            "the image into the content folder and give a relative path"
         )
+        return message % values, None, 0
     if not real.exists():
-        return f"{label}: '{name}' does not exist; check the file name (relative to {post_file_display})", None, 0
+        message = _("media item %(number)d: '%(name)s' does not exist; check the file name (relative to %(post_file)s)")
+        return message % values, None, 0
     try:
         head, size = read_head(real, 16)
     except UnreadableFile as exc:
-        return f"{label}: '{name}' {exc}", None, 0
+        return _("media item %(number)d: '%(name)s' %(problem)s") % {**values, "problem": exc}, None, 0
     except OSError as exc:
-        return f"{label}: '{name}' cannot be read ({exc.strerror})", None, 0
+        message = _("media item %(number)d: '%(name)s' cannot be read (%(problem)s)")
+        return message % {**values, "problem": exc.strerror}, None, 0
     kind = image_kind(head)
     if kind is None:
-        return f"{label}: '{name}' is not a JPEG, PNG, GIF or WebP image; export it in one of those formats", None, 0
+        message = _(
+            "media item %(number)d: '%(name)s' is not a JPEG, PNG, GIF or WebP image; export it in one of those formats"
+        )
+        return message % values, None, 0
     return None, kind, size
 
 
@@ -72,7 +78,9 @@ def _text_only(post: Post, ctx: Context) -> Iterator[Finding]:
         if SPECS[platform].needs_media:
             where = post.where("accounts")
             line = where[1] if where else 1
-            message = f"{SPECS[platform].title} has no text-only posts: add an image (media), or leave out its account"
+            message = _("%(platform)s has no text-only posts: add an image (media), or leave out its account") % {
+                "platform": SPECS[platform].title
+            }
             yield RULE.at(post, where[0] if where else first, line, message)
 
 
@@ -89,17 +97,15 @@ def _names(post: Post, index: int) -> list[tuple[str | None, PostFile | None, in
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
     yield from _text_only(post, ctx)
-    for index, _ in enumerate(post.media_pairs()):
+    for index in range(len(post.media_pairs())):
         for name, post_file, line in _names(post, index):
             if post_file is None:
                 continue
-            label = f"media item {index + 1}"
             if name is None:
-                yield RULE.at(
-                    post, post_file, line, f"{label} has no 'file': give the image's path relative to the post"
-                )
+                message = _("media item %(number)d has no 'file': give the image's path relative to the post")
+                yield RULE.at(post, post_file, line, message % {"number": index + 1})
                 continue
             real = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
-            problem, _, _ = _file_problem(label, name, real, post_file.display)
+            problem, _kind, _size = _file_problem(index + 1, name, real, post_file.display)
             if problem is not None:
                 yield RULE.at(post, post_file, line, problem)

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from publisher.content.post import Post, PostFile
 from publisher.content.schema import SHARED_KEYS
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 from publisher.rules.images import carries_own_language, language_images
 
-RULE = Rule("pair-mismatch", "error", "make the shared key equal in both files, or keep it in one file only")
+RULE = Rule("pair-mismatch", "error", N_("make the shared key equal in both files, or keep it in one file only"))
 
 
 def _thread_parts(post: Post, cy: PostFile, en: PostFile) -> Iterator[Finding]:
@@ -24,8 +25,11 @@ def _thread_parts(post: Post, cy: PostFile, en: PostFile) -> Iterator[Finding]:
             post,
             cy,
             cy.body_line,
-            f"thread: {welsh} Welsh part(s) here but {english} English part(s) in {en.display}; "
-            "split both texts at the same '---' lines, so each Welsh part has its English",
+            _(
+                "thread: %(welsh)d Welsh part(s) here but %(english)d English part(s) in %(file)s; "
+                "split both texts at the same '---' lines, so each Welsh part has its English"
+            )
+            % {"welsh": welsh, "english": english, "file": en.display},
         )
 
 
@@ -39,8 +43,14 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 cy,
                 cy.key_line(key),
-                f"'{key}' is {cy.meta.values[key]!r} here but {en.meta.values[key]!r} "
-                f"in {en.display}:{en.key_line(key)}; make them equal",
+                _("'%(key)s' is %(here)s here but %(there)s in %(file)s:%(line)d; make them equal")
+                % {
+                    "key": key,
+                    "here": repr(cy.meta.values[key]),
+                    "there": repr(en.meta.values[key]),
+                    "file": en.display,
+                    "line": en.key_line(key),
+                },
             )
     yield from _thread_parts(post, cy, en)
     yield from _media(post, ctx, cy, en)
@@ -54,8 +64,11 @@ def _media(post: Post, ctx: Context, cy: PostFile, en: PostFile) -> Iterator[Fin
             post,
             has,
             has.key_line("media"),
-            f"'media' is listed here but not in {lacks.display}; list the same "
-            "images in both files, each with alt text in that file's language",
+            _(
+                "'media' is listed here but not in %(file)s; list the same "
+                "images in both files, each with alt text in that file's language"
+            )
+            % {"file": lacks.display},
         )
         return
     if cy_media is None or en_media is None:
@@ -65,8 +78,8 @@ def _media(post: Post, ctx: Context, cy: PostFile, en: PostFile) -> Iterator[Fin
             post,
             cy,
             cy.key_line("media"),
-            f"{len(cy_media)} media item(s) here but {len(en_media)} "
-            f"in {en.display}; list the same images in the same order",
+            _("%(here)d media item(s) here but %(there)d in %(file)s; list the same images in the same order")
+            % {"here": len(cy_media), "there": len(en_media), "file": en.display},
         )
         return
     for index, (cy_item, en_item) in enumerate(zip(cy_media, en_media, strict=True)):
@@ -74,19 +87,29 @@ def _media(post: Post, ctx: Context, cy: PostFile, en: PostFile) -> Iterator[Fin
             a, b = getattr(cy_item, key), getattr(en_item, key)
             if a is None or b is None or a == b or (key == "file" and _own_versions(post, ctx, index)):
                 continue
-            extra = (
-                " (a different file per language is allowed only where each carries text in its own "
-                "language, as image-text-language checks)"
-                if key == "file"
-                else ""
-            )
-            yield RULE.at(
-                post,
-                cy,
-                cy_item.line_of(key),
-                f"media item {index + 1}: '{key}' is {a!r} here but {b!r} in "
-                f"{en.display}:{en_item.line_of(key)}; images must match in the same order{extra}",
-            )
+            values = {
+                "number": index + 1,
+                "key": key,
+                "here": repr(a),
+                "there": repr(b),
+                "file": en.display,
+                "line": en_item.line_of(key),
+            }
+            message = _MEDIA_DIFFERS[key == "file"]
+            yield RULE.at(post, cy, cy_item.line_of(key), _(message) % values)
+
+
+_MEDIA_DIFFERS = {
+    False: N_(
+        "media item %(number)d: '%(key)s' is %(here)s here but %(there)s in %(file)s:%(line)d; "
+        "images must match in the same order"
+    ),
+    True: N_(
+        "media item %(number)d: '%(key)s' is %(here)s here but %(there)s in %(file)s:%(line)d; "
+        "images must match in the same order (a different file per language is allowed only where each carries "
+        "text in its own language, as image-text-language checks)"
+    ),
+}
 
 
 def _own_versions(post: Post, ctx: Context, index: int) -> bool:

@@ -6,16 +6,17 @@ from collections.abc import Iterator
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
-RULE = Rule("pair-missing", "error", "create the partner file <slug>.cy.md or <slug>.en.md in the same folder")
+RULE = Rule("pair-missing", "error", N_("create the partner file <slug>.cy.md or <slug>.en.md in the same folder"))
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
-    for present, missing, name in ((post.en, post.cy, "Welsh"), (post.cy, post.en, "English")):
+    for present, missing, suffix, message in (
+        (post.en, post.cy, "cy", N_("this post has no Welsh partner: create %(file)s beside it")),
+        (post.cy, post.en, "en", N_("this post has no English partner: create %(file)s beside it")),
+    ):
         if present is not None and missing is None:
-            suffix = "cy" if name == "Welsh" else "en"
-            yield RULE.at(
-                post, present, 1, f"this post has no {name} partner: create {post.slug}.{suffix}.md beside it"
-            )
+            yield RULE.at(post, present, 1, _(message) % {"file": f"{post.slug}.{suffix}.md"})

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 
 from publisher.content.post import LANGUAGES, Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule(
-    "personal-data", "warning", "remove personal contact details; give a service phone number or mailbox instead"
+    "personal-data", "warning", N_("remove personal contact details; give a service phone number or mailbox instead")
 )
 
 MOBILE = re.compile(r"(?<![\d+])(?:\+44\s?7\d{3}|\(?07\d{3}\)?)[\s-]?\d{3}[\s-]?\d{3}(?!\d)")
@@ -58,20 +59,26 @@ ROLE_MAILBOXES = {
 
 
 _POSTCODE = re.compile(rf"\b{POSTCODE}\b")
+_MOBILE = N_("'%(fragment)s' looks like a mobile phone number; do not publish personal details without consent")
+_EMAIL = N_("'%(fragment)s' looks like a personal e-mail address; do not publish personal details without consent")
+_HOME = N_(
+    "'%(fragment)s' looks like a house number with a postcode (a home address); "
+    "do not publish personal details without consent"
+)
 
 
 def _found(text: str) -> Iterator[tuple[str, str]]:
     # Each search only where what it looks for can be: most posts have no mobile prefix, no '@', no postcode.
     if "07" in text or "+44" in text:
         for match in MOBILE.finditer(text):
-            yield match.group(0), "a mobile phone number"
+            yield match.group(0), _MOBILE
     if "@" in text:
         for match in EMAIL.finditer(text):
             if match.group(1).lower() not in ROLE_MAILBOXES:
-                yield match.group(0), "a personal e-mail address"
+                yield match.group(0), _EMAIL
     if _POSTCODE.search(text):
         for match in HOME_ADDRESS.finditer(text):
-            yield match.group(0), "a house number with a postcode (a home address)"
+            yield match.group(0), _HOME
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -84,5 +91,5 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 post_file,
                 post_file.body_line_of(fragment),
-                f"'{fragment.strip()}' looks like {what}; do not publish personal details without consent",
+                _(what) % {"fragment": fragment.strip()},
             )

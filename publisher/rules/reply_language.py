@@ -12,16 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.text.language import detector, strip_non_language
 
 RULE = Rule(
     "reply-language",
     "error",
-    "answer a Welsh message in Welsh only, and a mixed or unclear one in Welsh and English, Welsh first",
+    N_("answer a Welsh message in Welsh only, and a mixed or unclear one in Welsh and English, Welsh first"),
 )
 LEAN = 0.75  # how sure the detector must be that a short Welsh answer is English before refusing it
-_BILINGUAL = {"mixed": "in Welsh and English", "unknown": "of a language that cannot be told"}
+_BILINGUAL = {
+    "mixed": N_("this message is in Welsh and English: answer in Welsh and English, Welsh first (give both texts)"),
+    "unknown": N_(
+        "this message is of a language that cannot be told: answer in Welsh and English, Welsh first (give both texts)"
+    ),
+}
 
 
 def leans_english(text: str) -> bool:
@@ -36,21 +42,18 @@ def leans_english(text: str) -> bool:
 def _problems(message_language: str, cy: str, en: str) -> Iterator[str]:
     if message_language == "cy":
         if en:
-            yield (
+            yield _(
                 "this message is in Welsh: Standard 59 requires a Welsh answer, so an English one is refused "
                 "(there is no override); remove the English"
             )
         if not cy:
-            yield "this message is in Welsh: write the answer in Welsh"
+            yield _("this message is in Welsh: write the answer in Welsh")
     elif message_language in _BILINGUAL and not (cy and en):
-        yield (
-            f"this message is {_BILINGUAL[message_language]}: answer in Welsh and English, "
-            "Welsh first (give both texts)"
-        )
+        yield _(_BILINGUAL[message_language])
     elif not (cy or en):
-        yield "the answer is empty"
+        yield _("the answer is empty")
     if cy and leans_english(cy):
-        yield "the Welsh answer reads as English: write it in Welsh"
+        yield _("the Welsh answer reads as English: write it in Welsh")
 
 
 def check_reply(message_language: str, cy: str, en: str, where: str, post: str) -> Iterator[Finding]:

@@ -12,19 +12,22 @@ from collections.abc import Iterator
 from publisher.content.post import Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule(
     "schedule-invalid",
     "error",
-    "give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/",
+    N_("give publish_at as 2027-01-12T10:00 (local) or with an offset, or name a schedule in schedules/"),
 )
 
 
 def _ago(seconds: float) -> str:
     hours = seconds / 3600
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
+    if hours >= 48:
+        return _("%(days)s days") % {"days": f"{hours / 24:.1f}"}
+    return _("%(hours)s hours") % {"hours": f"{hours:.1f}"}
 
 
 def check(post: Post, ctx: Context) -> Iterator[Finding]:
@@ -45,18 +48,22 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                     post,
                     post_file,
                     line,
-                    f"publish_at {value} was {_ago(late)} ago, more than max_lateness "
-                    f"({ctx.config.max_lateness}); the daemon would expire it instead of publishing stale news. "
-                    "Give a new time or delete the post",
+                    _(
+                        "publish_at %(value)s was %(ago)s ago, more than max_lateness (%(max)s); the daemon would "
+                        "expire it instead of publishing stale news. Give a new time or delete the post"
+                    )
+                    % {"value": value, "ago": _ago(late), "max": ctx.config.max_lateness},
                 )
     name = post.shared("schedule")
     where = post.where("schedule")
     if name and where and name not in ctx.schedules:
         post_file, line = where
         match = difflib.get_close_matches(name, sorted(ctx.schedules), n=1)
-        hint = (
-            f"did you mean '{match[0]}'?"
-            if match
-            else f"add schedules/{name}.yaml or use one of: {', '.join(sorted(ctx.schedules)) or '(none defined)'}"
-        )
-        yield RULE.at(post, post_file, line, f"schedule '{name}' is not defined; {hint}")
+        if match:
+            message = _("schedule '%(name)s' is not defined; did you mean '%(match)s'?")
+        elif ctx.schedules:
+            message = _("schedule '%(name)s' is not defined; add schedules/%(name)s.yaml or use one of: %(known)s")
+        else:
+            message = _("schedule '%(name)s' is not defined; add schedules/%(name)s.yaml or use one of: (none defined)")
+        values = {"name": name, "match": match[0] if match else "", "known": ", ".join(sorted(ctx.schedules))}
+        yield RULE.at(post, post_file, line, message % values)

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from publisher.content.post import Post
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule(
     "schedule-late",
     "warning",
-    "if it should not go out at once, give publish_at a time still to come",
+    N_("if it should not go out at once, give publish_at a time still to come"),
 )
 
 
@@ -35,11 +36,12 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
     if late.total_seconds() <= 0 or late > ctx.config.max_lateness:
         return
     minutes = int(late.total_seconds() // 60)
-    ago = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
-    yield RULE.at(
-        post,
-        where[0],
-        where[1],
-        f"publish_at {value} was {ago} ago: the post will publish at once when the daemon next syncs, "
-        "not at the time written",
+    if minutes >= 60:
+        ago = _("%(hours)d h %(minutes)d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    else:
+        ago = _("%(minutes)d min") % {"minutes": minutes}
+    message = _(
+        "publish_at %(value)s was %(ago)s ago: the post will publish at once when the daemon next syncs, "
+        "not at the time written"
     )
+    yield RULE.at(post, where[0], where[1], message % {"value": value, "ago": ago})

@@ -7,14 +7,17 @@ from datetime import date
 
 from publisher.content.post import Post
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
 
 RULE = Rule(
     "translation-unreviewed",
     "error",
-    "have the Translation Team check the Welsh, then set 'translation: "
-    "{reviewed: true, reviewer: NAME, reviewed_on: DATE}' in the .cy.md file",
+    N_(
+        "have the Translation Team check the Welsh, then set 'translation: "
+        "{reviewed: true, reviewer: NAME, reviewed_on: DATE}' in the .cy.md file"
+    ),
 )
 
 
@@ -30,8 +33,10 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 cy,
                 line,
-                "the Welsh text is not marked reviewed: add 'translation: {reviewed: true, "
-                "reviewer: NAME, reviewed_on: DATE}' once the Translation Team has checked it",
+                _(
+                    "the Welsh text is not marked reviewed: add 'translation: {reviewed: true, "
+                    "reviewer: NAME, reviewed_on: DATE}' once the Translation Team has checked it"
+                ),
             )
         return
     if not translation.reviewed:
@@ -39,12 +44,16 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
             post,
             cy,
             line,
-            "the Welsh text is not reviewed yet (reviewed: false); "
-            "send it to the Translation Team, then set reviewed: true",
+            _(
+                "the Welsh text is not reviewed yet (reviewed: false); "
+                "send it to the Translation Team, then set reviewed: true"
+            ),
         )
         return
     if not (translation.reviewer or "").strip():
-        yield RULE.at(post, cy, line, "the translation is marked reviewed but names no reviewer: add 'reviewer: NAME'")
+        yield RULE.at(
+            post, cy, line, _("the translation is marked reviewed but names no reviewer: add 'reviewer: NAME'")
+        )
     if translation.reviewed_on:
         try:
             reviewed_on = date.fromisoformat(translation.reviewed_on)
@@ -55,5 +64,6 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 post,
                 cy,
                 line,
-                f"'reviewed_on' {reviewed_on.isoformat()} is in the future; give the day the review happened",
+                _("'reviewed_on' %(day)s is in the future; give the day the review happened")
+                % {"day": reviewed_on.isoformat()},
             )

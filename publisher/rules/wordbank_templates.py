@@ -13,13 +13,17 @@ from collections.abc import Iterator
 
 from publisher.content.wordbank import Template
 from publisher.findings import Finding
+from publisher.i18n import N_, _
 from publisher.rules import front_matter_invalid, language_mismatch, pair_mismatch
 from publisher.rules.base import Rule
 
 SAMPLE_DATE = "2027-01-11"
 SAMPLE_CY = "gwaith trwsio ar y ffordd"
 SAMPLE_EN = "repair work on the road"
-_NAMES = {"cy": "Welsh", "en": "English"}
+_READS_AS = {
+    "cy": N_("template '%(name)s': the Welsh text reads as English"),
+    "en": N_("template '%(name)s': the English text reads as Welsh"),
+}
 
 
 def _line(wordbank_text: str, name: str) -> int:
@@ -33,17 +37,24 @@ def _variable_problems(template: Template, used: dict[str, set[str]]) -> Iterato
         if names == declared:
             continue
         extra, missing = names - declared, declared - names
-        detail = "; ".join(
-            part
-            for part in (
-                f"uses undeclared {', '.join(sorted(extra))}" if extra else "",
-                f"does not use {', '.join(sorted(missing))}" if missing else "",
+        values = {"name": template.name, "language": language, "extra": ", ".join(sorted(extra))}
+        values["missing"] = ", ".join(sorted(missing))
+        if extra and missing:
+            message = _(
+                "template '%(name)s' (%(language)s) uses undeclared %(extra)s; does not use %(missing)s: "
+                "both languages must use exactly the declared variables"
             )
-            if part
-        )
-        yield (
-            f"template '{template.name}' ({language}) {detail}: both languages must use exactly the declared variables"
-        )
+        elif extra:
+            message = _(
+                "template '%(name)s' (%(language)s) uses undeclared %(extra)s: "
+                "both languages must use exactly the declared variables"
+            )
+        else:
+            message = _(
+                "template '%(name)s' (%(language)s) does not use %(missing)s: "
+                "both languages must use exactly the declared variables"
+            )
+        yield message % values
 
 
 def _language_problems(template: Template) -> Iterator[tuple[Rule, str]]:
@@ -64,10 +75,7 @@ def _language_problems(template: Template) -> Iterator[tuple[Rule, str]]:
     for language, text in (("cy", rendered.cy), ("en", rendered.en)):
         found = detect(text)
         if found.language is not None and found.language != language:
-            yield (
-                language_mismatch.RULE,
-                f"template '{template.name}': the {_NAMES[language]} text reads as {_NAMES[found.language]}",
-            )
+            yield language_mismatch.RULE, _(_READS_AS[language]) % {"name": template.name}
 
 
 def _problems(template: Template) -> Iterator[tuple[Rule, str]]:
@@ -78,7 +86,8 @@ def _problems(template: Template) -> Iterator[tuple[Rule, str]]:
     try:
         used = {"cy": variables_used(template.cy), "en": variables_used(template.en)}
     except TemplateSyntaxError as exc:
-        yield front_matter_invalid.RULE, f"template '{template.name}' is not a valid template: {exc.message}"
+        message = _("template '%(name)s' is not a valid template: %(error)s")
+        yield front_matter_invalid.RULE, message % {"name": template.name, "error": exc.message}
         return
     mismatches = list(_variable_problems(template, used))
     yield from ((pair_mismatch.RULE, message) for message in mismatches)

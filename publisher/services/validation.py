@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from publisher import i18n, rules
+from publisher import rules
 from publisher.config import Config
 from publisher.content.discovery import (
     SUFFIXES,
@@ -47,6 +47,7 @@ from publisher.content.schedules import inherit_accounts
 from publisher.content.timing import PublishTimeError, parse_publish_at
 from publisher.files import MIB, UnreadableFile, read_bounded, read_regular
 from publisher.findings import Finding
+from publisher.i18n import _, language, ngettext, set_language
 from publisher.rules.context import Context
 from publisher.rules.credentials_missing import check_accounts
 from publisher.rules.file_misnamed import check_strays
@@ -128,6 +129,7 @@ def _environment(config: Config, ctx: Context) -> str:
         os.getcwd(),
         _code_fingerprint(),
         engine() or "no OCR",  # verdicts made without Tesseract are not reused once it is installed
+        f"language={language()}",  # findings are stored as words: a Welsh run never answers with English ones
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -158,9 +160,9 @@ def _valid_until(post: Post, ctx: Context) -> float:
 def _media_used(post: Post) -> list[tuple[str, int, int]]:
     """Every image file either language names (they may differ: each language's own version)."""
     used: dict[str, tuple[str, int, int]] = {}
-    for language in LANGUAGES:
-        post_file = post.file(language)
-        for item in post.media(language) if post_file is not None else []:
+    for lang in LANGUAGES:
+        post_file = post.file(lang)
+        for item in post.media(lang) if post_file is not None else []:
             if item.file and post_file is not None:
                 record = media_stat(post_file.path.parent / item.file)
                 used.setdefault(record[0], record)
@@ -273,7 +275,14 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
     size = max(50, total // (workers * 25))
     chunks = [(i, min(total, i + size)) for i in range(0, total, size)]
     results: list[Any] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    # The command's language is a context variable (docs/translation.md): each worker sets it before judging,
+    # rather than relying on what a forked thread happens to inherit.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=set_language,
+        initargs=(language(),),
+    ) as pool:
         for chunk in pool.map(task, chunks):
             results.extend(chunk)
             report(len(results), total)
@@ -441,7 +450,7 @@ def _read_then_judge(
         else:
             entries[slug] = entry
     judged = dict(_verdicts(pending, run, progress))
-    for key, slug, _, _ in pending:
+    for key, slug, _items, _raw in pending:
         run.store(key, judged[key])
         entries[slug] = judged[key]
     return entries
@@ -581,18 +590,20 @@ def check_content(
         findings.extend(check_accounts(config, env))
     if cache:
         cache.save(run.used_keys, run.locations)
-    findings = _once(findings, UNAVAILABLE)
+    findings = _once(findings, _(UNAVAILABLE))
     findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
     return CheckResult(findings=findings, posts=len(by_slug))
 
 
 def _once(findings: list[Finding], message: str) -> list[Finding]:
     """One finding for a problem of the machine, not of each post (Tesseract missing), counting the posts."""
-    shown = i18n._(message)  # as the rule wrote it, in the language of this check
-    same = [f for f in findings if f.message.startswith(shown)]
+    same = [f for f in findings if f.message.startswith(message)]
     if len(same) <= 1:
         return findings
     first = min(same)
-    rest = [f for f in findings if not f.message.startswith(shown)]
-    counted = i18n.ngettext("%(message)s (%(n)d post has images)", "%(message)s (%(n)d posts have images)", len(same))
-    return [*rest, replace(first, message=first.message.replace(shown, counted % {"message": shown, "n": len(same)}))]
+    rest = [f for f in findings if not f.message.startswith(message)]
+    counted = ngettext("%(message)s (%(n)d post has images)", "%(message)s (%(n)d posts have images)", len(same))
+    return [
+        *rest,
+        replace(first, message=first.message.replace(message, counted % {"message": message, "n": len(same)})),
+    ]

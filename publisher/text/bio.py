@@ -16,10 +16,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from publisher.i18n import N_, _
 from publisher.text.language import WORD, Lang, detector, strip_non_language
 
 _SEGMENTS = re.compile(r"\n+|\s[|/•·\u2014\u2013-]\s|(?<=[.!?:;])\s+|,\s+")  # lines, separators, sentences
-_NAMES = {"cy": "Welsh", "en": "English"}
+_NO_LANGUAGE = {
+    "cy": N_("the bio has no Welsh: write it in Welsh and English (Welsh Language Standard 58)"),
+    "en": N_("the bio has no English: write it in Welsh and English (Welsh Language Standard 58)"),
+}
+_NOT_ITS_LANGUAGE = {
+    "cy": N_("the Welsh account's bio is not in Welsh: write it in Welsh"),
+    "en": N_("the English account's bio is not in English: write it in English"),
+}
+_OTHER_ACCOUNT = {  # keyed by the language of the account the bio should name
+    "cy": N_("the bio does not name the Welsh account %(account)s: add it, so readers find the other language"),
+    "en": N_("the bio does not name the English account %(account)s: add it, so readers find the other language"),
+}
 MIN_WORDS = 2  # a bio line such as "County Council" is evidence; a single word is not
 MIN_CONFIDENCE = 0.6  # between two languages; a bio line is short, and a wrong verdict only asks a person to look
 # Initial consonant mutations (soft, nasal, aspirate): the radical's first letters -> the mutated ones.
@@ -117,7 +129,7 @@ def _names(rules: BioRules) -> tuple[str, ...]:
 def audit_bio(bio: str, rules: BioRules) -> list[str]:
     """What is wrong with ``bio`` under ``rules``, each with how to put it right; [] when it is fine."""
     if not bio.strip():
-        return ["the bio is empty: say, in the account's languages, that it is a council service (policy 9.6)"]
+        return [_("the bio is empty: say, in the account's languages, that it is a council service (policy 9.6)")]
     problems = []
     languages = rules.languages.split("+")
     found = bio_languages(bio, _names(rules))
@@ -125,19 +137,15 @@ def audit_bio(bio: str, rules: BioRules) -> list[str]:
         if lang in found:
             continue
         if len(languages) == 2:
-            problems.append(
-                f"the bio has no {_NAMES[lang]}: write it in Welsh and English (Welsh Language Standard 58)"
-            )
+            problems.append(_(_NO_LANGUAGE[lang]))
         else:
-            problems.append(f"the {_NAMES[lang]} account's bio is not in {_NAMES[lang]}: write it in {_NAMES[lang]}")
+            problems.append(_(_NOT_ITS_LANGUAGE[lang]))
     phrases = {"cy": rules.phrase_cy, "en": rules.phrase_en}
     for lang in languages:
         if phrases[lang] and not names_service(bio, phrases[lang], welsh=lang == "cy"):
-            problems.append(f"the bio does not name the council service: add “{phrases[lang]}” (policy 9.6)")
+            message = _("the bio does not name the council service: add “%(phrase)s” (policy 9.6)")
+            problems.append(message % {"phrase": phrases[lang]})
     if rules.other_account and not _handle_named(bio, rules.other_account):
-        other = _NAMES["en" if rules.languages == "cy" else "cy"]
-        problems.append(
-            f"the bio does not name the {other} account {rules.other_account}: "
-            "add it, so readers find the other language"
-        )
+        other = "en" if rules.languages == "cy" else "cy"
+        problems.append(_(_OTHER_ACCOUNT[other]) % {"account": rules.other_account})
     return problems

@@ -33,6 +33,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.i18n import N_, _
 from publisher.platforms.media import ImageUnfit, open_image, read_source
 from publisher.text.language import MIN_WORDS, WORD, Lang, detect, line_language
 
@@ -43,7 +44,9 @@ MIN_WORD_CONFIDENCE = 60  # Tesseract's 0-100 confidence; below it a "word" is u
 OCR_MAX_SIDE = 2500  # larger pictures are scaled down first: text legible to people stays legible to OCR
 READING = "3"  # changes when the reading below changes, so older cached results are not reused
 _LOCK = threading.Lock()
-INSTALL_HINT = "install tesseract-ocr with its Welsh and English data (Debian: tesseract-ocr-cym, tesseract-ocr-eng)"
+INSTALL_HINT = N_(
+    "install tesseract-ocr with its Welsh and English data (Debian: tesseract-ocr-cym, tesseract-ocr-eng)"
+)
 
 
 @lru_cache(maxsize=1)
@@ -165,7 +168,8 @@ def ocr(data: bytes, name: str) -> ImageText:
             api.SetImage(image)
             tsv = api.GetTSVText(0)
     except (RuntimeError, OSError) as exc:
-        return ImageText(error=f"Tesseract could not read it ({type(exc).__name__}: {str(exc)[:120]})")
+        detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+        return ImageText(error=_("Tesseract could not read it (%(detail)s)") % {"detail": detail})
     return ImageText(lines=_lines(str(tsv)))
 
 

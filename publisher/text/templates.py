@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from publisher.content.wordbank import Template
+from publisher.i18n import _
 
 MAX_OUTPUT = 20_000  # characters of rendered text: far more than any post
 MAX_STEPS = 200_000  # template lines executed (loop iterations included)
@@ -69,7 +70,7 @@ def _as_date(value: object) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise TemplateError(f"'{value}' is not a date like 2026-12-28") from None
+        raise TemplateError(_("'%(value)s' is not a date like 2026-12-28") % {"value": value}) from None
 
 
 def date_cy(value: object) -> str:
@@ -87,7 +88,8 @@ def date_en(value: object) -> str:
 def _bounded_range(*args: int) -> range:
     values = range(*args)
     if len(values) > MAX_SIZE:
-        raise TemplateError(f"range() of {len(values)} numbers is more than a template may loop over ({MAX_SIZE})")
+        message = _("range() of %(count)d numbers is more than a template may loop over (%(max)d)")
+        raise TemplateError(message % {"count": len(values), "max": MAX_SIZE})
     return values
 
 
@@ -119,7 +121,8 @@ def environment() -> Any:
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             if _size_of(operator, left, right) > MAX_SIZE:
-                raise TemplateError(f"'{operator}' would make a value larger than a template may ({MAX_SIZE})")
+                message = _("'%(operator)s' would make a value larger than a template may (%(max)d)")
+                raise TemplateError(message % {"operator": operator, "max": MAX_SIZE})
             return super().call_binop(context, operator, left, right)
 
         def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
@@ -158,7 +161,7 @@ class _Budget:
         if event == "line":
             self.steps += 1
             if self.steps > MAX_STEPS or (self.steps % 1000 == 0 and time.monotonic() > self.deadline):
-                raise TemplateError("the template runs too long (a loop too big?); make it simpler")
+                raise TemplateError(_("the template runs too long (a loop too big?); make it simpler"))
         return self._line
 
 
@@ -178,19 +181,21 @@ def render_text(source: str, values: Mapping[str, Any]) -> str:
 
     for name, value in values.items():
         if isinstance(value, str) and len(value) > MAX_VALUE:
-            raise TemplateError(f"the value of '{name}' is longer than {MAX_VALUE} characters")
+            message = _("the value of '%(name)s' is longer than %(max)d characters")
+            raise TemplateError(message % {"name": name, "max": MAX_VALUE})
     out: list[str] = []
     size = 0
     try:
         for chunk in _generate(source, values):
             size += len(chunk)
             if size > MAX_OUTPUT:
-                raise TemplateError(f"the template makes more than {MAX_OUTPUT} characters of text")
+                raise TemplateError(_("the template makes more than %(max)d characters of text") % {"max": MAX_OUTPUT})
             out.append(chunk)
     except TemplateError:
         raise
     except (JinjaError, ArithmeticError, RecursionError, MemoryError, TypeError, ValueError, LookupError) as exc:
-        raise TemplateError(f"the template cannot be rendered: {type(exc).__name__}: {exc}") from None
+        detail = f"{type(exc).__name__}: {exc}"
+        raise TemplateError(_("the template cannot be rendered: %(detail)s") % {"detail": detail}) from None
     return "".join(out)
 
 
@@ -211,17 +216,23 @@ def check_values(template: Template, values: Mapping[str, str]) -> None:
     if shared_given_once:
         names = ", ".join(shared_given_once)
         example = f"--var {shared_given_once[0]}.cy=... --var {shared_given_once[0]}.en=..."
-        raise TemplateError(
-            f"template '{template.name}': {names} is free text and needs a value in each language ({example})"
-        )
+        message = _("template '%(name)s': %(names)s is free text and needs a value in each language (%(example)s)")
+        raise TemplateError(message % {"name": template.name, "names": names, "example": example})
     if unknown:
-        raise TemplateError(
-            f"template '{template.name}' has no variable(s) {', '.join(sorted(unknown))}; "
-            f"it takes: {', '.join(sorted(expected)) or 'none'}"
-        )
+        values_text = {
+            "name": template.name,
+            "unknown": ", ".join(sorted(unknown)),
+            "takes": ", ".join(sorted(expected)),
+        }
+        if expected:
+            message = _("template '%(name)s' has no variable(s) %(unknown)s; it takes: %(takes)s")
+        else:
+            message = _("template '%(name)s' has no variable(s) %(unknown)s; it takes: none")
+        raise TemplateError(message % values_text)
     missing = expected - set(values)
     if missing:
-        raise TemplateError(f"template '{template.name}' needs --var for: {', '.join(sorted(missing))}")
+        message = _("template '%(name)s' needs --var for: %(missing)s")
+        raise TemplateError(message % {"name": template.name, "missing": ", ".join(sorted(missing))})
 
 
 def render(template: Template, values: Mapping[str, str]) -> Rendered:
@@ -231,5 +242,5 @@ def render(template: Template, values: Mapping[str, str]) -> Rendered:
         cy = render_text(template.cy, _values_for(template, values, "cy"))
         en = render_text(template.en, _values_for(template, values, "en"))
     except TemplateError as exc:
-        raise TemplateError(f"template '{template.name}': {exc}") from None
+        raise TemplateError(_("template '%(name)s': %(problem)s") % {"name": template.name, "problem": exc}) from None
     return Rendered(cy=cy.strip(), en=en.strip())

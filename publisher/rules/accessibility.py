@@ -29,7 +29,9 @@ RULE = Rule(
     "write hashtags in CamelCase at the end, use few emoji, one link, no capitals, and alt text that describes",
 )
 _TAG = re.compile(r"(?<![\w#])#(\w+)")
-_CAPITALS = re.compile(r"(?<![\w#@/.])[A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ]{5,}(?![\w/.])")
+_CAPITAL_LETTERS = "A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ"
+_CAPITALS = re.compile(rf"(?<![\w#@/.])[{_CAPITAL_LETTERS}]{{5,}}(?![\w/.])")
+_FIVE_CAPITALS = re.compile(rf"[{_CAPITAL_LETTERS}]{{5}}")  # what any match needs: a quick first look
 _FILE_NAME = re.compile(r"^\S+\.(jpe?g|png|gif|webp|heic|tiff?)$|^(img|dsc|dscn|pxl|photo|image)[-_ ]?\d+", re.I)
 _IMAGE_OF = re.compile(
     r"^(an? )?(image|picture|photo|photograph|graphic|screenshot) of\b|^(llun|delwedd|ffotograff|graffeg) o\b", re.I
@@ -110,6 +112,8 @@ def _links(text: str) -> Iterator[tuple[str, str]]:
 
 
 def _capitals(text: str, ctx: Context) -> Iterator[tuple[str, str]]:
+    if not _FIVE_CAPITALS.search(text):
+        return
     names = {n.upper() for n in (ctx.wordbank.names if ctx.wordbank else ())}
     plain = MENTION.sub(" ", URL.sub(" ", text))
     words = [w for w in dict.fromkeys(_CAPITALS.findall(plain)) if w not in names]

@@ -28,7 +28,7 @@ RULE = Rule(
     "warning",
     "write hashtags in CamelCase at the end, use few emoji, one link, no capitals, and alt text that describes",
 )
-_TAG = re.compile(r"(?<![\w#])#(\w+)")
+_TAG = re.compile(r"#(?<![\w#]#)(\w+)")  # "(?<![\w#])#": see publisher.text.language.HASHTAG
 _CAPITAL_LETTERS = "A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ"
 _CAPITALS = re.compile(rf"(?<![\w#@/.])[{_CAPITAL_LETTERS}]{{5,}}(?![\w/.])")
 _FIVE_CAPITALS = re.compile(rf"[{_CAPITAL_LETTERS}]{{5}}")  # what any match needs: a quick first look

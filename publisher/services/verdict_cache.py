@@ -11,6 +11,12 @@ was read (a write within the same clock tick would leave the stamp as it
 was, and the kernel stamps change time itself, so it cannot be set back).
 The cache lives in ``.publisher-cache/`` under the project root and is safe
 to delete at any time.
+
+A check of the whole content also keeps its findings in a memo keyed by the
+environment and every post file's location and stamp, valid as long as the
+verdicts it was made of (their media files and times), so an unchanged tree
+is answered without looking up any post (docs/commands.md "check"); it is
+only kept when every file had settled before the walk.
 """
 
 from __future__ import annotations

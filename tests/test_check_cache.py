@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -248,7 +249,11 @@ def test_the_whole_tree_memo_is_not_used_once_anything_it_depends_on_changes(
     elif change == "time":
         now = NOW + timedelta(days=60)  # past the publishing time
     else:
-        (project.root / ".publisher-cache" / TREE_FILE).write_text('{"key": 1, "findings": [[')
-        assert cached(project).findings == []
+        memo = project.root / ".publisher-cache" / TREE_FILE
+        damaged = json.loads(memo.read_text())
+        damaged["findings"] = [["not", "a", "finding"]]
+        for text in ('{"key": 1, "findings": [[', json.dumps(damaged)):
+            memo.write_text(text)
+            assert cached(project).findings == []
         return
     assert cached(project, now=now).findings != [], change

@@ -626,9 +626,7 @@ def _remembered(config: Config, ctx: Context, environment: str, walked: _Walked)
     """The findings of the last whole check when the tree and all they depend on are unchanged: then no
     post is even looked up, and an unchanged tree re-checks in the time it takes to walk it."""
     memo = load_tree(config.root / CACHE_DIR, tree_key(environment, walked.listing(ctx)), ctx.now.timestamp())
-    if memo is None:
-        return None
-    return CheckResult(findings=[Finding(**f) for f in memo.findings], posts=memo.posts)
+    return None if memo is None else CheckResult(findings=memo[0], posts=memo[1])
 
 
 def _judged(

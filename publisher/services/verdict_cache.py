@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.files import UnreadableFile, read_bounded
+from publisher.findings import Finding
 
 CACHE_DIR = ".publisher-cache"
 CACHE_FILE = "check-v2.json"
@@ -177,18 +178,21 @@ def settled(listing: Listing, walked_at_ns: int) -> bool:
     return all(stamp is not None and stamp[1] < limit and stamp[2] < limit for stamp in listing[1])
 
 
-def load_tree(directory: Path, key: str, now: float) -> TreeResult | None:
-    """The memo of the last whole check, if it was of this very tree and nothing it depends on has changed since."""
+def load_tree(directory: Path, key: str, now: float) -> tuple[list[Finding], int] | None:
+    """The findings and post count of the last whole check, if it was of this very tree and nothing they
+    depend on has changed since; None too for a memo that cannot be read or is damaged."""
     try:
         raw = json.loads(read_bounded(directory / TREE_FILE, MAX_TREE_BYTES))
         if not isinstance(raw, dict) or raw.get("key") != key:
             return None
         memo = TreeResult(**raw)
         media = [(str(p), int(s), int(m)) for p, s, m in memo.media]
+        entry = Entry(findings=memo.findings, ref={}, media=media, valid_until=float(memo.valid_until))
+        findings = [Finding(**f) for f in memo.findings]
+        posts = int(memo.posts)
     except (OSError, UnreadableFile, ValueError, TypeError, KeyError):
         return None
-    entry = Entry(findings=memo.findings, ref={}, media=media, valid_until=float(memo.valid_until))
-    return memo if entry.still_valid(now) else None
+    return (findings, posts) if entry.still_valid(now) else None
 
 
 def save_tree(directory: Path, memo: TreeResult) -> None:

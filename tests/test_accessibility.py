@@ -42,6 +42,16 @@ def test_emoji_count_and_emoji_mid_sentence(project: Project) -> None:
     assert "4 emoji" in messages["content/post.en.md"]
 
 
+def test_every_emoji_has_a_character_the_quick_screen_looks_for() -> None:
+    """A text without any of these characters skips the emoji scan: no emoji may lack one."""
+    import emoji
+
+    from publisher.rules.accessibility import _emoji_characters
+
+    assert all(not _emoji_characters().isdisjoint(key) for key in emoji.EMOJI_DATA)
+    assert _emoji_characters().isdisjoint("Mae'r pwll nofio ar agor eto ar ôl y gwaith (ŵ ŷ â). #Powys 1 2 3 *")
+
+
 def test_hashtag_in_the_middle_more_than_one_link_and_capitals(project: Project) -> None:
     project.post(
         cy_body="Mae #Powys yn cau'r llyfrgelloedd ddydd Llun. PWYSIG: gweler https://www.example.gov.uk/a "

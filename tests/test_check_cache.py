@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import pytest
 import publisher.services.validation as check_module
 from publisher.services import verdict_cache
 from publisher.services.validation import check_content
-from publisher.services.verdict_cache import CACHE_FILE
+from publisher.services.verdict_cache import CACHE_FILE, TREE_FILE
 
 from conftest import CY_BODY, CY_FRONT, EN_BODY, NOW, Project
 from pictures import plain
@@ -198,3 +199,61 @@ def test_cached_check_without_a_database_imports_nothing_heavy(project: Project)
     assert "'lingua'" in first.stdout and "'PIL'" in first.stdout, first.stdout + first.stderr  # the cold run works
     second = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in second.stdout, second.stdout + second.stderr
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files count as settled at once (as they are after two seconds), so the whole-tree memo is kept."""
+    monkeypatch.setattr(verdict_cache, "SETTLED_NS", 0)
+
+
+def test_an_unchanged_tree_is_answered_whole_without_looking_up_any_post(
+    project: Project, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
+    project.post("b")
+    first = cached(project)
+    assert (project.root / ".publisher-cache" / TREE_FILE).exists()
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the per-post cache was loaded")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(check_module, "CheckCache", refuse)
+        second = cached(project)
+    assert second.findings == first.findings and second.posts == 2
+    project.write("content/c.eng.md", "stray")  # strays come from the walk, not the memo
+    assert "file-misnamed" in {f.code for f in cached(project).findings}
+
+
+@pytest.mark.parametrize("change", ["post", "new post", "media", "time", "corrupt"])
+def test_the_whole_tree_memo_is_not_used_once_anything_it_depends_on_changes(
+    project: Project, settled: None, change: str
+) -> None:
+    project.write("content/photo.jpg", JPEG)
+    front = (
+        CY_FRONT
+        + "media:\n  - {file: photo.jpg, alt: Y parc yn y gaeaf dan eira., consent: not-required, rights: own}\n"
+    )
+    cy, _ = project.post(cy_front=front, en_front="media:\n  - {file: photo.jpg, alt: The park in winter.}\n")
+    assert cached(project).findings == []
+    time.sleep(0.05)  # past the clock tick of the first writes
+    now = NOW
+    if change == "post":
+        cy.write_text(cy.read_text().replace("[local]", "[nope]"))  # same size
+    elif change == "new post":
+        project.post("b", cy_front=CY_FRONT + "id: x\n")
+        project.post("c", cy_front=CY_FRONT + "id: x\n")
+    elif change == "media":
+        (project.content / "photo.jpg").write_bytes(b"NOT-AN-IMAGE" + b"\x00" * 56)
+    elif change == "time":
+        now = NOW + timedelta(days=60)  # past the publishing time
+    else:
+        memo = project.root / ".publisher-cache" / TREE_FILE
+        damaged = json.loads(memo.read_text())
+        damaged["findings"] = [["not", "a", "finding"]]
+        for text in ('{"key": 1, "findings": [[', json.dumps(damaged)):
+            memo.write_text(text)
+            assert cached(project).findings == []
+        return
+    assert cached(project, now=now).findings != [], change

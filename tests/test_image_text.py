@@ -165,6 +165,23 @@ def test_parallel_check_workers_all_add_to_the_cache(project: Project, monkeypat
     assert len({json.loads(line)["sha256"] for line in cache}) == 4
 
 
+def test_an_image_another_process_has_just_read_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that loaded the cache before another process read the image takes that result (parallel workers)."""
+    (tmp_path / "sign.png").write_bytes(poster(ENGLISH))
+    late = ImageTextReader(tmp_path / "cache")
+    assert late._load() == {}  # loaded before the image was read
+    first = ImageTextReader(tmp_path / "cache").read(tmp_path / "sign.png")
+    assert first is not None and first.lines
+
+    def no_tesseract(data: bytes, name: str) -> None:
+        raise AssertionError("the image was read again")
+
+    monkeypatch.setattr(image_text, "ocr", no_tesseract)
+    assert late.read(tmp_path / "sign.png") == first
+
+
 def test_without_tesseract_check_says_so_once_and_fails(project: Project, tmp_path: Path) -> None:
     for number in range(3):
         project.write(f"content/photo{number}.jpg", photo(size=(500 + number, 400)))

@@ -13,23 +13,24 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from publisher.content.post import LANGUAGES, Language, Post, PostFile
 from publisher.content.schema import Problem
 from publisher.i18n import _
 
 SUFFIXES: dict[str, Language] = {".cy.md": "cy", ".en.md": "en"}
+_POST_SUFFIXES = tuple(SUFFIXES)
 
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode: what changes when a file does
 
 
-@dataclass(frozen=True)
-class FoundFile:
+class FoundFile(NamedTuple):
     """A post file on disk: where it is, its slug and its language, and its stamp when found.
 
-    The location is kept as a string: building 20,000 Path objects is a
-    measurable share of a cached check.
+    The location is kept as a string, and the record is a named tuple: building
+    20,000 Path objects, or frozen dataclasses, is a measurable share of a cached check.
     """
 
     location: str
@@ -81,22 +82,43 @@ def _classify(location: str, relative: str, real_root: Path, is_link: bool, stam
     return FoundFile(location=location, slug=relative[:-6], language=language, inside_root=inside, stamp=stamp)
 
 
-def _walk(folder: str, prefix: str) -> Iterator[tuple[str, str, bool, Stamp | None]]:
-    """(path, path relative to the root, is_symlink, stamp) for every file, without following symlinked folders."""
+def _walk(folder: str, prefix: str, strays: list[tuple[str, str]]) -> Iterator[tuple[str, str, bool, Stamp | None]]:
+    """(path, path relative to the root, is_symlink, stamp) for every file, without following symlinked folders.
+
+    Files named nearly like post files are added to ``strays`` (path, relative) on the same walk, so the
+    content is walked once; as ``os.walk`` would, a symlink to a folder counts as a folder there.
+    """
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
-        relative = f"{prefix}{entry.name}"
+        name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path, relative + "/")
-        elif entry.name.endswith(".md"):
-            yield entry.path, relative, entry.is_symlink(), _stamp(entry)
+            yield from _walk(entry.path, f"{prefix}{name}/", strays)
+            continue
+        if name.endswith(".md"):
+            yield entry.path, f"{prefix}{name}", entry.is_symlink(), _stamp(entry)
+            if name.endswith(_POST_SUFFIXES) and not name.startswith("."):
+                continue  # a post file's name: never a stray
+        if _stray_name(name) is not None and not _is_folder(entry):
+            strays.append((entry.path, f"{prefix}{name}"))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
-    """Post files under ``root``, or only those under/at ``targets`` (plus partners).
+    """Post files under ``root``, or only those under/at ``targets`` (plus partners)."""
+    return scan(root, targets)[0]
+
+
+def scan(root: Path, targets: Iterable[Path] = ()) -> tuple[list[FoundFile], list[Stray]]:
+    """Post files under ``root``, or only those under/at ``targets`` (plus partners), and the strays among them.
 
     Symlinked folders are not followed; a symlinked file is reported as
     outside the root when it resolves there.
@@ -104,16 +126,18 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
     root = root.absolute()
     real_root = root.resolve()
     found: dict[str, FoundFile] = {}
+    strays: list[tuple[str, str]] = []
     for target in [t.absolute() for t in targets] or [root]:
         if not target.is_relative_to(root):
             continue
         relative = target.relative_to(root).as_posix()
         if target.is_dir() and not target.is_symlink():
             candidates: Iterable[tuple[str, str, bool, Stamp | None]] = _walk(
-                str(target), "" if relative == "." else relative + "/"
+                str(target), "" if relative == "." else relative + "/", strays
             )
         else:
             candidates = [(str(target), relative, target.is_symlink(), _stamp(str(target)))]
+            strays.append((str(target), relative))
         for location, rel, is_link, stamp in candidates:
             item = _classify(location, rel, real_root, is_link, stamp)
             if item is not None:
@@ -133,7 +157,7 @@ def find_files(root: Path, targets: Iterable[Path] = ()) -> list[FoundFile]:
                     )
                     if partner_item is not None:
                         found[str(partner)] = partner_item
-    return sorted(found.values(), key=lambda f: (f.slug, f.language != "cy"))
+    return sorted(found.values(), key=lambda f: (f.slug, f.language != "cy")), _strays(strays)
 
 
 def read_file(item: FoundFile, raw: bytes | None = None) -> PostFile:
@@ -208,22 +232,13 @@ def _stray(path: Path, relative: str) -> Stray | None:
     return Stray(path=path, slug=slug, language=language, right_name=right_name)
 
 
-def find_strays(root: Path, targets: Iterable[Path] = ()) -> list[Stray]:
-    """Files under ``root`` (or at/under ``targets``) named nearly, but not exactly, like post files."""
-    root = root.absolute()
+def _strays(candidates: list[tuple[str, str]]) -> list[Stray]:
     found: dict[Path, Stray] = {}
-    for target in [t.absolute() for t in targets] or [root]:
-        if not target.is_relative_to(root):
-            continue
-        walked: Iterator[Path]
-        if target.is_dir() and not target.is_symlink():
-            walked = (Path(d) / f for d, _, files in os.walk(target) for f in files if _stray_name(f) is not None)
-        else:
-            walked = iter([target])
-        for path in walked:
-            stray = _stray(path, path.relative_to(root).as_posix())
-            if stray is not None:
-                found[path] = stray
+    for location, relative in candidates:
+        path = Path(location)
+        stray = _stray(path, relative)
+        if stray is not None:
+            found[path] = stray
     return sorted(found.values(), key=lambda s: s.path)
 
 
@@ -234,8 +249,8 @@ __all__ = [
     "display_location",
     "display_path",
     "find_files",
-    "find_strays",
     "pair",
     "post_of",
     "read_file",
+    "scan",
 ]

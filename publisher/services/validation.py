@@ -15,6 +15,7 @@ not turn its CI red.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -36,9 +37,9 @@ from publisher.content.discovery import (
     Stamp,
     display_path,
     find_files,
-    find_strays,
     post_of,
     read_file,
+    scan,
     stamp_of,
 )
 from publisher.content.history import changed_since
@@ -53,7 +54,20 @@ from publisher.rules.credentials_missing import check_accounts
 from publisher.rules.file_misnamed import check_strays
 from publisher.rules.front_matter_invalid import PostRef, duplicate_ids, ref
 from publisher.rules.image_text_language import UNAVAILABLE
-from publisher.services.verdict_cache import CACHE_DIR, CheckCache, Entry, file_digest, media_stat, post_key
+from publisher.services.verdict_cache import (
+    CACHE_DIR,
+    CheckCache,
+    Entry,
+    Listing,
+    TreeResult,
+    file_digest,
+    load_tree,
+    media_stat,
+    post_key,
+    save_tree,
+    settled,
+    tree_key,
+)
 from publisher.text.image_text import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -275,17 +289,23 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
     size = max(50, total // (workers * 25))
     chunks = [(i, min(total, i + size)) for i in range(0, total, size)]
     results: list[Any] = []
+    # Frozen objects are left out of garbage collections: the workers' collections then do not write to the
+    # pages they share with this process (copying them), and this one's are quicker while results pile up.
     # The command's language is a context variable (docs/translation.md): each worker sets it before judging,
     # rather than relying on what a forked thread happens to inherit.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=set_language,
-        initargs=(language(),),
-    ) as pool:
-        for chunk in pool.map(task, chunks):
-            results.extend(chunk)
-            report(len(results), total)
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=set_language,
+            initargs=(language(),),
+        ) as pool:
+            for chunk in pool.map(task, chunks):
+                results.extend(chunk)
+                report(len(results), total)
+    finally:
+        gc.unfreeze()
     return results
 
 
@@ -554,6 +574,23 @@ def _all_refs(run: _Run, checked: set[str]) -> list[PostRef]:
     return refs
 
 
+@dataclass
+class _Walked:
+    """The post files one walk found, when it started, and whether they are the whole content."""
+
+    found: list[FoundFile]
+    at_ns: int
+    whole: bool
+
+    def listing(self, ctx: Context) -> Listing:
+        """What the whole-tree memo is keyed by: each post file's location, stamp, readability and freshness."""
+        return (
+            tuple(f.location for f in self.found),
+            tuple(f.stamp for f in self.found),
+            bytes(f.inside_root and ctx.is_fresh(f.slug) for f in self.found),
+        )
+
+
 def check_content(
     config: Config,
     targets: Sequence[Path] = (),
@@ -574,25 +611,70 @@ def check_content(
     fresh = fresh_slugs(config, targets, since)
     ctx = rules.build_context(config, now, published=published_post_ids(config), fresh=fresh)
     posts_to_check = _split_targets(config, targets)
-    by_slug: dict[str, dict[str, FoundFile]] = {}
-    for item in find_files(config.content_dir, posts_to_check):
-        by_slug.setdefault(item.slug, {})[item.language] = item
+    walked_at_ns = time.time_ns()
+    found, strays = scan(config.content_dir, posts_to_check)
+    walked = _Walked(found=found, at_ns=walked_at_ns, whole=not posts_to_check)
+    environment = _environment(config, ctx)
+    result = _remembered(config, ctx, environment, walked) if use_cache and walked.whole else None
+    if result is None:
+        result = _judged(_run(config, ctx, environment, use_cache), walked, posts_to_check, progress)
+    findings = result.findings + check_strays(strays)
+    if env is not None:
+        findings.extend(check_accounts(config, env))
+    findings = _once(findings, _(UNAVAILABLE))
+    findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
+    return CheckResult(findings=findings, posts=result.posts)
+
+
+def _run(config: Config, ctx: Context, environment: str, use_cache: bool) -> _Run:
     cache = CheckCache(config.root / CACHE_DIR) if use_cache else None
-    run = _Run(config=config, ctx=ctx, cache=cache, environment=_environment(config, ctx))
+    return _Run(config=config, ctx=ctx, cache=cache, environment=environment)
+
+
+def _remembered(config: Config, ctx: Context, environment: str, walked: _Walked) -> CheckResult | None:
+    """The findings of the last whole check when the tree and all they depend on are unchanged: then no
+    post is even looked up, and an unchanged tree re-checks in the time it takes to walk it."""
+    memo = load_tree(config.root / CACHE_DIR, tree_key(environment, walked.listing(ctx)), ctx.now.timestamp())
+    return None if memo is None else CheckResult(findings=memo[0], posts=memo[1])
+
+
+def _judged(
+    run: _Run, walked: _Walked, posts_to_check: tuple[Path, ...], progress: ProgressCallback | None
+) -> CheckResult:
+    """Every finding of the posts (from the per-post cache where it can answer), their ids and schedules."""
+    by_slug: dict[str, dict[str, FoundFile]] = {}
+    for item in walked.found:
+        by_slug.setdefault(item.slug, {})[item.language] = item
     findings, refs = _post_findings(run, by_slug, progress)
     findings.extend(duplicate_ids(refs))
     findings.extend(_template_findings(run))
-    if posts_to_check and ctx.schedules:
+    if posts_to_check and run.ctx.schedules:
         refs = refs + _all_refs(run, set(by_slug))
     findings.extend(_schedule_findings(run, refs))
-    findings.extend(check_strays(find_strays(config.content_dir, posts_to_check)))
-    if env is not None:
-        findings.extend(check_accounts(config, env))
-    if cache:
-        cache.save(run.used_keys, run.locations)
-    findings = _once(findings, _(UNAVAILABLE))
-    findings.sort(key=lambda f: (f.post, f.file, f.line, f.code))
-    return CheckResult(findings=findings, posts=len(by_slug))
+    result = CheckResult(findings=findings, posts=len(by_slug))
+    if run.cache:
+        run.cache.save(run.used_keys, run.locations)
+        if walked.whole:
+            _remember_tree(run, walked, result)
+    return result
+
+
+def _remember_tree(run: _Run, walked: _Walked, result: CheckResult) -> None:
+    """Keep this whole check's findings for the same tree, valid as long as every verdict they come from."""
+    assert run.cache is not None
+    listing = walked.listing(run.ctx)
+    if not settled(listing, walked.at_ns):
+        return  # a file written just before the walk may change again without its stamp changing
+    used = [run.cache.entries[key] for key in run.used_keys if key in run.cache.entries]
+    media = {record[0]: record for entry in used for record in entry.media}
+    memo = TreeResult(
+        key=tree_key(run.environment, listing),
+        findings=[f.as_json() for f in result.findings],
+        posts=result.posts,
+        media=list(media.values()),
+        valid_until=min((entry.valid_until for entry in used), default=float("inf")),
+    )
+    save_tree(run.config.root / CACHE_DIR, memo)
 
 
 def _once(findings: list[Finding], message: str) -> list[Finding]:

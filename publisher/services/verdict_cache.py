@@ -11,20 +11,32 @@ was read (a write within the same clock tick would leave the stamp as it
 was, and the kernel stamps change time itself, so it cannot be set back).
 The cache lives in ``.publisher-cache/`` under the project root and is safe
 to delete at any time.
+
+A check of the whole content also keeps its findings in a memo keyed by the
+environment and every post file's location and stamp, valid as long as the
+verdicts it was made of (their media files and times), so an unchanged tree
+is answered without looking up any post (docs/commands.md "check"); it is
+only kept when every file had settled before the walk.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher.files import UnreadableFile, read_bounded
+from publisher.findings import Finding
+
 CACHE_DIR = ".publisher-cache"
 CACHE_FILE = "check-v2.json"
+MAX_CACHE_BYTES = 512 * 1024 * 1024  # a larger cache file is not read: the check starts afresh
 SETTLED_NS = 2_000_000_000  # a file changed this recently before it was read is read again next time
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
@@ -82,10 +94,10 @@ class CheckCache:
         self.files: dict[str, list[Any]] = {}  # location -> [size, mtime_ns, ctime_ns, inode, digest]
         self._dirty = False
         try:
-            raw = json.loads(self.path.read_text("utf-8"))
+            raw = json.loads(read_bounded(self.path, MAX_CACHE_BYTES))
             self.entries = {key: Entry(**value) for key, value in raw["entries"].items()}
             self.files = dict(raw["files"])
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, UnreadableFile, ValueError, TypeError, KeyError, AttributeError):
             self.entries, self.files = {}, {}
 
     def get(self, key: str, now: float) -> Entry | None:
@@ -127,3 +139,69 @@ class CheckCache:
             os.replace(tmp, self.path)
         except OSError:
             pass
+
+
+TREE_FILE = "check-tree-v1.json"
+MAX_TREE_BYTES = 64 * 1024 * 1024  # a memo larger than this is not read (it is only ever a shortcut)
+
+
+@dataclass
+class TreeResult:
+    """A whole check's findings, kept for the unchanged tree, and what may change them without the tree changing."""
+
+    key: str
+    findings: list[dict[str, Any]]
+    posts: int
+    media: list[tuple[str, int, int]] = field(default_factory=list)
+    valid_until: float = 0.0
+
+
+Listing = tuple[tuple[str, ...], tuple[Stamp | None, ...], bytes]  # locations, their stamps, whether each is read
+
+
+def tree_key(environment: str, listing: Listing) -> str:
+    """The memo's key: the environment and every post file's location, stamp and whether it may be read."""
+    locations, stamps, flags = listing
+    digest = hashlib.sha256(f"{environment}\0{len(locations)}\0".encode())
+    digest.update("\0".join(locations).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", itertools.chain.from_iterable(s or _NO_STAMP for s in stamps)).tobytes())
+    digest.update(flags)
+    return digest.hexdigest()
+
+
+_NO_STAMP = (-1, -1, -1, -1)
+
+
+def settled(listing: Listing, walked_at_ns: int) -> bool:
+    """Whether every file had been left alone for :data:`SETTLED_NS` when the tree was walked (see above)."""
+    limit = walked_at_ns - SETTLED_NS
+    return all(stamp is not None and stamp[1] < limit and stamp[2] < limit for stamp in listing[1])
+
+
+def load_tree(directory: Path, key: str, now: float) -> tuple[list[Finding], int] | None:
+    """The findings and post count of the last whole check, if it was of this very tree and nothing they
+    depend on has changed since; None too for a memo that cannot be read or is damaged."""
+    try:
+        raw = json.loads(read_bounded(directory / TREE_FILE, MAX_TREE_BYTES))
+        if not isinstance(raw, dict) or raw.get("key") != key:
+            return None
+        memo = TreeResult(**raw)
+        media = [(str(p), int(s), int(m)) for p, s, m in memo.media]
+        entry = Entry(findings=memo.findings, ref={}, media=media, valid_until=float(memo.valid_until))
+        findings = [Finding(**f) for f in memo.findings]
+        posts = int(memo.posts)
+    except (OSError, UnreadableFile, ValueError, TypeError, KeyError):
+        return None
+    return (findings, posts) if entry.still_valid(now) else None
+
+
+def save_tree(directory: Path, memo: TreeResult) -> None:
+    """Write the memo atomically; a failure to write only costs speed."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tree-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(memo.__dict__, separators=(",", ":")))
+        os.replace(tmp, directory / TREE_FILE)
+    except OSError:
+        pass

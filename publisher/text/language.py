@@ -37,9 +37,12 @@ if TYPE_CHECKING:
 
 Lang = Literal["cy", "en"]
 
-URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
-MENTION = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
-HASHTAG = re.compile(r"(?<![\w#])#\w+")
+# Each pattern begins with the character (or set) every match begins with, and looks behind it only there:
+# a scan for that character is many times quicker than trying the look-behind at every position, and
+# these run on every text many times over. "#(?<![\w#]#)" is "(?<![\w#])#" with the "#" read first.
+URL = re.compile(r"[hw](?:(?<=h)ttps?://|(?<=w)ww\.)\S+", re.I)  # http://, https:// or www., in any case
+MENTION = re.compile(r"@(?<![\w@]@)[\w.]+(?:@[\w.-]+)?")
+HASHTAG = re.compile(r"#(?<![\w#]#)\w+")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 # Below this many words the detector's answer is a guess ("Diolch!"), not evidence.

@@ -245,7 +245,9 @@ def test_the_fix_line_reads_trwsio_in_welsh_and_fix_in_english(project: Project)
     welsh = run(project, "--lang", "cy", "check").stdout.splitlines()
     assert welsh[2].strip() == "trwsio: defnyddiwch enw cyfrif o [accounts] yn config/publisher.toml"
     assert "nid yw'r cyfrif 'nope' yn y ffurfweddiad" in welsh[1]
+    assert ": gwall [account-unknown] " in welsh[1]  # the severity is a word for people too
     english = run(project, "check").stdout.splitlines()
+    assert ": error [account-unknown] " in english[1]
     assert english[2].strip() == "fix: use an account name from [accounts] in config/publisher.toml"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.context import config_from
+from publisher.cli.context import severity as severity_word
 from publisher.cli.progress import progress_bar
 from publisher.cli.translated import Command
 from publisher.i18n import N_, _, ngettext
@@ -67,9 +68,9 @@ def render_text(result: CheckResult, colour: bool) -> str:
             current = finding.post
             post = printable(finding.post)
             out.append(click.style(post, bold=True) if colour else post)
-        severity: str = finding.severity
+        severity = severity_word(finding.severity)  # a word for people; --format json/github keep the value
         if colour:
-            severity = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True)
+            severity = click.style(severity, fg="red" if finding.severity == "error" else "yellow", bold=True)
         where = f"{printable(finding.file)}:{finding.line}"
         out.append(f"  {where}: {severity} [{finding.code}] {printable(finding.message)}")
         hint = BY_CODE.get(finding.code)

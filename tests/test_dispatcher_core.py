@@ -180,3 +180,26 @@ def test_a_failed_group_write_fails_every_outcome_in_it() -> None:
     with pytest.raises(RuntimeError, match="disk I/O error"):
         group.submit(1)
     assert group._waiting == [], "a failed outcome was left waiting"
+
+
+def test_a_delivery_that_cannot_be_started_does_not_hold_up_its_batch(project: Project, open_db: Any) -> None:
+    db = open_db(project.config())
+    project.post(slug="broken", cy_front=SEPARATE)
+    project.post(slug="fine", cy_front=SEPARATE)
+    sync_content(project.config(), db.sessions, T0)
+    with db.sessions.begin() as session:
+        broken = session.scalars(select(m.Delivery).where(m.Delivery.post_id == "broken")).all()
+        for row in broken:
+            row.media = [{"alt": "no file named"}]  # building its request fails
+    remote = FakeRemote()
+    result = _dispatcher(project, db, remote, T0).run_due()
+    assert (result.published, result.errors) == (2, 1), result
+    assert sorted(call.language for call in remote.published) == ["cy", "en"]
+    with db.sessions() as session:
+        states = {(r.post_id, r.language): r.state for r in session.scalars(select(m.Delivery))}
+        assert (
+            session.scalar(select(func.count()).select_from(m.Attempt).where(m.Attempt.delivery_id == broken[0].id))
+            == 0
+        )
+    assert states[("fine", "en")] == DeliveryState.PUBLISHED
+    assert states[("broken", "cy")] == DeliveryState.PUBLISHING, "left leased, to be recovered when the lease ends"

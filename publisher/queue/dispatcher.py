@@ -684,11 +684,15 @@ class Dispatcher:
             try:
                 future.result()
             except Exception as exc:  # logged; the delivery's lease is recovered later
-                result.add("errors")
-                log.error(
-                    "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                )
+                self._worker_error(exc, result)
+
+    @staticmethod
+    def _worker_error(exc: Exception, result: CycleResult) -> None:
+        result.add("errors")
+        log.error(
+            "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+        )
 
     def _drain(self, pending: set[Future[None]], result: CycleResult) -> None:
         """Stopping: calls in flight get shutdown_grace to finish."""
@@ -697,16 +701,25 @@ class Dispatcher:
         if late:
             log.warning("%d platform calls still running at shutdown; their leases will be reconciled", len(late))
 
+    def _start_each(self, claims: list[Claim], result: CycleResult) -> dict[int, Started]:
+        """Start each claim on its own: one delivery that cannot be started must not hold up its batch."""
+        started: dict[int, Started] = {}
+        for claim in claims:
+            try:
+                one = self._start(claim)
+            except Exception as exc:  # logged; its lease is recovered when it ends, as a worker's would be
+                self._worker_error(exc, result)
+            else:
+                if one is not None:
+                    started[claim.delivery_id] = one
+        return started
+
     def _submit(self, pool: ThreadPoolExecutor, claims: list[Claim], result: CycleResult) -> set[Future[None]]:
         """Write the batch's attempt rows, then hand each call to a worker."""
         try:
             started = self._start_many(claims)
-        except SQLAlchemyError as exc:  # logged; the claims' leases are recovered later
-            result.add("errors")
-            log.error(
-                "could not start %d claimed deliveries: %s; their leases are recovered when they end", len(claims), exc
-            )
-            return set()
+        except Exception:  # nothing of the batch was written: find the one that fails, start the others
+            started = self._start_each(claims, result)
         return {
             pool.submit(self.execute, c, result, started[c.delivery_id]) for c in claims if c.delivery_id in started
         }

@@ -7,11 +7,14 @@ The protocol, and why each step is there:
    (owner, until) and ``lease_version + 1``. Only deliveries whose predecessor
    is published are claimable: Welsh first, thread parts in order.
 2. **Attempt row** committed *before* the platform call, fenced on the lease
-   version. A crash after it means "the call may have happened".
+   version: a claimed batch's rows in one transaction, before any of its
+   calls. A crash after it means "the call may have happened".
 3. **Call** the adapter outside any transaction: publish, or (a correction)
    edit an earlier delivery's post, or (the inbox) hide a comment.
 4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
-   a daemon that lost its lease cannot overwrite the new owner's result.
+   a daemon that lost its lease cannot overwrite the new owner's result. The
+   outcomes workers hand in together are committed in one transaction
+   (:mod:`publisher.queue.group_commit`), their audit events under one lock.
 5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
    ``unknown``; without one, ``queued`` (nothing was sent). An edit or a hide
    is made again instead: the same text twice leaves the same post.

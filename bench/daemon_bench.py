@@ -173,6 +173,13 @@ def wait_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, in clock ticks (/proc/stat), all cores."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def idle_cpu(pids: list[int], seconds: float) -> float:
     """CPU of ``pids`` over ``seconds``, as % of one core."""
     cpu0, wall0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
@@ -252,8 +259,13 @@ def burst_on(database: str, instances: int, count: int, args: argparse.Namespace
             before = idle_cpu([d.pid for d in daemons], 4)
             ids = post_ids(range(count))
             end = burst_at + timedelta(seconds=30 + count * 0.05)
+            wait_until(burst_at)
+            cpu0, machine0 = sum(cpu_seconds(d.pid) for d in daemons), machine_busy()
             while len(lateness(database, ids)) < count and datetime.now(UTC) < end:
                 time.sleep(0.5)
+            cpu = sum(cpu_seconds(d.pid) for d in daemons) - cpu0
+            machine = machine_busy()
+            busy = (machine[0] - machine0[0]) / max(1, machine[1] - machine0[1]) * 100
             values = lateness(database, ids)
         finally:
             stop_daemons(daemons)
@@ -263,6 +275,10 @@ def burst_on(database: str, instances: int, count: int, args: argparse.Namespace
         f"{max(values, default=0) / 1000:.1f} s: "
         f"{rate(values):.0f} deliveries/s; lateness p50 {percentile(values, 0.5):.0f} ms, "
         f"p99 {percentile(values, 0.99):.0f} ms (the daemons' CPU before the burst: {before:.1f} % of one core)"
+    )
+    print(
+        f"  while draining: the daemons used {cpu / max(1, len(values)) * 1000:.2f} ms of CPU per delivery; "
+        f"the machine's {os.cpu_count()} cores were {busy:.0f} % busy (all processes, the other users' too)"
     )
     return rate(values), values
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, event, insert, select, text, update
+from sqlalchemy import Connection, Table, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from publisher.queue.models import AuditEvent
@@ -106,41 +106,46 @@ def record(
 
 
 _EVENTS = cast(Table, AuditEvent.__table__)
-_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_LAST = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
 _ADD = insert(_EVENTS)
-_SEAL = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(hash=bindparam("b_hash"))
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) FROM generate_series(1, :n)")
 
 
-def record_on(
-    connection: Connection,
-    actor: str,
-    action: str,
-    *,
-    post_id: str | None,
-    delivery_id: int | None,
-    detail: dict[str, Any],
-    at: datetime | None = None,
-) -> None:
-    """:func:`record` on a plain connection (the dispatcher's hot path): the same event and the same chain."""
+def _event_ids(connection: Connection, last_id: int, count: int) -> list[int]:
+    """Ids for ``count`` events after the last one: the chain is in id order, and each id is part of its hash.
+
+    The chain's lock is held (the advisory lock on PostgreSQL, the write lock on
+    SQLite), so no other event can come between: PostgreSQL's sequence hands
+    them out, on SQLite they are the ids the table would have given.
+    """
+    if connection.dialect.name == "postgresql":
+        return [int(value) for value in connection.execute(_NEXT_IDS, {"n": count}).scalars()]
+    return list(range(last_id + 1, last_id + 1 + count))
+
+
+def record_many(connection: Connection, actor: str, events: list[dict[str, Any]]) -> None:
+    """:func:`record` for several events on a plain connection (the dispatcher's hot path), in one go.
+
+    Each of ``events`` gives action, post_id, delivery_id and detail. They join
+    the same chain as every other event, in order, under one acquisition of
+    the chain's lock: one round trip for all of them instead of three each.
+    """
+    if not events:
+        return
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    previous = connection.execute(_LAST_HASH).scalar() or GENESIS
+    last = connection.execute(_LAST).one_or_none()
+    previous = last.hash if last is not None and last.hash else GENESIS
+    ids = _event_ids(connection, last.id if last is not None else 0, len(events))
     os_user, host = who_runs_this()
-    fields = {
-        "at": at or datetime.now(UTC),
-        "actor": actor,
-        "action": action,
-        "post_id": post_id,
-        "delivery_id": delivery_id,
-        "detail": detail,
-        "os_user": os_user,
-        "host": host,
-    }
-    added = connection.execute(_ADD, {**fields, "prev_hash": previous})
-    assert added.inserted_primary_key is not None  # an INSERT always has one
-    event_id = added.inserted_primary_key[0]
-    chained = chain_hash(previous, event_fields(cast(AuditEvent, SimpleNamespace(id=event_id, **fields))))
-    connection.execute(_SEAL, {"b_id": event_id, "b_hash": chained})
+    at = datetime.now(UTC)
+    rows = []
+    for event_id, given in zip(ids, events, strict=True):
+        fields = {"id": event_id, "at": at, "actor": actor, "os_user": os_user, "host": host, **given}
+        chained = chain_hash(previous, event_fields(cast(AuditEvent, SimpleNamespace(**fields))))
+        rows.append({**fields, "prev_hash": previous, "hash": chained})
+        previous = chained
+    connection.execute(_ADD, rows)
 
 
 def _after_commit(session: Session, log_file: Path, event_row: AuditEvent) -> None:

@@ -7,11 +7,14 @@ The protocol, and why each step is there:
    (owner, until) and ``lease_version + 1``. Only deliveries whose predecessor
    is published are claimable: Welsh first, thread parts in order.
 2. **Attempt row** committed *before* the platform call, fenced on the lease
-   version. A crash after it means "the call may have happened".
+   version: a claimed batch's rows in one transaction, before any of its
+   calls. A crash after it means "the call may have happened".
 3. **Call** the adapter outside any transaction: publish, or (a correction)
    edit an earlier delivery's post, or (the inbox) hide a comment.
 4. **Complete** with ``UPDATE ... WHERE lease_version = v AND lease_owner = me``:
-   a daemon that lost its lease cannot overwrite the new owner's result.
+   a daemon that lost its lease cannot overwrite the new owner's result. The
+   outcomes workers hand in together are committed in one transaction
+   (:mod:`publisher.queue.group_commit`), their audit events under one lock.
 5. **Recover**: an expired ``publishing`` lease with an attempt row becomes
    ``unknown``; without one, ``queued`` (nothing was sent). An edit or a hide
    is made again instead: the same text twice leaves the same post.
@@ -35,7 +38,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,7 +64,8 @@ from publisher.platforms.base import (
 from publisher.platforms.registry import make_adapter
 from publisher.queue import fenced
 from publisher.queue import models as m
-from publisher.queue.audit import record, record_on
+from publisher.queue.audit import record, record_many
+from publisher.queue.group_commit import GroupCommit
 from publisher.queue.pauses import sendable
 from publisher.queue.states import REPEATABLE_ACTIONS, Action, AttemptKind, DeliveryState, PostState
 from publisher.redaction import KNOWN
@@ -82,13 +86,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A delivery this daemon holds the lease on."""
-
-    delivery_id: int
-    lease_version: int
-    kind: AttemptKind
+Claim = fenced.Lease  # a delivery this daemon holds the lease on
 
 
 @dataclass(frozen=True)
@@ -106,6 +104,7 @@ class Started:
     last_attempt: datetime | None  # latest publish attempt (a late request may still land)
     reconciles: int
     last_error: str | None  # why the previous attempt did not succeed
+    attempts: int = 1  # publish attempts counted so far, this one included
 
 
 @dataclass(frozen=True)
@@ -176,6 +175,7 @@ class Dispatcher:
         self._claim_queries: dict[tuple[int, bool], Any] = {}
         # The hot path (claim, attempt row, completion) runs Core statements on the sessions' engine.
         self._engine: Engine = sessions.kw["bind"]
+        self._completions: GroupCommit[fenced.Completion, bool] = GroupCommit(lambda batch: self._record(batch))
 
     # -- adapters ---------------------------------------------------------
 
@@ -363,67 +363,70 @@ class Dispatcher:
         )
 
     def _start(self, claim: Claim) -> Started | None:
-        """Write the attempt row (fenced on the lease); None if the lease was lost.
+        """Write the attempt row (fenced on the lease); None if the lease was lost."""
+        return self._start_many([claim]).get(claim.delivery_id)
 
-        The call gets a full lease from here: a claim may have waited in the pool, and a
-        lease expiring mid-call would let another daemon reconcile before the call lands.
-        The renewal is the fence: on PostgreSQL its ``UPDATE`` locks the row and reads the
-        newest committed version, so another daemon's recover() a moment ago is seen.
+    def _start_many(self, claims: list[Claim]) -> dict[int, Started]:
+        """Write the attempt rows of a claimed batch in one transaction, before any of its calls; by delivery id.
+
+        A delivery whose lease was lost is left out. Each call gets a full lease from
+        here: a claim may have waited, and a lease expiring mid-call would let another
+        daemon reconcile before the call lands. The rows are read locked on PostgreSQL
+        (the newest committed version), so another daemon's recover() a moment ago is seen.
+        """
+        if not claims:
+            return {}
+        now = self.clock()
+        with self._engine.begin() as connection:
+            rows = fenced.start_many(connection, claims, self.owner, now, now + self.settings.lease)
+            return {delivery_id: self._started(connection, row) for delivery_id, row in rows.items()}
+
+    def _started(self, connection: Connection, delivery: fenced.Columns) -> Started:
+        return Started(
+            request=self._request(connection, delivery),
+            account=delivery.account,
+            post_id=delivery.post_id,
+            platform=delivery.platform,
+            scheduled_at=delivery.scheduled_at,
+            action=delivery.action,
+            edit_of=self._remote_of(connection, delivery.edit_of_id),
+            first_attempt=delivery.first_attempt,
+            last_attempt=delivery.last_attempt,
+            reconciles=int(delivery.reconciles or 0),
+            last_error=delivery.last_error,
+            attempts=int(delivery.attempts or 0),
+        )
+
+    def _record(self, batch: Sequence[fenced.Completion]) -> list[bool]:
+        """Record a batch of outcomes in one transaction, each fenced on its lease; False where the lease was lost.
+
+        The audit events of the batch join the chain under one acquisition of its lock.
         """
         now = self.clock()
         with self._engine.begin() as connection:
-            until = now + self.settings.lease
-            delivery = fenced.start(
-                connection, claim.delivery_id, claim.lease_version, claim.kind, self.owner, now, until
-            )
-            if delivery is None:
-                return None
-            return Started(
-                request=self._request(connection, delivery),
-                account=delivery.account,
-                post_id=delivery.post_id,
-                platform=delivery.platform,
-                scheduled_at=delivery.scheduled_at,
-                action=delivery.action,
-                edit_of=self._remote_of(connection, delivery.edit_of_id),
-                first_attempt=delivery.first_attempt,
-                last_attempt=delivery.last_attempt,
-                reconciles=int(delivery.reconciles or 0),
-                last_error=delivery.last_error,
-            )
-
-    def _record(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
-        """Record the outcome, fenced on the lease version; False if another daemon owns it now."""
-        now = self.clock()
-        with self._engine.begin() as connection:
-            owned = fenced.complete(
-                connection, claim.delivery_id, claim.lease_version, self.owner, now, outcome, error, values
-            )
-            if not owned:
-                log.warning(
-                    "delivery %s: lease lost before recording %s; the new owner will reconcile",
-                    claim.delivery_id,
-                    outcome,
-                )
-                return False
-            if outcome in _AUDITED:
-                delivery = fenced.audited_fields(connection, claim.delivery_id)
-                detail = {
-                    "account": delivery.account,
-                    "language": delivery.language,
-                    "part": delivery.part,
-                    "remote_url": delivery.remote_url,
-                    "error": error,
-                }
-                record_on(
-                    connection,
-                    self.owner,
-                    outcome,
-                    post_id=delivery.post_id,
-                    delivery_id=claim.delivery_id,
-                    detail=detail,
-                )
-            return True
+            recorded = fenced.complete_many(connection, batch, self.owner, now)
+            events = []
+            for item in batch:
+                row = recorded.get(item.lease.delivery_id)
+                if row is None:
+                    log.warning(
+                        "delivery %s: lease lost before recording %s; the new owner will reconcile",
+                        item.lease.delivery_id,
+                        item.outcome,
+                    )
+                elif item.outcome in _AUDITED:
+                    detail = {
+                        "account": row.account,
+                        "language": row.language,
+                        "part": row.part,
+                        "remote_url": row.remote_url,
+                        "error": item.error,
+                    }
+                    events.append(
+                        {"action": item.outcome, "post_id": row.post_id, "delivery_id": row.id, "detail": detail}
+                    )
+            record_many(connection, self.owner, events)
+        return [item.lease.delivery_id in recorded for item in batch]
 
     def _finish(self, claim: Claim, outcome: str, error: str | None, **values: Any) -> bool:
         """Record the outcome; through a short database outage, keep trying while the lease lasts.
@@ -437,7 +440,7 @@ class Dispatcher:
         delay = 0.25
         while True:
             try:
-                return self._record(claim, outcome, error, **values)
+                return self._completions.submit(fenced.Completion(claim, outcome, error, values))
             except SQLAlchemyError:
                 if time.monotonic() + delay > deadline:
                     raise
@@ -621,11 +624,23 @@ class Dispatcher:
         else:
             self._on_unknown(claim, started, message, now, result, "unexpected")
 
-    def execute(self, claim: Claim, result: CycleResult) -> None:
-        """Run one claimed delivery to its next state (nothing new starts once stopping)."""
+    def _not_sent(self, claim: Claim, started: Started) -> None:
+        """Stopping before the call: give the delivery back as it was (the attempt row says "not_sent")."""
+        values: dict[str, Any] = {}
+        if claim.kind is AttemptKind.PUBLISH:
+            values = {"state": DeliveryState.QUEUED, "attempts": max(0, started.attempts - 1)}
+        self._finish(claim, "not_sent", None, **values)
+
+    def execute(self, claim: Claim, result: CycleResult, started: Started | None = None) -> None:
+        """Run one claimed delivery to its next state (nothing new starts once stopping).
+
+        ``started`` is given when its attempt row was written with its batch's.
+        """
         if self.stopping:
-            return  # still leased with no attempt row: release_unsent() gives it back
-        started = self._start(claim)
+            if started is not None:
+                self._not_sent(claim, started)
+            return  # otherwise still leased with no attempt row: release_unsent() gives it back
+        started = started or self._start(claim)
         if started is None:
             return
         now = self.clock()
@@ -673,11 +688,15 @@ class Dispatcher:
             try:
                 future.result()
             except Exception as exc:  # logged; the delivery's lease is recovered later
-                result.add("errors")
-                log.error(
-                    "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                )
+                self._worker_error(exc, result)
+
+    @staticmethod
+    def _worker_error(exc: Exception, result: CycleResult) -> None:
+        result.add("errors")
+        log.error(
+            "a publishing worker stopped: %s; its delivery stays leased and is recovered when the lease ends",
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+        )
 
     def _drain(self, pending: set[Future[None]], result: CycleResult) -> None:
         """Stopping: calls in flight get shutdown_grace to finish."""
@@ -685,6 +704,29 @@ class Dispatcher:
         self._collect(done, result)
         if late:
             log.warning("%d platform calls still running at shutdown; their leases will be reconciled", len(late))
+
+    def _start_each(self, claims: list[Claim], result: CycleResult) -> dict[int, Started]:
+        """Start each claim on its own: one delivery that cannot be started must not hold up its batch."""
+        started: dict[int, Started] = {}
+        for claim in claims:
+            try:
+                one = self._start(claim)
+            except Exception as exc:  # logged; its lease is recovered when it ends, as a worker's would be
+                self._worker_error(exc, result)
+            else:
+                if one is not None:
+                    started[claim.delivery_id] = one
+        return started
+
+    def _submit(self, pool: ThreadPoolExecutor, claims: list[Claim], result: CycleResult) -> set[Future[None]]:
+        """Write the batch's attempt rows, then hand each call to a worker."""
+        try:
+            started = self._start_many(claims)
+        except Exception:  # nothing of the batch was written: find the one that fails, start the others
+            started = self._start_each(claims, result)
+        return {
+            pool.submit(self.execute, c, result, started[c.delivery_id]) for c in claims if c.delivery_id in started
+        }
 
     def run_due(self, post_id: str | None = None) -> CycleResult:
         """Publish everything due now (of one post, if given), and what becomes claimable as predecessors publish.
@@ -701,8 +743,7 @@ class Dispatcher:
         try:
             while not self.stopping:
                 if len(pending) <= workers:
-                    claims = self.claim(limit=depth - len(pending), post_id=post_id)
-                    pending |= {pool.submit(self.execute, claim, result) for claim in claims}
+                    pending |= self._submit(pool, self.claim(limit=depth - len(pending), post_id=post_id), result)
                 if not pending:
                     break
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -190,3 +192,21 @@ def inbox_project(project: Project, fake_server: FakeServer, monkeypatch: pytest
     from inbox_support import wire
 
     return wire(project, fake_server.url, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def extracted_messages(tmp_path_factory: pytest.TempPathFactory) -> set[object]:
+    """Every message the code and the templates ask for, extracted now (pybabel, as docs/translation.md says).
+
+    A message is its id: a string, or (singular, plural) for ``ngettext``.
+    """
+    from babel.messages.pofile import read_po
+
+    out = tmp_path_factory.mktemp("pot") / "publisher.pot"
+    command = [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "_", "-k", "N_"]
+    command += ["-k", "ngettext:1,2", "--no-location", "-o", str(out), "."]
+    subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, check=True, capture_output=True, timeout=300)
+    with open(out, "rb") as handle:
+        found = {tuple(m.id) if isinstance(m.id, list | tuple) else m.id for m in read_po(handle) if m.id}
+    assert len(found) > 100, "the extraction found (almost) nothing: check babel.cfg"
+    return found

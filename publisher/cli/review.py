@@ -14,7 +14,7 @@ import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from, severity
 from publisher.cli.translated import Group
-from publisher.i18n import N_, _
+from publisher.i18n import N_, _, ngettext
 from publisher.redaction import printable
 
 FORMAT_OPTION = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
@@ -40,7 +40,8 @@ def list_items(ctx: click.Context, fmt: str) -> None:
     for item in items:
         days = item["overdue_working_days"]
         if days:
-            overdue = _("OVERDUE by %(days)d working day(s)") % {"days": days}
+            late = ngettext("%(num)d working day", "%(num)d working days", days) % {"num": days}
+            overdue = _("OVERDUE by %(late)s") % {"late": late}
         else:
             overdue = _("due %(when)s") % {"when": item["due_at"][:16]}
         texts = f"    cy: {printable(item['cy'])}\n    en: {printable(item['en'])}"

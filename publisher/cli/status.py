@@ -16,7 +16,7 @@ import click
 
 from publisher.cli.context import FORMAT_TEXT_JSON, config_from
 from publisher.cli.translated import Command
-from publisher.i18n import N_, _
+from publisher.i18n import N_, _, ngettext
 from publisher.redaction import printable
 
 
@@ -206,8 +206,9 @@ def render_text(data: dict[str, Any], tz: ZoneInfo, detail: bool) -> None:
         render_detail(console, posts)
     else:
         render_compact(console, posts, tz)
-        text = _("%(count)d post(s); per account and language: 'publisher status POST_ID' or --detail")
-        _line(console, text % {"count": len(posts)})
+        counted = ngettext("%(n)d post", "%(n)d posts", len(posts)) % {"n": len(posts)}
+        text = _("%(posts)s; per account and language: 'publisher status POST_ID' or --detail")
+        _line(console, text % {"posts": counted})
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> Any:

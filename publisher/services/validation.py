@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -202,6 +203,7 @@ Pending = tuple[str, str, dict[str, FoundFile], Raw]  # cache key, slug, files, 
 ProgressCallback = Callable[[int, int], None]  # (posts judged so far, posts to judge)
 PARALLEL_FROM = 400  # below this many unchecked posts, starting workers costs more than it saves
 READ_IN_WORKERS_FROM = 2000  # from this many posts to read, the workers read and hash them as well as judge
+WARM_UP = 10  # posts judged before the workers are forked, so the libraries the rules load are loaded once
 
 
 def _verdict(slug: str, items: dict[str, FoundFile], raw: Raw, ctx: Context) -> Entry:
@@ -272,23 +274,26 @@ def _read_and_judge_chunk(chunk: Chunk) -> list[Worked]:
 
 
 def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: ProgressCallback, workers: int) -> list[Any]:
-    """Run ``task`` over ``range(total)`` in chunks, on forked workers that inherit the module's state.
+    """Run ``task`` over ``range(total)`` in chunks: here and on ``workers - 1`` forked workers.
 
-    lingua's Welsh and English models are loaded here first, once: loading them takes a third of a
-    second of one core and 60 MB, which the forked workers then share instead of each paying it again.
+    This process judges too, rather than waiting on ``workers`` others: one process fewer holds its own
+    copy of what judging builds up, which keeps a cold check's memory down (docs/commands.md "check").
+    What the workers share with it is loaded here first, once, before they are forked: lingua's Welsh
+    and English models (a third of a second of one core and 60 MB), and the libraries the rules load on
+    first use (Markdown, emoji, Pillow...), by judging the first few posts here.
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     from publisher.text.language import preload
 
     preload()
     engine()  # asked once here rather than once per worker
-
-    # Small enough chunks that progress moves in steps of about 2 %, large enough that pickling stays cheap.
-    size = max(50, total // (workers * 25))
-    chunks = [(i, min(total, i + size)) for i in range(0, total, size)]
-    results: list[Any] = []
+    # Small chunks keep the processes evenly loaded to the end and progress moving in steps of about 1 %.
+    size = max(25, total // (workers * 50))
+    chunks = deque((i, min(total, i + size)) for i in range(min(total, WARM_UP), total, size))
+    results: list[Any] = task((0, min(total, WARM_UP)))
+    report(len(results), total)
     # Frozen objects are left out of garbage collections: the workers' collections then do not write to the
     # pages they share with this process (copying them), and this one's are quicker while results pile up.
     # The command's language is a context variable (docs/translation.md): each worker sets it before judging,
@@ -296,13 +301,23 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            max_workers=workers,
+            max_workers=workers - 1,
             mp_context=multiprocessing.get_context("fork"),
             initializer=set_language,
             initargs=(language(),),
         ) as pool:
-            for chunk in pool.map(task, chunks):
-                results.extend(chunk)
+            queued: list[Future[list[Any]]] = []
+            while chunks or queued:
+                # Two chunks queued per worker, so none waits while this process judges one of its own.
+                while chunks and len(queued) < 2 * (workers - 1):
+                    queued.append(pool.submit(task, chunks.popleft()))
+                if chunks:
+                    results.extend(task(chunks.popleft()))
+                else:
+                    wait(queued, return_when=FIRST_COMPLETED)
+                for future in [f for f in queued if f.done()]:
+                    queued.remove(future)
+                    results.extend(future.result())
                 report(len(results), total)
     finally:
         gc.unfreeze()

@@ -97,6 +97,8 @@ def _emoji(text: str, settings: AccessibilitySettings) -> Iterator[tuple[str, st
 
 
 def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
+    if "#" not in text:
+        return
     tokens = text.split()
     while tokens and (
         HASHTAG.fullmatch(tokens[-1].rstrip(".,!?;:")) or URL.match(tokens[-1]) or not re.search(r"\w", tokens[-1])

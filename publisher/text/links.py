@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from publisher.config import LinkPair, LinkSettings
@@ -19,6 +20,7 @@ LINK = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 OTHER = {"cy": "en", "en": "cy"}
 
 
+@lru_cache(maxsize=4096)
 def page_key(url: str) -> str:
     """A URL compared without its scheme, ``www.``, case of the host, query, fragment or final slash."""
     parts = urlsplit(url)
@@ -26,6 +28,7 @@ def page_key(url: str) -> str:
     return f"{host}{parts.path}".rstrip("/")
 
 
+@lru_cache(maxsize=4096)
 def _prefix_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.netloc.lower().removeprefix('www.')}{parts.path}"

@@ -170,7 +170,7 @@ class Post:
     @property
     def complete(self) -> bool:
         """Both files are present and readable."""
-        return all(f is not None and f.readable for f in (self.cy, self.en))
+        return self.cy is not None and self.cy.readable and self.en is not None and self.en.readable
 
     @cached_property
     def _parts(self) -> dict[str, list[str]]:
@@ -200,9 +200,9 @@ class Post:
 
     def media_pairs(self) -> list[tuple[schema.MediaItem | None, schema.MediaItem | None]]:
         """Media items side by side, Welsh then English, by position (the pair's order must match)."""
+        if not (self.cy is not None and self.cy.meta.media) and not (self.en is not None and self.en.meta.media):
+            return []  # most posts
         cy, en = self.media("cy"), self.media("en")
-        if not cy and not en:
-            return []
         return [(cy[i] if i < len(cy) else None, en[i] if i < len(en) else None) for i in range(max(len(cy), len(en)))]
 
     def media_shared(self, index: int, key: str) -> tuple[str | None, PostFile | None, int]:

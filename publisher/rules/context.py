@@ -36,7 +36,7 @@ class Context:
     image_text: ImageTextReader = field(default_factory=lambda: ImageTextReader(None))  # OCR, cached by hash
     # What the media files are, worked out once per check (several rules look at each image, and posts share
     # images) and afresh by the next, as files change between checks:
-    media_paths: dict[tuple[str, str], Path | None] = field(default_factory=dict, repr=False)  # (post file, name)
+    media_paths: dict[tuple[str, str], Path | None] = field(default_factory=dict, repr=False)  # (folder, name)
     image_facts: dict[str, ImageFacts | str] = field(default_factory=dict, repr=False)  # or why it is unreadable
     image_texts: dict[str, ImageText | None] = field(default_factory=dict, repr=False)  # by real path
 

@@ -52,9 +52,10 @@ def resolve_media(post_dir: Path, content_root: Path, name: str) -> Path | None:
 
 def media_path(ctx: Context, post_file: PostFile, name: str) -> Path | None:
     """:func:`resolve_media` of ``name`` as ``post_file`` names it, remembered for the rest of the check."""
-    key = (str(post_file.path), name)
+    post_dir = post_file.path.parent
+    key = (str(post_dir), name)
     if key not in ctx.media_paths:
-        ctx.media_paths[key] = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
+        ctx.media_paths[key] = resolve_media(post_dir, ctx.config.content_dir, name)
     return ctx.media_paths[key]
 
 

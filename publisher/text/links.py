@@ -21,17 +21,19 @@ OTHER = {"cy": "en", "en": "cy"}
 
 
 @lru_cache(maxsize=4096)
-def page_key(url: str) -> str:
-    """A URL compared without its scheme, ``www.``, case of the host, query, fragment or final slash."""
-    parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path}".rstrip("/")
-
-
-@lru_cache(maxsize=4096)
-def _prefix_key(url: str) -> str:
+def _host_and_path(url: str) -> str:
+    """The host (lower case, without ``www.``) and path of ``url``: split once for both keys below."""
     parts = urlsplit(url)
     return f"{parts.netloc.lower().removeprefix('www.')}{parts.path}"
+
+
+def page_key(url: str) -> str:
+    """A URL compared without its scheme, ``www.``, case of the host, query, fragment or final slash."""
+    return _host_and_path(url).rstrip("/")
+
+
+def _prefix_key(url: str) -> str:
+    return _host_and_path(url)
 
 
 @dataclass(frozen=True)

@@ -145,8 +145,8 @@ class Post:
 
     def shared(self, key: str) -> Any:
         """A shared key's value, Welsh file first (pair-mismatch reports disagreement)."""
-        for post_file in self.files():
-            if key in post_file.meta.values:
+        for post_file in (self.cy, self.en):
+            if post_file is not None and key in post_file.meta.values:
                 return post_file.meta.values[key]
         return None
 
@@ -170,7 +170,7 @@ class Post:
     @property
     def complete(self) -> bool:
         """Both files are present and readable."""
-        return all(f is not None and f.readable for f in (self.cy, self.en))
+        return self.cy is not None and self.cy.readable and self.en is not None and self.en.readable
 
     @cached_property
     def _parts(self) -> dict[str, list[str]]:
@@ -186,16 +186,22 @@ class Post:
         """The plain-text parts (one unless ``thread: true``) of ``language``."""
         return self._parts.get(language, [])
 
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        return {language: "\n\n".join(parts) for language, parts in self._parts.items()}
+
     def text(self, language: Language) -> str:
         """The whole plain text of ``language``, parts separated by blank lines."""
-        return "\n\n".join(self.parts(language))
+        return self._texts.get(language, "")
 
     def media(self, language: Language) -> list[schema.MediaItem]:
-        post_file = self.file(language)
-        return list(post_file.meta.media or []) if post_file and post_file.meta.media else []
+        post_file = self.cy if language == "cy" else self.en
+        return list(post_file.meta.media) if post_file is not None and post_file.meta.media else []
 
     def media_pairs(self) -> list[tuple[schema.MediaItem | None, schema.MediaItem | None]]:
         """Media items side by side, Welsh then English, by position (the pair's order must match)."""
+        if not (self.cy is not None and self.cy.meta.media) and not (self.en is not None and self.en.meta.media):
+            return []  # most posts
         cy, en = self.media("cy"), self.media("en")
         return [(cy[i] if i < len(cy) else None, en[i] if i < len(en) else None) for i in range(max(len(cy), len(en)))]
 

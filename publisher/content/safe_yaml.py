@@ -67,18 +67,22 @@ def _screen(node: yaml.Node) -> None:
     stack: list[tuple[yaml.Node, int]] = [(node, 1)]
     while stack:
         current, depth = stack.pop()
-        line = current.start_mark.line
         if id(current) in seen:
             message = _("YAML anchors and aliases ('&name', '*name') are not allowed; write the values out")
-            raise YamlProblem(line, message)
+            raise YamlProblem(current.start_mark.line, message)
         seen.add(id(current))
         if len(seen) > MAX_NODES:
-            raise YamlProblem(line, _("the YAML has more than %(max)d values") % {"max": MAX_NODES})
+            message = _("the YAML has more than %(max)d values") % {"max": MAX_NODES}
+            raise YamlProblem(current.start_mark.line, message)
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, _("the YAML nests more than %(max)d levels deep") % {"max": MAX_DEPTH})
+            message = _("the YAML nests more than %(max)d levels deep") % {"max": MAX_DEPTH}
+            raise YamlProblem(current.start_mark.line, message)
+        if isinstance(current, yaml.ScalarNode):
+            continue  # most nodes: nothing beneath
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
-                stack.extend(((key, depth + 1), (value, depth + 1)))
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in current.value)
 
@@ -86,10 +90,14 @@ def _screen(node: yaml.Node) -> None:
 def load(text: str) -> Loaded:
     """Screen, compose and construct ``text``; YamlProblem (with the line) for anything unsafe or invalid."""
     try:
-        node = yaml.compose(text, Loader=StringTimestampLoader)
-        if node is not None:
-            _screen(node)
-        data = StringTimestampLoader("").construct_document(node) if node is not None else None
+        loader = StringTimestampLoader(text)  # what yaml.load does, with the screen between composing and building
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                _screen(node)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:

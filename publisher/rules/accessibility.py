@@ -32,6 +32,8 @@ RULE = Rule(
 _TAG = re.compile(r"#(?<![\w#]#)(\w+)")  # "(?<![\w#])#": see publisher.text.language.HASHTAG
 _CAPITAL_LETTERS = "A-ZÂÊÎÔÛŴŶÁÉÍÓÚẀÝÄËÏÖÜẄŸ"
 _CAPITALS = re.compile(rf"(?<![\w#@/.])[{_CAPITAL_LETTERS}]{{5,}}(?![\w/.])")
+_HASH_TOKEN = re.compile(r"#(?<!\S#)\S*")  # a word (as str.split cuts them) beginning with "#"
+_WORD_CHARACTER = re.compile(r"\w")
 _FIVE_CAPITALS = re.compile(rf"[{_CAPITAL_LETTERS}]{{5}}")  # what any match needs: a quick first look
 _FILE_NAME = re.compile(r"^\S+\.(jpe?g|png|gif|webp|heic|tiff?)$|^(img|dsc|dscn|pxl|photo|image)[-_ ]?\d+", re.I)
 _IMAGE_OF = re.compile(
@@ -96,15 +98,18 @@ def _emoji(text: str, settings: AccessibilitySettings) -> Iterator[tuple[str, st
             )
 
 
+def _trails(token: str) -> bool:
+    """A hashtag, a link or bare punctuation: what may stand after the last sentence."""
+    return bool(HASHTAG.fullmatch(token.rstrip(".,!?;:")) or URL.match(token) or not _WORD_CHARACTER.search(token))
+
+
 def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
-    tokens = text.split()
-    while tokens and (
-        HASHTAG.fullmatch(tokens[-1].rstrip(".,!?;:")) or URL.match(tokens[-1]) or not re.search(r"\w", tokens[-1])
-    ):
-        tokens.pop()
-    for token in tokens:
-        tag = HASHTAG.match(token)
-        if tag:
+    """The first hashtag with more than hashtags, links and punctuation after it."""
+    for token in _HASH_TOKEN.finditer(text):
+        tag = HASHTAG.match(token.group())
+        if not tag:
+            continue
+        if not all(_trails(rest) for rest in text[token.start() :].split()):
             yield (
                 tag.group(0),
                 _(
@@ -113,7 +118,7 @@ def _hashtag_position(text: str) -> Iterator[tuple[str, str]]:
                 )
                 % {"tag": tag.group(0)},
             )
-            return
+        return
 
 
 def _links(text: str) -> Iterator[tuple[str, str]]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from publisher.config import Config
 from publisher.content.consent import ConsentForm, load_register
 from publisher.content.schedules import load_schedules, schedule_names
 from publisher.content.wordbank import WordBank, load_wordbank
-from publisher.text.image_text import ImageTextReader
+from publisher.platforms.media import ImageFacts
+from publisher.text.image_text import ImageText, ImageTextReader
 
 
 @dataclass
@@ -32,6 +34,11 @@ class Context:
     fresh: frozenset[str] | None = None
     schedule_accounts: dict[str, list[str]] = field(default_factory=dict)  # what a post naming a schedule takes
     image_text: ImageTextReader = field(default_factory=lambda: ImageTextReader(None))  # OCR, cached by hash
+    # What the media files are, worked out once per check (several rules look at each image, and posts share
+    # images) and afresh by the next, as files change between checks:
+    media_paths: dict[tuple[str, str], Path | None] = field(default_factory=dict, repr=False)  # (folder, name)
+    image_facts: dict[str, ImageFacts | str] = field(default_factory=dict, repr=False)  # or why it is unreadable
+    image_texts: dict[str, ImageText | None] = field(default_factory=dict, repr=False)  # by real path
 
     def is_fresh(self, slug: str) -> bool:
         return self.fresh is None or slug in self.fresh

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from publisher.content.post import Post
 from publisher.findings import Finding
 from publisher.i18n import N_, _
-from publisher.platforms.media import ImageFacts, ImageUnfit, inspect, unfit
+from publisher.platforms.media import unfit
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
-from publisher.rules.images import language_images, target_platforms
+from publisher.rules.images import image_facts, language_images, target_platforms
 from publisher.rules.messages import account_messages
 from publisher.text.compose import Message
 
@@ -65,25 +65,20 @@ _ALT_TOO_LONG = {
 def _images(post: Post, ctx: Context) -> Iterator[Finding]:
     """Each image, against each platform the post goes to."""
     platforms = sorted(target_platforms(post, ctx))
-    seen: dict[str, ImageFacts | str] = {}
+    seen: set[str] = set()
     for image in language_images(post, ctx):
-        if image.path is None:
+        if image.path is None or str(image.path) in seen:
             continue
-        key = str(image.path)
-        if key not in seen:
-            try:
-                seen[key] = inspect(image.path)
-            except ImageUnfit as exc:
-                seen[key] = str(exc)
-            facts = seen[key]
-            if isinstance(facts, str):
-                yield RULE.at(post, image.post_file, image.line, f"{image.label}: {facts}")
-                continue
-            for platform in platforms:
-                for problem in unfit(facts, SPECS[platform]):
-                    message = _("%(label)s for %(platform)s: %(problem)s")
-                    values = {"label": image.label, "platform": SPECS[platform].title, "problem": problem}
-                    yield RULE.at(post, image.post_file, image.line, message % values)
+        seen.add(str(image.path))
+        facts = image_facts(ctx, image.path)
+        if isinstance(facts, str):
+            yield RULE.at(post, image.post_file, image.line, f"{image.label}: {facts}")
+            continue
+        for platform in platforms:
+            for problem in unfit(facts, SPECS[platform]):
+                message = _("%(label)s for %(platform)s: %(problem)s")
+                values = {"label": image.label, "platform": SPECS[platform].title, "problem": problem}
+                yield RULE.at(post, image.post_file, image.line, message % values)
 
 
 def _message_problems(message: Message) -> Iterator[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from publisher.content.post import Language, Post, PostFile
 from publisher.content.schema import MediaItem
 from publisher.i18n import _
+from publisher.platforms.media import ImageFacts, ImageUnfit, inspect
 from publisher.rules.context import Context
 from publisher.text.image_text import ImageText
 
@@ -49,6 +50,15 @@ def resolve_media(post_dir: Path, content_root: Path, name: str) -> Path | None:
     return real if real.is_relative_to(content_root.resolve()) else None
 
 
+def media_path(ctx: Context, post_file: PostFile, name: str) -> Path | None:
+    """:func:`resolve_media` of ``name`` as ``post_file`` names it, remembered for the rest of the check."""
+    post_dir = post_file.path.parent
+    key = (str(post_dir), name)
+    if key not in ctx.media_paths:
+        ctx.media_paths[key] = resolve_media(post_dir, ctx.config.content_dir, name)
+    return ctx.media_paths[key]
+
+
 def language_images(post: Post, ctx: Context) -> list[LanguageImage]:
     """Every (media item, language) with an image file that exists inside the content folder."""
     found = []
@@ -58,7 +68,7 @@ def language_images(post: Post, ctx: Context) -> list[LanguageImage]:
             name = (item.file if item else None) or (other.file if other else None)
             if item is None or post_file is None or not name:
                 continue
-            path = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
+            path = media_path(ctx, post_file, name)
             if path is not None and path.is_file():
                 found.append(LanguageImage(index, language, name, path, post_file, item))  # type: ignore[arg-type]
     return found
@@ -81,9 +91,25 @@ def files_differ(post: Post, index: int) -> bool:
     return bool(cy[index].file and en[index].file and cy[index].file != en[index].file)
 
 
+def image_facts(ctx: Context, path: Path) -> ImageFacts | str:
+    """The facts of the image at ``path``, or why it cannot be read; remembered for the rest of the check."""
+    key = str(path)
+    if key not in ctx.image_facts:
+        try:
+            ctx.image_facts[key] = inspect(path)
+        except ImageUnfit as exc:
+            ctx.image_facts[key] = str(exc)
+    return ctx.image_facts[key]
+
+
 def image_text(ctx: Context, image: LanguageImage) -> ImageText | None:
-    """The text in ``image`` (None: Tesseract is not installed)."""
-    return ctx.image_text.read(image.path) if image.path is not None else ImageText()
+    """The text in ``image`` (None: Tesseract is not installed); remembered for the rest of the check."""
+    if image.path is None:
+        return ImageText()
+    key = str(image.path)
+    if key not in ctx.image_texts:
+        ctx.image_texts[key] = ctx.image_text.read(image.path)
+    return ctx.image_texts[key]
 
 
 def carries_own_language(ctx: Context, image: LanguageImage) -> bool:

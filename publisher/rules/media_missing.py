@@ -17,7 +17,7 @@ from publisher.i18n import N_, _
 from publisher.platforms.specs import SPECS
 from publisher.rules.base import Rule
 from publisher.rules.context import Context
-from publisher.rules.images import resolve_media, target_platforms
+from publisher.rules.images import media_path, target_platforms
 
 RULE = Rule(
     "media-missing",
@@ -105,7 +105,7 @@ def check(post: Post, ctx: Context) -> Iterator[Finding]:
                 message = _("media item %(number)d has no 'file': give the image's path relative to the post")
                 yield RULE.at(post, post_file, line, message % {"number": index + 1})
                 continue
-            real = resolve_media(post_file.path.parent, ctx.config.content_dir, name)
+            real = media_path(ctx, post_file, name)
             problem, _kind, _size = _file_problem(index + 1, name, real, post_file.display)
             if problem is not None:
                 yield RULE.at(post, post_file, line, problem)

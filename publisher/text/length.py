@@ -92,12 +92,17 @@ def _simple_links(text: str) -> int | None:
     """
     if _ODD_SPACE.search(text) or not _MAY_BE_LINK.search(text):
         return 0 if not _ODD_SPACE.search(text) else None
-    total = 0
-    for word in text.replace("\n", " ").split(" "):
-        if _MAY_BE_LINK.search(word):
-            if len(word) > 200 or not _SIMPLE_URL.fullmatch(word):
-                return None
-            total += 23 - len(word)
+    flat = text.replace("\n", " ")
+    total, end = 0, -1
+    for found in _MAY_BE_LINK.finditer(flat):  # the words that may hold a link, found without splitting
+        if found.start() < end:
+            continue  # a second dot in a word already counted
+        start, end = flat.rfind(" ", 0, found.start()) + 1, flat.find(" ", found.end())
+        end = len(flat) if end < 0 else end
+        word = flat[start:end]
+        if len(word) > 200 or not _SIMPLE_URL.fullmatch(word):
+            return None
+        total += 23 - len(word)
     return total
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from publisher.config import LinkPair, LinkSettings
@@ -19,16 +20,20 @@ LINK = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 OTHER = {"cy": "en", "en": "cy"}
 
 
+@lru_cache(maxsize=4096)
+def _host_and_path(url: str) -> str:
+    """The host (lower case, without ``www.``) and path of ``url``: split once for both keys below."""
+    parts = urlsplit(url)
+    return f"{parts.netloc.lower().removeprefix('www.')}{parts.path}"
+
+
 def page_key(url: str) -> str:
     """A URL compared without its scheme, ``www.``, case of the host, query, fragment or final slash."""
-    parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path}".rstrip("/")
+    return _host_and_path(url).rstrip("/")
 
 
 def _prefix_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.netloc.lower().removeprefix('www.')}{parts.path}"
+    return _host_and_path(url)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Benchmark ``publisher run``: lateness, burst throughput, idle CPU and memory; and PostgreSQL scaling.
 
-    python bench/daemon_bench.py [--posts 10000] [--platform mastodon] [--database URL]
+    python bench/daemon_bench.py [--posts 10000] [--platform mastodon] [--database URL] [--workers 8]
     python bench/daemon_bench.py --postgres-scaling [--posts 10000] [--instances 1,4]
     python bench/daemon_bench.py --dispatcher-only [--posts 10000] [--database URL]
 
@@ -47,7 +47,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from _crash import fake_config, fake_env, set_faults  # noqa: E402
 
 REVIEWED = "translation: {reviewed: true, reviewer: Gwenllian Morgan, reviewed_on: 2026-11-20}\n"
-DAEMON = 'sync_interval = "60s"\nworkers = 8\nrequest_timeout = "10s"'
+
+
+def daemon_settings(workers: int) -> str:
+    return f'sync_interval = "60s"\nworkers = {workers}\nrequest_timeout = "10s"'
 
 
 def free_port() -> int:
@@ -135,9 +138,13 @@ class FakeServerProcess:
         self.process.wait(timeout=30)
 
 
-def make_project(project: Path, server_url: str, database: str | None, account: str, times: list[datetime]) -> None:
+def make_project(
+    project: Path, server_url: str, database: str | None, account: str, times: list[datetime], workers: int
+) -> None:
     (project / "config").mkdir()
-    config = fake_config(server_url, DAEMON, database).replace('strategy = "separate"', 'strategy = "combined"')
+    config = fake_config(server_url, daemon_settings(workers), database).replace(
+        'strategy = "separate"', 'strategy = "combined"'
+    )
     (project / "config" / "publisher.toml").write_text(config, "utf-8")
     write_posts(project / "content", account, times)
 
@@ -200,7 +207,7 @@ def sqlite_run(args: argparse.Namespace) -> None:
         times = [burst_at] * half + [
             spread_start + timedelta(seconds=60 * i / max(1, args.posts - half)) for i in range(args.posts - half)
         ]
-        make_project(project, server.url, args.database, account, times)
+        make_project(project, server.url, args.database, account, times, args.workers)
         env = fake_env()
         queue_posts(project, env, args.posts, burst_at - timedelta(seconds=5))
         daemon = start_daemons(project, env, 1)[0]
@@ -210,8 +217,11 @@ def sqlite_run(args: argparse.Namespace) -> None:
             # Wait for the burst to drain, then measure the quiet gap before the spread.
             database = args.database or f"sqlite:///{project / 'publisher.db'}"
             burst_ids, spread_ids = post_ids(range(half)), post_ids(range(half, args.posts))
+            wait_until(burst_at)
+            cpu0 = cpu_seconds(daemon.pid)
             while len(lateness(database, burst_ids)) < half and datetime.now(UTC) < spread_start - timedelta(seconds=8):
                 time.sleep(0.5)
+            burst_cpu = cpu_seconds(daemon.pid) - cpu0
             gap = (spread_start - datetime.now(UTC)).total_seconds()
             idle_between = float("nan")
             if gap > 3:
@@ -236,7 +246,10 @@ def sqlite_run(args: argparse.Namespace) -> None:
             f"p99 {percentile(values, 0.99):.0f} ms, max {max(values, default=float('nan')):.0f} ms"
             + (f", mean {statistics.fmean(values):.0f} ms" if values else "")
         )
-    print(f"burst throughput: {rate(burst):.0f} deliveries/s (goal >= 800 on SQLite)")
+    print(
+        f"burst throughput: {rate(burst):.0f} deliveries/s (goal >= 800 on SQLite); "
+        f"the daemon used {burst_cpu / max(1, len(burst)) * 1000:.2f} ms of CPU per delivery while draining"
+    )
     print(
         f"idle CPU: {idle_before:.2f} % before the burst, {idle_between:.2f} % between burst and spread (of one core)"
     )
@@ -250,7 +263,7 @@ def burst_on(database: str, instances: int, count: int, args: argparse.Namespace
         project = Path(tmp)
         lead = args.lead or 40 + count * 0.012 * (1 + instances / 2)
         burst_at = datetime.now(UTC) + timedelta(seconds=lead)
-        make_project(project, server.url, database, f"fake-{args.platform}", [burst_at] * count)
+        make_project(project, server.url, database, f"fake-{args.platform}", [burst_at] * count, args.workers)
         env = fake_env()
         queue_posts(project, env, count, burst_at - timedelta(seconds=5))
         daemons = start_daemons(project, env, instances)
@@ -313,7 +326,7 @@ def dispatcher_only(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         project = Path(tmp)
         due = datetime.now(UTC) + timedelta(seconds=args.lead or 40 + count * 0.012)
-        make_project(project, "http://127.0.0.1:9", args.database, f"fake-{args.platform}", [due] * count)
+        make_project(project, "http://127.0.0.1:9", args.database, f"fake-{args.platform}", [due] * count, args.workers)
         env = fake_env()
         queue_posts(project, env, count, due - timedelta(seconds=2))
         config = load_config(project / "config" / "publisher.toml")
@@ -326,7 +339,7 @@ def dispatcher_only(args: argparse.Namespace) -> None:
             cpu, wall = time.process_time() - cpu, time.monotonic() - wall
     print(
         f"dispatcher only ({'SQLite' if not args.database else args.database.split(':')[0]}, in-process "
-        f"zero-latency fake, {DAEMON.split(chr(10))[1]}): {result.published}/{count} published in {wall:.2f} s: "
+        f"zero-latency fake, workers = {args.workers}): {result.published}/{count} published in {wall:.2f} s: "
         f"{result.published / wall:.0f} deliveries/s (goal >= 800 on SQLite); "
         f"{cpu / max(1, result.published) * 1000:.2f} ms of CPU per delivery"
     )
@@ -342,6 +355,7 @@ def main() -> None:
     )
     parser.add_argument("--postgres-scaling", action="store_true", help="1 and 4 daemons on a throw-away PostgreSQL")
     parser.add_argument("--dispatcher-only", action="store_true", help="the dispatcher alone, in-process fake")
+    parser.add_argument("--workers", type=int, default=8, help="the daemon's workers (default 8)")
     parser.add_argument("--instances", type=lambda s: [int(n) for n in s.split(",")], default=[1, 4], help="e.g. 1,2,4")
     args = parser.parse_args()
     if args.postgres_scaling:

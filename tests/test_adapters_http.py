@@ -331,6 +331,7 @@ def test_mastodon_status_language_reply_media_and_idempotency_key(image: MediaFi
         ({"status": 502, "json": {"error": "Bad gateway"}}, TransientError),
         ({"status": 422, "json": {"error": "Validation failed: Text character limit of 500 exceeded"}}, PermanentError),
         ({"body": requests.exceptions.ReadTimeout("Read timed out")}, OutcomeUnknown),
+        ({"body": requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead")}, OutcomeUnknown),
         ({"body": requests.exceptions.ConnectionError("NewConnectionError: Connection refused")}, TransientError),
     ],
 )

@@ -21,8 +21,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import requests
-
 from publisher.i18n import _
 from publisher.platforms.base import (
     LOOKBACK_PAGES,
@@ -33,7 +31,7 @@ from publisher.platforms.base import (
     TransientError,
     looked_back_too_far,
 )
-from publisher.platforms.http import parse_reset, send
+from publisher.platforms.http import parse_reset, pinned_session, send
 
 DEFAULT_API = "https://graph.facebook.com"
 DEFAULT_VERSION = "v24.0"
@@ -87,7 +85,7 @@ class GraphPlatform(Platform):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.session = requests.Session()
+        self.session = pinned_session(self.api_base)  # every Graph call goes to api_base
         self.version = self.account.option(self.version_option) or self.default_version
 
     def token(self) -> str:

@@ -87,6 +87,24 @@ def raise_for_status(
     raise PermanentError(message, status=status)
 
 
+def pinned_session(base_url: str) -> requests.Session:
+    """A kept-alive session for an adapter that talks to one host, with the environment read once.
+
+    With ``trust_env`` on, ``requests`` reads the proxy variables, ``no_proxy``,
+    the CA bundle variables and ``~/.netrc`` again on every call; for one host
+    the answer cannot change, and reading it each time cost more CPU than the
+    rest of a delivery (docs/architecture.md "Exactly once"). The proxies and CA
+    bundle the environment names for ``base_url`` are fixed here instead;
+    ``~/.netrc`` is never read, as every adapter sends its own credentials.
+    """
+    session = requests.Session()
+    settings = session.merge_environment_settings(base_url, {}, None, None, None)
+    session.proxies.update(settings["proxies"])
+    session.verify = settings["verify"]
+    session.trust_env = False
+    return session
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -118,6 +136,10 @@ def send(
         if _refused(exc):
             raise TransientError(redact(_("could not connect to %(host)s") % {"host": _host(url)})) from None
         raise OutcomeUnknown(
+            redact(_("the connection to %(host)s broke after sending; the post may exist") % {"host": _host(url)})
+        ) from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        raise OutcomeUnknown(  # the answer broke off: the request itself was sent
             redact(_("the connection to %(host)s broke after sending; the post may exist") % {"host": _host(url)})
         ) from None
     except requests.exceptions.RequestException as exc:

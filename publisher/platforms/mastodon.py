@@ -1,12 +1,17 @@
-"""Mastodon through Mastodon.py.
+"""Mastodon through its REST API, called with ``requests`` (publisher/platforms/http.py).
 
 Credentials: ``<prefix>_ACCESS_TOKEN``; the instance URL is the account's
 ``api_base`` (required). Each status carries ``language``: cy or en, and a
 combined text the language of its first text, Welsh. Each also carries the
 delivery's idempotency key as Mastodon's ``Idempotency-Key``, so a resend
 after an unknown outcome returns the status already created instead of a
-second one. ``ratelimit_method="throw"``: the queue, not the library, decides
-when to retry.
+second one. A rate limit is handed to the queue with the instance's
+``X-RateLimit-Reset``: the queue, not the adapter, decides when to retry.
+
+The endpoints are called directly rather than through a client library: one
+kept-alive session per account, and the JSON as it comes. Building a
+library's objects out of every answer cost more CPU than the rest of a
+delivery (docs/architecture.md "Exactly once").
 
 The inbox reads mention notifications (a reply is a mention on Mastodon),
 paging forward from the stored ``min_id`` so nothing is skipped; a reply to
@@ -16,12 +21,13 @@ direct message never goes out in public (docs/inbox.md).
 
 from __future__ import annotations
 
-import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
+
+import requests
 
 from publisher.i18n import _
 from publisher.platforms.base import (
@@ -33,26 +39,20 @@ from publisher.platforms.base import (
     Page,
     PermanentError,
     Platform,
+    PlatformError,
     PublishRequest,
     RateLimited,
     RemotePost,
     TransientError,
     looked_back_too_far,
 )
+from publisher.platforms.http import pinned_session, send
 from publisher.platforms.matching import comparable, plain_text
 
-T = TypeVar("T")
-MASTODON_VERSION = "4.3.0"
 PAGE_SIZE = 40  # notifications per request (the API's default; it allows up to 80)
 MAX_PAGES = 25  # per collection; the next one carries on from the stored cursor
 _PRIVATE = ("unlisted", "private", "direct")
-_NOT_SENT = (
-    "Connection refused",
-    "NewConnectionError",
-    "Failed to resolve",
-    "Name or service not known",
-    "ConnectTimeout",
-)
+_RESET = ("x-ratelimit-reset", "retry-after")
 
 
 class Mastodon(Platform):
@@ -64,92 +64,104 @@ class Mastodon(Platform):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._api: Any = None
+        self._session: requests.Session | None = None
         self._me: str | None = None
 
-    @property
-    def api(self) -> Any:
-        if self._api is None:
-            if not self.api_base:
-                raise PermanentError(
-                    _("account '%(account)s': Mastodon needs api_base (the instance URL) in the config")
-                    % {"account": self.account.name}
-                )
-            from mastodon import Mastodon as Client
-
-            self._api = Client(
-                access_token=self.credential("ACCESS_TOKEN"),
-                api_base_url=self.api_base,
-                ratelimit_method="throw",
-                request_timeout=self.timeout,
-                version_check_mode="none",
-                # Pinned: Mastodon.py 2.3 otherwise asks the server its version before a media
-                # upload and recurses without end when that lookup fails.
-                mastodon_version=MASTODON_VERSION,
+    def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Call ``/api/...`` on the instance with the account's token; the JSON answer, errors classified."""
+        if not self.api_base:
+            raise PermanentError(
+                _("account '%(account)s': Mastodon needs api_base (the instance URL) in the config")
+                % {"account": self.account.name}
             )
-        return self._api
-
-    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a Mastodon.py call, turning its exceptions into the queue's."""
-        import mastodon as lib
-
+        if self._session is None:
+            self._session = pinned_session(self.api_base)
+        authorization = {"Authorization": f"Bearer {self.credential('ACCESS_TOKEN')}", **(headers or {})}
         try:
-            return function(*args, **kwargs)
-        except lib.MastodonRatelimitError as exc:
-            reset = getattr(self._api, "ratelimit_reset", None)
-            retry_at = datetime.fromtimestamp(reset, UTC) if reset and reset > time.time() else None
-            raise RateLimited(
-                self.redact(_("Mastodon rate limit: %(detail)s") % {"detail": exc}), retry_at=retry_at
+            response = send(
+                self._session,
+                method,
+                f"{self.api_base}{path}",
+                timeout=self.timeout,
+                redact=self.redact,
+                reset_headers=_RESET,
+                headers=authorization,
+                params=params,
+                data=data,
+                files=files,
+            )
+        except PlatformError as exc:
+            raise self._framed(exc) from None
+        try:
+            return response.json()
+        except ValueError:
+            raise PermanentError(
+                self.redact(_("Mastodon refused it: %(detail)s") % {"detail": response.text[:200]})
             ) from None
-        except lib.MastodonServerError as exc:
-            raise TransientError(self.redact(_("Mastodon server error: %(detail)s") % {"detail": exc})) from None
-        except lib.MastodonNetworkError as exc:
-            text = str(exc)
-            if any(marker in text for marker in _NOT_SENT):
-                raise TransientError(
-                    self.redact(_("could not connect to the Mastodon instance: %(detail)s") % {"detail": text})
-                ) from None
-            raise OutcomeUnknown(
-                self.redact(_("no answer from the Mastodon instance after sending: %(detail)s") % {"detail": text})
-            ) from None
-        except lib.MastodonAPIError as exc:
-            raise PermanentError(self.redact(_("Mastodon refused it: %(detail)s") % {"detail": exc})) from None
+
+    def _framed(self, exc: PlatformError) -> PlatformError:
+        """The same error class, its text saying it was Mastodon (a reset time already past is dropped)."""
+        detail = {"detail": exc.message}
+        if isinstance(exc, RateLimited):
+            future = exc.retry_at if exc.retry_at is not None and exc.retry_at.timestamp() > time.time() else None
+            return RateLimited(self.redact(_("Mastodon rate limit: %(detail)s") % detail), retry_at=future)
+        if isinstance(exc, TransientError):
+            text = (
+                _("Mastodon server error: %(detail)s")
+                if exc.status
+                else _("could not connect to the Mastodon instance: %(detail)s")
+            )
+            return TransientError(self.redact(text % detail), status=exc.status)
+        if isinstance(exc, OutcomeUnknown):
+            text = _("no answer from the Mastodon instance after sending: %(detail)s")
+            return OutcomeUnknown(self.redact(text % detail), status=exc.status)
+        return PermanentError(self.redact(_("Mastodon refused it: %(detail)s") % detail), status=exc.status)
 
     def _upload(self, media: MediaFile) -> str:
         image = self.prepared(media)
-        attachment = self._call(
-            self.api.media_post,
-            io.BytesIO(image.data),
-            mime_type=image.mime_type,
-            description=self.alt_text(media),
-            file_name=image.filename,
+        attachment = self._api(
+            "POST",
+            "/api/v1/media",
+            data={"description": self.alt_text(media)},
+            files={"file": (image.filename, image.data, image.mime_type)},
         )
         for _step in range(self.media_poll_tries):  # large images are processed asynchronously
             if attachment.get("url"):
                 break
             time.sleep(self.media_poll_interval)
-            attachment = self._call(self.api.media, attachment["id"])
+            attachment = self._api("GET", f"/api/v1/media/{attachment['id']}")
         return str(attachment["id"])
 
     def publish(self, request: PublishRequest) -> RemotePost:
         media_ids = [self._upload(media) for media in self.attachable(request.media)]
-        status = self._call(
-            self.api.status_post,
-            request.text,
-            in_reply_to_id=request.reply_to.id if request.reply_to else None,
-            visibility=_visibility(request),
-            media_ids=media_ids or None,
-            language=request.primary_language,
-            idempotency_key=request.idempotency_key,
+        fields: dict[str, Any] = {"status": request.text, "language": request.primary_language}
+        if request.reply_to:
+            fields["in_reply_to_id"] = request.reply_to.id
+        visibility = _visibility(request)
+        if visibility:
+            fields["visibility"] = visibility
+        if media_ids:
+            fields["media_ids[]"] = media_ids
+        status = self._api(
+            "POST", "/api/v1/statuses", data=fields, headers={"Idempotency-Key": request.idempotency_key}
         )
         return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
 
     def edit(self, post: RemotePost, text: str) -> RemotePost:
-        status = self._call(self.api.status_update, post.id, text)
+        status = self._api("PUT", f"/api/v1/statuses/{post.id}", data={"status": text})
         return RemotePost(id=str(status["id"]), url=status.get("url") or post.url)
 
     def verify(self) -> AccountIdentity:
-        me = self._call(self.api.account_verify_credentials)
+        me = self._api("GET", "/api/v1/accounts/verify_credentials")
         self._me = str(me["id"])
         return AccountIdentity(
             name=f"@{me.get('acct') or me.get('username')}",
@@ -159,7 +171,7 @@ class Mastodon(Platform):
         )
 
     def profile(self) -> str:
-        me = self._call(self.api.account_verify_credentials)
+        me = self._api("GET", "/api/v1/accounts/verify_credentials")
         source = me.get("source") or {}
         if source.get("note"):
             return str(source["note"])  # the plain text the account wrote
@@ -167,20 +179,20 @@ class Mastodon(Platform):
 
     def find_recent(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if self._me is None:
-            self._me = str(self._call(self.api.account_verify_credentials)["id"])
+            self._me = str(self._api("GET", "/api/v1/accounts/verify_credentials")["id"])
         wanted = comparable(request.text)
-        max_id = None
+        params: dict[str, Any] = {"limit": 40}
         for _step in range(LOOKBACK_PAGES):  # newest first, 40 a page, back to the first attempt's time
-            page = self._call(self.api.account_statuses, self._me, max_id=max_id, limit=40) or []
+            page = self._api("GET", f"/api/v1/accounts/{self._me}/statuses", params=params) or []
             for status in page:
                 created = status.get("created_at")
-                if isinstance(created, datetime) and created.astimezone(UTC) < since:
+                if created and _when(created) < since:
                     return None
                 if comparable(str(status.get("content", "")), html_content=True) == wanted:
                     return RemotePost(id=str(status["id"]), url=status.get("url") or status.get("uri"))
             if not page:
                 return None
-            max_id = page[-1]["id"]
+            params = {"max_id": page[-1]["id"], "limit": 40}
         raise looked_back_too_far(self.name, LOOKBACK_PAGES)
 
     # -- the inbox -------------------------------------------------------------
@@ -193,7 +205,8 @@ class Mastodon(Platform):
         min_id = json.loads(cursor).get("min_id") if cursor else None
         first = min_id is None
         for _step in range(MAX_PAGES):
-            batch = self._call(self.api.notifications, types=["mention"], min_id=min_id, limit=PAGE_SIZE) or []
+            params = {"types[]": ["mention"], "limit": PAGE_SIZE, **({"min_id": min_id} if min_id else {})}
+            batch = self._api("GET", "/api/v1/notifications", params=params) or []
             if not batch:
                 return
             min_id = max((str(item["id"]) for item in batch), key=_id_order)

@@ -1,8 +1,8 @@
 """Platform name → adapter class, imported only when an account of that platform is used.
 
 The module of each adapter comes from the platform table
-(:mod:`publisher.platforms.specs`). Importing lazily keeps tweepy, atproto and
-Mastodon.py out of commands (and processes) that never talk to those platforms.
+(:mod:`publisher.platforms.specs`). Importing lazily keeps tweepy and atproto
+out of commands (and processes) that never talk to those platforms.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from daemon_bench import free_port  # noqa: E402
 
 from _crash import fake_env  # noqa: E402
-from inbox_support import ENV, JPEG, config_text  # noqa: E402
+from inbox_support import ENV, config_text  # noqa: E402
+from pictures import plain  # noqa: E402
 
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
 WELSH = [
@@ -113,7 +114,7 @@ def main() -> None:
             project = Path(tmp)
             (project / "config").mkdir()
             (project / "content" / "media").mkdir(parents=True)
-            (project / "content" / "media" / "llun.jpg").write_bytes(JPEG)
+            (project / "content" / "media" / "llun.jpg").write_bytes(plain((400, 300), "JPEG"))
             database = f'database = "{args.database}"\n' if args.database else ""
             config = database + config_text(url).replace("fx = 500", f"fx = {args.messages * 2}")
             (project / "config" / "publisher.toml").write_text(config, "utf-8")

@@ -163,6 +163,15 @@ def test_utm_content_tags_each_language_s_links(project: Project) -> None:
     assert found(project, "link-language") == []
 
 
+def test_a_link_that_cannot_be_split_is_an_unknown_page_not_a_crash(project: Project) -> None:
+    """A link such as "http://[x" (a broken IPv6 host) made urlsplit raise in link-language and tagging: a traceback."""
+    project.write("config/publisher.toml", BASE_CONFIG + LINKS + "utm_content = true\n")
+    project.post(cy_body=CY_BODY + " http://[x/newyddion", en_body=EN_BODY + " http://[x/news")
+    assert found(project, "link-language") == []
+    texts = [m["text"] for a in preview(project.config(), "post")["accounts"] for m in a["messages"]]
+    assert all("http://[x/" in text and "utm_content" not in text for text in texts)
+
+
 def test_links_config_is_validated(project: Project) -> None:
     project.write("config/publisher.toml", BASE_CONFIG + '[links]\npages = [{cy = "llyw.cymru/x"}]\n')
     with pytest.raises(ConfigError, match=r"links.pages\[0\]"):

@@ -22,8 +22,15 @@ OTHER = {"cy": "en", "en": "cy"}
 
 @lru_cache(maxsize=4096)
 def _host_and_path(url: str) -> str:
-    """The host (lower case, without ``www.``) and path of ``url``: split once for both keys below."""
-    parts = urlsplit(url)
+    """The host (lower case, without ``www.``) and path of ``url``: split once for both keys below.
+
+    A link that cannot be split ("http://[x", a broken IPv6 host) is keyed as written: no page in the
+    ``[links]`` tables starts with it, so it is a page the configuration does not know.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     return f"{parts.netloc.lower().removeprefix('www.')}{parts.path}"
 
 
@@ -80,7 +87,10 @@ def tag(text: str, language: str, settings: LinkSettings) -> str:
     hosts = settings.hosts
 
     def add(match: re.Match[str]) -> str:
-        parts = urlsplit(match.group(0))
+        try:
+            parts = urlsplit(match.group(0))
+        except ValueError:  # not a link to any site in [links] (see _host_and_path)
+            return match.group(0)
         if parts.netloc.lower() not in hosts:
             return match.group(0)
         query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "utm_content"]

@@ -22,7 +22,7 @@ OTHER = {"cy": "en", "en": "cy"}
 
 @lru_cache(maxsize=4096)
 def _host_and_path(url: str) -> str:
-    """The host (lower case, without ``www.``) and path of ``url``: split once for both keys below.
+    """The host (lower case, without ``www.``) and path of ``url``: how a link is matched to a ``[links]`` prefix.
 
     A link that cannot be split ("http://[x", a broken IPv6 host) is keyed as written: no page in the
     ``[links]`` tables starts with it, so it is a page the configuration does not know.
@@ -37,10 +37,6 @@ def _host_and_path(url: str) -> str:
 def page_key(url: str) -> str:
     """A URL compared without its scheme, ``www.``, case of the host, query, fragment or final slash."""
     return _host_and_path(url).rstrip("/")
-
-
-def _prefix_key(url: str) -> str:
-    return _host_and_path(url)
 
 
 @dataclass(frozen=True)
@@ -66,10 +62,10 @@ def classify(url: str, settings: LinkSettings) -> PageLanguage:
         for language in ("cy", "en"):
             if key == page_key(_side(pair, language)):
                 return PageLanguage(url, language, _side(pair, OTHER[language]))
-    target = _prefix_key(url)
+    target = _host_and_path(url)
     for pair in settings.prefixes:
         for language in ("cy", "en"):
-            prefix = _prefix_key(_side(pair, language))
+            prefix = _host_and_path(_side(pair, language))
             if target.startswith(prefix):
                 return PageLanguage(url, language, _side(pair, OTHER[language]) + target[len(prefix) :])
     return PageLanguage(url, None)

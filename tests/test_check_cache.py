@@ -136,9 +136,20 @@ def test_parallel_cold_run_matches_the_serial_one(
     assert again.findings == serial.findings
 
 
-def test_a_settled_unchanged_file_is_not_read_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file whose stamp is the one remembered with its digest is not even opened (like git's index)."""
+@pytest.mark.parametrize("reading", ["here", "in the workers"])
+def test_a_settled_unchanged_file_is_not_read_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch, reading: str
+) -> None:
+    """A file whose stamp is the one remembered with its digest is not even opened (like git's index).
+
+    The workers send back each file's digest and stamp without its location: the command pairs them with
+    the files it found, and must remember them as well as when it reads the files itself.
+    """
     monkeypatch.setattr(verdict_cache, "SETTLED_NS", 0)
+    if reading == "in the workers":
+        monkeypatch.setattr(check_module, "PARALLEL_FROM", 2)
+        monkeypatch.setattr(check_module, "READ_IN_WORKERS_FROM", 2)
+        monkeypatch.setattr(check_module, "_workers", lambda: 2)
     project.post("a", cy_front=CY_FRONT.replace("[local]", "[nope]"))
     project.post("b")
     first = cached(project)
@@ -257,3 +268,22 @@ def test_the_whole_tree_memo_is_not_used_once_anything_it_depends_on_changes(
             assert cached(project).findings == []
         return
     assert cached(project, now=now).findings != [], change
+
+
+def test_a_cache_of_many_write_batches_is_read_back_whole(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is written a batch of items at a time (to keep a cold check's peak memory down): every
+    entry and file record comes back, including a section left empty."""
+    monkeypatch.setattr(verdict_cache, "WRITE_BATCH", 3)
+    folder = project.root / verdict_cache.CACHE_DIR
+    cache = verdict_cache.CheckCache(folder)
+    for number in range(10):
+        findings = [{"code": "too-long", "line": number}] if number % 2 else []
+        ref = {"slug": f"p{number}", "id": f"p{number}"}
+        cache.put(f"key{number}", verdict_cache.Entry(findings=findings, ref=ref, valid_until=2e9))
+        cache.remember(f"/content/p{number}.cy.md", (number, 1, 1, number), f"digest{number}", 10**19)
+    cache.save(set(cache.entries), set(cache.files))
+    again = verdict_cache.CheckCache(folder)
+    assert again.entries == cache.entries and len(again.entries) == 10
+    assert again.files == cache.files and len(again.files) == 10
+    again.save(set(again.entries), set())  # no file records kept: an empty section
+    assert json.loads((folder / CACHE_FILE).read_text())["files"] == {}

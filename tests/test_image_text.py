@@ -8,6 +8,7 @@ once and fails rather than pass.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,40 @@ def test_the_reader_tells_welsh_english_and_bilingual_images_apart(tmp_path: Pat
     (tmp_path / "photo.jpg").write_bytes(photo())
     result = reader.read(tmp_path / "photo.jpg")
     assert result is not None and not result.has_text
+
+
+def test_released_tesseract_is_loaded_again_for_the_next_image(tmp_path: Path) -> None:
+    """``release`` frees this process's Tesseract (a cold check does before forking); a later image still reads."""
+    reader = ImageTextReader(None)
+    (tmp_path / "cy.png").write_bytes(poster(WELSH))
+    (tmp_path / "en.png").write_bytes(poster(ENGLISH))
+    first = reader.read(tmp_path / "cy.png")
+    assert first is not None and first.languages == {"cy"}
+    assert os.getpid() in image_text._apis
+    image_text.release()
+    assert os.getpid() not in image_text._apis
+    image_text.release()  # nothing loaded: nothing to do
+    second = reader.read(tmp_path / "en.png")
+    assert second is not None and second.languages == {"en"}
+
+
+def test_a_cold_check_releases_tesseract_before_forking(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the first posts' images said is in the OCR cache the workers inherit, so the models go first."""
+    monkeypatch.setattr(validation, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(validation, "_workers", lambda: 2)
+    released: list[bool] = []
+    real_release = image_text.release
+
+    def release() -> None:
+        released.append(os.getpid() in image_text._apis)
+        real_release()
+
+    monkeypatch.setattr(validation, "release_ocr", release)
+    project.write("content/sign.png", poster(ENGLISH))
+    for number in range(4):
+        project.post(f"p{number}", cy_front=front("sign.png"), en_front=en_front("sign.png"))
+    assert len(found(project)) == 4
+    assert released == [True] and os.getpid() not in image_text._apis
 
 
 def test_english_only_image_in_the_welsh_post_is_an_error(project: Project) -> None:

@@ -70,6 +70,7 @@ from publisher.services.verdict_cache import (
     tree_key,
 )
 from publisher.text.image_text import engine
+from publisher.text.image_text import release as release_ocr
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -257,24 +258,37 @@ def _verdict_chunk(chunk: Chunk) -> list[tuple[str, Entry]]:
     return [(key, _verdict(slug, items, raw, ctx)) for key, slug, items, raw in _worker_pending[chunk[0] : chunk[1]]]
 
 
-Worked = tuple[_Read, Entry | None]  # a post read by a worker, and its new verdict (None: the cache had it)
+# A post read by a worker: its place in the inherited list, its cache key, each file's digest and stamp
+# (in the order of its files), when they were read, and its new verdict (None: the cache had it). The parent
+# has the slug and the locations already, so they are not sent back.
+Worked = tuple[int, str, list[tuple[str, Stamp | None]], int, Entry | None]
 
 
 def _read_and_judge_chunk(chunk: Chunk) -> list[Worked]:
     assert _worker_run is not None
     out: list[Worked] = []
-    for slug, items in _worker_posts[chunk[0] : chunk[1]]:
+    for index in range(chunk[0], chunk[1]):
+        slug, items = _worker_posts[index]
         read = _read_post(_worker_run, slug, items)
         entry = None
         if _worker_run.lookup(read.key) is None:
             entry = _verdict(slug, items, read.raw, _worker_run.ctx)
-        read.raw = {}  # the parent needs the digests, not the bytes
-        out.append((read, entry))
+        files = [(digest, stamp) for _location, digest, stamp in read.files]
+        out.append((index, read.key, files, read.read_at_ns, entry))
     return out
 
 
-def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: ProgressCallback, workers: int) -> list[Any]:
-    """Run ``task`` over ``range(total)`` in chunks: here and on ``workers - 1`` forked workers.
+def _in_workers(
+    task: Callable[[Chunk], list[Any]],
+    total: int,
+    report: ProgressCallback,
+    workers: int,
+    collect: Callable[[list[Any]], None],
+) -> None:
+    """Run ``task`` over ``range(total)`` in chunks, here and on ``workers - 1`` forked workers.
+
+    Each chunk's results are handed to ``collect`` as they come in, rather than piled up until the end,
+    so what a worker sent back can be folded into the cache and freed at once.
 
     This process judges too, rather than waiting on ``workers`` others: one process fewer holds its own
     copy of what judging builds up, which keeps a cold check's memory down (docs/commands.md "check").
@@ -292,8 +306,10 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
     # Small chunks keep the processes evenly loaded to the end and progress moving in steps of about 1 %.
     size = max(25, total // (workers * 50))
     chunks = deque((i, min(total, i + size)) for i in range(min(total, WARM_UP), total, size))
-    results: list[Any] = task((0, min(total, WARM_UP)))
-    report(len(results), total)
+    done = min(total, WARM_UP)
+    collect(task((0, done)))
+    report(done, total)
+    release_ocr()  # what warming up read is in the OCR cache the workers inherit
     # Frozen objects are left out of garbage collections: the workers' collections then do not write to the
     # pages they share with this process (copying them), and this one's are quicker while results pile up.
     # The command's language is a context variable (docs/translation.md): each worker sets it before judging,
@@ -312,16 +328,19 @@ def _in_workers(task: Callable[[Chunk], list[Any]], total: int, report: Progress
                 while chunks and len(queued) < 2 * (workers - 1):
                     queued.append(pool.submit(task, chunks.popleft()))
                 if chunks:
-                    results.extend(task(chunks.popleft()))
+                    start, stop = chunks.popleft()
+                    collect(task((start, stop)))
+                    done += stop - start
                 else:
                     wait(queued, return_when=FIRST_COMPLETED)
                 for future in [f for f in queued if f.done()]:
                     queued.remove(future)
-                    results.extend(future.result())
-                report(len(results), total)
+                    result = future.result()
+                    collect(result)
+                    done += len(result)
+                report(done, total)
     finally:
         gc.unfreeze()
-    return results
 
 
 def _workers() -> int:
@@ -340,10 +359,12 @@ def _verdicts(pending: list[Pending], run: _Run, progress: ProgressCallback | No
     report(0, total)
     if total >= PARALLEL_FROM and _workers() >= 2:
         _worker_run, _worker_pending = run, pending
+        judged: list[tuple[str, Entry]] = []
         try:
-            return _in_workers(_verdict_chunk, total, report, _workers())
+            _in_workers(_verdict_chunk, total, report, _workers(), judged.extend)
         finally:
             _worker_run, _worker_pending = None, []
+        return judged
     results: list[tuple[str, Entry]] = []
     for key, slug, items, raw in pending:
         results.append((key, _verdict(slug, items, raw, run.ctx)))
@@ -388,11 +409,12 @@ class _Run:
             return None
         return post_key(self.environment, self.key_name(slug), digests.get("cy"), digests.get("en"))
 
-    def remember(self, read: _Read) -> None:
+    def remember(self, files: list[tuple[str, str, Stamp | None]], read_at_ns: int) -> None:
+        """Keep each file's digest with its stamp (location, digest, stamp), so an unchanged file is not read again."""
         if self.cache:
-            for location, digest, stamp in read.files:
+            for location, digest, stamp in files:
                 if stamp is not None:
-                    self.cache.remember(location, stamp, digest, read.read_at_ns)
+                    self.cache.remember(location, stamp, digest, read_at_ns)
 
 
 def _template_findings(run: _Run) -> list[Finding]:
@@ -453,20 +475,27 @@ def _read_and_judge(
     """Many posts to read (a cold cache): the workers read, hash and judge them; progress counts posts read."""
     global _worker_run, _worker_posts
     report(0, len(unread))
+    entries: dict[str, Entry] = {}
+
+    def collect(worked: list[Worked]) -> None:
+        for index, key, files, read_at_ns, entry in worked:
+            slug, items = unread[index]
+            located = [
+                (item.location, digest, stamp) for item, (digest, stamp) in zip(items.values(), files, strict=True)
+            ]
+            run.remember(located, read_at_ns)
+            if entry is None:
+                entry = run.cached(key)
+                assert entry is not None, "the worker found it in the same cache"
+            else:
+                run.store(key, entry)
+            entries[slug] = entry
+
     _worker_run, _worker_posts = run, unread
     try:
-        worked: list[Worked] = _in_workers(_read_and_judge_chunk, len(unread), report, _workers())
+        _in_workers(_read_and_judge_chunk, len(unread), report, _workers(), collect)
     finally:
         _worker_run, _worker_posts = None, []
-    entries: dict[str, Entry] = {}
-    for read, entry in worked:
-        run.remember(read)
-        if entry is None:
-            entry = run.cached(read.key)
-            assert entry is not None, "the worker found it in the same cache"
-        else:
-            run.store(read.key, entry)
-        entries[read.slug] = entry
     return entries
 
 
@@ -478,7 +507,7 @@ def _read_then_judge(
     pending: list[Pending] = []
     for slug, items in unread:
         read = _read_post(run, slug, items)
-        run.remember(read)
+        run.remember(read.files, read.read_at_ns)
         entry = run.cached(read.key)
         if entry is None:
             pending.append((read.key, slug, items, read.raw))
@@ -580,7 +609,7 @@ def _all_refs(run: _Run, checked: set[str]) -> list[PostRef]:
         entry = run.cached(key) if key is not None else None
         if entry is None:
             read = _read_post(run, slug, items)
-            run.remember(read)
+            run.remember(read.files, read.read_at_ns)
             entry = run.cached(read.key)
             if entry is None:
                 refs.append(_light_ref(slug, items, read.raw))

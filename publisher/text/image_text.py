@@ -18,6 +18,7 @@ missing, :meth:`ImageTextReader.read` says so (``None``) instead of guessing.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import importlib.util
@@ -83,13 +84,34 @@ def engine() -> str | None:
     return f"tesserocr {builds} {LANGUAGES} {data} r{READING}"
 
 
-@lru_cache(maxsize=1)
-def _api(pid: int) -> Any:
-    """One Tesseract instance per process (loading the Welsh and English models costs a third of a second)."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per process: check already judges in parallel
-    import tesserocr
+_apis: dict[int, Any] = {}  # this process's Tesseract instance, by process id (a forked child makes its own)
 
-    return tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=LANGUAGES)
+
+def _api() -> Any:
+    """One Tesseract instance per process (loading the Welsh and English models costs a third of a second)."""
+    pid = os.getpid()
+    if pid not in _apis:
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per process: check already judges in parallel
+        import tesserocr
+
+        _apis[pid] = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=LANGUAGES)
+    return _apis[pid]
+
+
+def release() -> None:
+    """Free this process's Tesseract and hand its memory back to the system; the next image loads it again.
+
+    A cold ``check`` calls it before forking its workers (docs/commands.md "check"): the images met
+    while warming up are read by then, and a worker that meets another image loads its own instance
+    anyway, so the parent's copy would only sit in memory, about 20 MB, until the end.
+    """
+    with _LOCK:
+        api = _apis.pop(os.getpid(), None)
+        if api is None:
+            return
+        api.End()
+    with suppress(OSError, AttributeError):  # glibc only: elsewhere the freed memory stays with the process
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _clean(text: str) -> str:
@@ -166,7 +188,7 @@ def ocr(data: bytes, name: str) -> ImageText:
         image.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE), Image.Resampling.LANCZOS)
     try:
         with _LOCK:  # one Tesseract instance per process, which must not read two images at once
-            api = _api(os.getpid())
+            api = _api()
             api.SetImage(image)
             tsv = api.GetTSVText(0)
     except (RuntimeError, OSError) as exc:

@@ -1,7 +1,7 @@
 """Benchmark ``publisher run``: lateness, burst throughput, idle CPU and memory; and PostgreSQL scaling.
 
     python bench/daemon_bench.py [--posts 10000] [--platform mastodon] [--database URL] [--workers 8]
-    python bench/daemon_bench.py --postgres-scaling [--posts 10000] [--instances 1,4]
+    python bench/daemon_bench.py --postgres-scaling [--posts 10000] [--instances 1,4] [--latency 0]
     python bench/daemon_bench.py --dispatcher-only [--posts 10000] [--database URL]
 
 Half the posts are due in one burst, half spread evenly over a minute after
@@ -18,7 +18,10 @@ started and measured:
 ``--postgres-scaling`` starts a throw-away PostgreSQL (the tests' ``postgres_server``
 code; ``PUBLISHER_PG_BIN`` names its binaries) and drains a burst of half the posts
 with 1 daemon and then with 4 daemons sharing the database, and prints each rate
-and their ratio (goal: 4 instances >= 3x one instance).
+and their ratio (goal: 4 instances >= 3x one instance). Against the zero-latency fake the
+daemons are bound by CPU, so the ratio shows what the machine's cores allow; ``--latency``
+makes the fake answer each platform call that many milliseconds late, as a real platform
+does, which shows whether instances drain in parallel or wait on each other in the database.
 
 ``--dispatcher-only`` measures what the dispatcher itself costs per delivery:
 the posts are queued the same way, then one Dispatcher in this process drains
@@ -122,16 +125,16 @@ def rate(values: list[float]) -> float:
 
 
 class FakeServerProcess:
-    """The zero-latency fake platform server in its own process."""
+    """The fake platform server in its own process: zero latency unless ``latency_ms`` is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_ms: float = 0) -> None:
         port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "fakeplatform.py"), str(port)], stdout=subprocess.PIPE, text=True
         )
         self.process.stdout.readline()  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
-        set_faults(self.url)
+        set_faults(self.url, latency=latency_ms / 1000)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -258,7 +261,7 @@ def sqlite_run(args: argparse.Namespace) -> None:
 
 def burst_on(database: str, instances: int, count: int, args: argparse.Namespace) -> tuple[float, list[float]]:
     """Drain ``count`` posts due at once with ``instances`` daemons sharing ``database``: (rate, lateness)."""
-    server = FakeServerProcess()
+    server = FakeServerProcess(args.latency)
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         project = Path(tmp)
         lead = args.lead or 40 + count * 0.012 * (1 + instances / 2)
@@ -284,8 +287,8 @@ def burst_on(database: str, instances: int, count: int, args: argparse.Namespace
             stop_daemons(daemons)
             server.stop()
     print(
-        f"PostgreSQL, {instances} instance(s): {len(values)}/{count} published in "
-        f"{max(values, default=0) / 1000:.1f} s: "
+        f"PostgreSQL, {instances} instance(s), platform latency {args.latency:g} ms: {len(values)}/{count} "
+        f"published in {max(values, default=0) / 1000:.1f} s: "
         f"{rate(values):.0f} deliveries/s; lateness p50 {percentile(values, 0.5):.0f} ms, "
         f"p99 {percentile(values, 0.99):.0f} ms (the daemons' CPU before the burst: {before:.1f} % of one core)"
     )
@@ -356,6 +359,12 @@ def main() -> None:
     parser.add_argument("--postgres-scaling", action="store_true", help="1 and 4 daemons on a throw-away PostgreSQL")
     parser.add_argument("--dispatcher-only", action="store_true", help="the dispatcher alone, in-process fake")
     parser.add_argument("--workers", type=int, default=8, help="the daemon's workers (default 8)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0,
+        help="milliseconds the fake takes to answer each platform call, for --postgres-scaling (default 0)",
+    )
     parser.add_argument("--instances", type=lambda s: [int(n) for n in s.split(",")], default=[1, 4], help="e.g. 1,2,4")
     args = parser.parse_args()
     if args.postgres_scaling:

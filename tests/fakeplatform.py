@@ -21,7 +21,8 @@ can check what a platform really received.
 
 Control endpoints: ``GET /_posts``, ``GET /_media``, ``POST /_reset``, ``POST /_faults``
 with ``{"script": [...], "error_rate": f, "timeout_rate": f,
-"rate_limit_rate": f, "seed": n, "timeout_sleep": s}``, and ``POST
+"rate_limit_rate": f, "seed": n, "timeout_sleep": s, "latency": s}`` (latency: every
+platform call answers that many seconds late), and ``POST
 /_accounts`` with ``{"bios": {platform or "bluesky:HANDLE": text}, "tokens":
 {"graph"|"threads": {"expires_at", "data_access_expires_at", "is_valid"}},
 "refuse": [platform, ...], "x_editable": bool}`` (refused credentials answer 401).
@@ -90,6 +91,7 @@ class FakeState:
     incoming: list[dict[str, Any]] = field(default_factory=list)  # what the public sent (fakeinbox.py)
     read_script: list[dict[str, Any]] = field(default_factory=list)  # faults for read calls
     read_delay: float = 0.0
+    latency: float = 0.0  # seconds before every platform call is answered: a real platform's round trip
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # Bluesky records
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -310,6 +312,8 @@ class Handler(InboxRoutes, BaseHTTPRequestHandler):
                 if self._inbox_control(method, path, fields):
                     return None
                 return self._control(method, path, fields)
+            if self.server.state.latency:
+                time.sleep(self.server.state.latency)
             refused = self._refused(path)
             if refused:
                 return refused
@@ -373,6 +377,7 @@ class Handler(InboxRoutes, BaseHTTPRequestHandler):
                 state.timeout_rate = float(fields.get("timeout_rate", 0))
                 state.rate_limit_rate = float(fields.get("rate_limit_rate", 0))
                 state.timeout_sleep = float(fields.get("timeout_sleep", state.timeout_sleep))
+                state.latency = float(fields.get("latency", 0))
                 if "seed" in fields:
                     state.rng = random.Random(int(fields["seed"]))
             return self._send(200, {"ok": True})

@@ -19,6 +19,7 @@ import gc
 import hashlib
 import json
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,7 @@ from publisher.services.verdict_cache import (
     tree_key,
 )
 from publisher.text.image_text import engine
+from publisher.text.image_text import load as load_ocr
 from publisher.text.image_text import release as release_ocr
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -301,14 +303,20 @@ def _in_workers(
 
     from publisher.text.language import preload
 
+    # Tesseract loads without the GIL: on a thread, beside lingua's models (which hold it), for the images
+    # of the first posts. Asking engine() here also asks it once rather than once per worker.
+    loading = threading.Thread(target=load_ocr, daemon=True) if engine() else None
+    if loading is not None:
+        loading.start()
     preload()
-    engine()  # asked once here rather than once per worker
     # Small chunks keep the processes evenly loaded to the end and progress moving in steps of about 1 %.
     size = max(25, total // (workers * 50))
     chunks = deque((i, min(total, i + size)) for i in range(min(total, WARM_UP), total, size))
     done = min(total, WARM_UP)
     collect(task((0, done)))
     report(done, total)
+    if loading is not None:
+        loading.join()  # no thread may hold a lock while the workers are forked
     release_ocr()  # what warming up read is in the OCR cache the workers inherit
     # Frozen objects are left out of garbage collections: the workers' collections then do not write to the
     # pages they share with this process (copying them), and this one's are quicker while results pile up.

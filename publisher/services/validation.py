@@ -280,6 +280,29 @@ def _read_and_judge_chunk(chunk: Chunk) -> list[Worked]:
     return out
 
 
+def _warm_up(task: Callable[[Chunk], list[Any]], total: int, collect: Callable[[list[Any]], None]) -> int:
+    """Load here, once, what the workers will share, before they are forked; the number of posts judged.
+
+    That is lingua's Welsh and English models (a third of a second of one core and 60 MB), and the
+    libraries the rules load on first use (Markdown, emoji, Pillow...), by judging the first few posts.
+    Tesseract loads without the GIL, so it loads on a thread beside lingua's models (which hold it) for
+    the first posts' images, and is freed before forking: what it read is in the OCR cache the workers
+    inherit (docs/commands.md "check"). Asking engine() here also asks it once rather than once per worker.
+    """
+    from publisher.text.language import preload
+
+    loading = threading.Thread(target=load_ocr, daemon=True) if engine() else None
+    if loading is not None:
+        loading.start()
+    preload()
+    done = min(total, WARM_UP)
+    collect(task((0, done)))
+    if loading is not None:
+        loading.join()  # no thread may hold a lock while the workers are forked
+    release_ocr()
+    return done
+
+
 def _in_workers(
     task: Callable[[Chunk], list[Any]],
     total: int,
@@ -294,30 +317,15 @@ def _in_workers(
 
     This process judges too, rather than waiting on ``workers`` others: one process fewer holds its own
     copy of what judging builds up, which keeps a cold check's memory down (docs/commands.md "check").
-    What the workers share with it is loaded here first, once, before they are forked: lingua's Welsh
-    and English models (a third of a second of one core and 60 MB), and the libraries the rules load on
-    first use (Markdown, emoji, Pillow...), by judging the first few posts here.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    from publisher.text.language import preload
-
-    # Tesseract loads without the GIL: on a thread, beside lingua's models (which hold it), for the images
-    # of the first posts. Asking engine() here also asks it once rather than once per worker.
-    loading = threading.Thread(target=load_ocr, daemon=True) if engine() else None
-    if loading is not None:
-        loading.start()
-    preload()
+    done = _warm_up(task, total, collect)
+    report(done, total)
     # Small chunks keep the processes evenly loaded to the end and progress moving in steps of about 1 %.
     size = max(25, total // (workers * 50))
-    chunks = deque((i, min(total, i + size)) for i in range(min(total, WARM_UP), total, size))
-    done = min(total, WARM_UP)
-    collect(task((0, done)))
-    report(done, total)
-    if loading is not None:
-        loading.join()  # no thread may hold a lock while the workers are forked
-    release_ocr()  # what warming up read is in the OCR cache the workers inherit
+    chunks = deque((i, min(total, i + size)) for i in range(done, total, size))
     # Frozen objects are left out of garbage collections: the workers' collections then do not write to the
     # pages they share with this process (copying them), and this one's are quicker while results pile up.
     # The command's language is a context variable (docs/translation.md): each worker sets it before judging,

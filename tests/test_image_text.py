@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -77,22 +76,6 @@ def test_released_tesseract_is_loaded_again_for_the_next_image(tmp_path: Path) -
     image_text.release()  # nothing loaded: nothing to do
     second = reader.read(tmp_path / "en.png")
     assert second is not None and second.languages == {"en"}
-
-
-def test_tesseract_can_be_loaded_ahead_on_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``load`` (a cold check calls it on a thread beside lingua's models) loads it once; a failure stays quiet,
-    for the first image to report."""
-    image_text.release()
-    loader = threading.Thread(target=image_text.load)
-    loader.start()
-    loader.join()
-    api = image_text._apis[os.getpid()]
-    image_text.load()
-    assert image_text._apis[os.getpid()] is api, "loaded once per process"
-    image_text.release()
-    monkeypatch.setattr(image_text, "tessdata_dir", lambda: Path("/nowhere"))
-    image_text.load()
-    assert os.getpid() not in image_text._apis
 
 
 def test_a_cold_check_releases_tesseract_before_forking(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,6 @@ import gc
 import hashlib
 import json
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -71,7 +70,6 @@ from publisher.services.verdict_cache import (
     tree_key,
 )
 from publisher.text.image_text import engine
-from publisher.text.image_text import load as load_ocr
 from publisher.text.image_text import release as release_ocr
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -285,20 +283,16 @@ def _warm_up(task: Callable[[Chunk], list[Any]], total: int, collect: Callable[[
 
     That is lingua's Welsh and English models (a third of a second of one core and 60 MB), and the
     libraries the rules load on first use (Markdown, emoji, Pillow...), by judging the first few posts.
-    Tesseract loads without the GIL, so it loads on a thread beside lingua's models (which hold it) for
-    the first posts' images, and is freed before forking: what it read is in the OCR cache the workers
-    inherit (docs/commands.md "check"). Asking engine() here also asks it once rather than once per worker.
+    Tesseract, loaded for the first posts' images, is freed before forking: what it read is in the OCR
+    cache the workers inherit (docs/commands.md "check"). Asking engine() here also asks it once rather
+    than once per worker.
     """
     from publisher.text.language import preload
 
-    loading = threading.Thread(target=load_ocr, daemon=True) if engine() else None
-    if loading is not None:
-        loading.start()
     preload()
+    engine()
     done = min(total, WARM_UP)
     collect(task((0, done)))
-    if loading is not None:
-        loading.join()  # no thread may hold a lock while the workers are forked
     release_ocr()
     return done
 

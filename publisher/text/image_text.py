@@ -46,8 +46,7 @@ MAX_CACHE_BYTES = 64 * 1024 * 1024
 MIN_WORD_CONFIDENCE = 60  # Tesseract's 0-100 confidence; below it a "word" is usually texture or noise
 OCR_MAX_SIDE = 2500  # larger pictures are scaled down first: text legible to people stays legible to OCR
 READING = "3"  # changes when the reading below changes, so older cached results are not reused
-_LOCK = threading.Lock()  # held while this process's Tesseract reads an image
-_LOADING = threading.Lock()  # held while this process's Tesseract is loaded or freed
+_LOCK = threading.Lock()  # held while this process's Tesseract is loaded, reads an image or is freed
 INSTALL_HINT = N_(
     "install tesseract-ocr with its Welsh and English data (Debian: tesseract-ocr-cym, tesseract-ocr-eng)"
 )
@@ -89,27 +88,17 @@ _apis: dict[int, Any] = {}  # this process's Tesseract instance, by process id (
 
 
 def _api() -> Any:
-    """One Tesseract instance per process (loading the Welsh and English models costs a third of a second)."""
-    with _LOADING:
-        pid = os.getpid()
-        if pid not in _apis:
-            os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per process: check already judges in parallel
-            import tesserocr
+    """One Tesseract instance per process (loading the Welsh and English models costs a third of a second).
 
-            _apis[pid] = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=LANGUAGES)
-        return _apis[pid]
-
-
-def load() -> None:
-    """Load this process's Tesseract now, so the first image does not wait for it.
-
-    Meant for a thread started while the command does other work: tesserocr loads the models without
-    holding the GIL, so on a second core the load takes no time from the command (a cold ``check``
-    loads it beside lingua's models, docs/commands.md "check"). A failure is left for the first image
-    to report.
+    Called with ``_LOCK`` held.
     """
-    with suppress(RuntimeError, OSError):
-        _api()
+    pid = os.getpid()
+    if pid not in _apis:
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per process: check already judges in parallel
+        import tesserocr
+
+        _apis[pid] = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=LANGUAGES)
+    return _apis[pid]
 
 
 def release() -> None:
@@ -119,7 +108,7 @@ def release() -> None:
     while warming up are read by then, and a worker that meets another image loads its own instance
     anyway, so the parent's copy would only sit in memory, about 20 MB, until the end.
     """
-    with _LOCK, _LOADING:
+    with _LOCK:
         api = _apis.pop(os.getpid(), None)
         if api is None:
             return

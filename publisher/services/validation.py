@@ -223,7 +223,6 @@ def _verdict(slug: str, items: dict[str, FoundFile], raw: Raw, ctx: Context) -> 
 class _Read:
     """A post read and hashed: its key, each file's location, digest and stamp when read, and the bytes."""
 
-    slug: str
     key: str
     raw: Raw
     files: list[tuple[str, str, Stamp | None]]  # location, digest, stamp
@@ -240,7 +239,7 @@ def _read_post(run: _Run, slug: str, items: dict[str, FoundFile]) -> _Read:
         digests[lang] = file_digest(raw[lang])
         files.append((item.location, digests[lang], stamp))
     key = post_key(run.environment, run.key_name(slug), digests.get("cy"), digests.get("en"))
-    return _Read(slug=slug, key=key, raw=raw, files=files, read_at_ns=read_at_ns)
+    return _Read(key=key, raw=raw, files=files, read_at_ns=read_at_ns)
 
 
 # What forked workers inherit instead of receiving it pickled (the bytes of thousands of posts).
